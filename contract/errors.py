@@ -1,0 +1,41 @@
+"""Reason codes of error replies.
+
+A device shows or logs the code; the message is for technicians.  Codes are
+part of the contract: never rename one, only add.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    MALFORMED_JSON = "malformed_json"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    INVALID_FIELDS = "invalid_fields"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNKNOWN_ACTION = "unknown_action"
+    UNKNOWN_DEVICE = "unknown_device"
+    FORBIDDEN = "forbidden"
+    EXPIRED = "expired"
+    UNKNOWN_SERVICE = "unknown_service"
+    UNKNOWN_COUNTER = "unknown_counter"
+    UNKNOWN_TICKET = "unknown_ticket"
+    NOT_PRIORITY_ELIGIBLE = "not_priority_eligible"
+    ILLEGAL_TRANSITION = "illegal_transition"
+    RECALL_LIMIT = "recall_limit"
+    NO_SHOW_NEEDS_RECALL = "no_show_needs_recall"
+    SERVICE_NOT_AT_COUNTER = "service_not_at_counter"
+    NOT_A_TRANSFER_TARGET = "not_a_transfer_target"
+    COUNTER_CLOSED = "counter_closed"
+    SITE_CLOSED = "site_closed"
+    INTERNAL = "internal"
+
+
+class ContractError(Exception):
+    """A request the hub refuses; becomes an error reply, changes nothing."""
+
+    def __init__(self, reason: Reason, message: str):
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+        self.message = message

@@ -1,0 +1,269 @@
+"""Payloads of the wire contract: one pydantic model per message.
+
+Every payload is a JSON object with ``"v"`` (the payload schema version).
+Requests are validated strictly (no extra fields, no type coercion) because a
+device that sends something unexpected has a bug a technician must see.
+Models here are the single source: the hub, the device clients and the
+generated tables in docs/protocol.md all read them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ContractError, Reason
+
+SCHEMA_VERSION = 1
+#: Largest request the hub reads; anything bigger is refused unread.
+MAX_REQUEST_BYTES = 4096
+
+RequestId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Code = Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[A-Z]{1,2}[0-9]{1,5}$")]
+Ref = Annotated[str, Field(min_length=16, max_length=32, pattern=r"^[a-z2-7]+$")]
+Lang = Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
+Ident = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# ----------------------------------------------------------------------------
+# Requests (device -> hub)
+# ----------------------------------------------------------------------------
+
+
+class Request(_Strict):
+    """Fields every request carries.
+
+    ``request_id`` makes retries idempotent: the hub answers a repeated id
+    with the first answer.  ``deadline_ms`` (Unix ms, device clock synced to the
+    hub) is when the request stops making sense; the MQTT message expiry makes
+    the broker drop it too, but the hub checks the deadline itself so a request
+    that waited too long is refused, never applied late.
+    """
+
+    action: ClassVar[str] = ""
+    roles: ClassVar[tuple[str, ...]] = ()
+    v: Literal[1]
+    request_id: RequestId
+    deadline_ms: int = Field(ge=0)
+
+
+class IssueTicket(Request):
+    """A kiosk (or the sorting office's counter) asks for a new ticket."""
+
+    action = "issue_ticket"
+    roles = ("kiosk", "counter")
+    service: Ident
+    language: Lang
+    priority: bool = False
+
+
+class TicketStatus(Request):
+    """Status of a ticket from its QR reference (scanned at a kiosk)."""
+
+    action = "ticket_status"
+    roles = ("kiosk", "counter")
+    ref: Ref
+
+
+class CancelTicket(Request):
+    """A visitor (at a kiosk, with the ticket's QR) gives up a waiting ticket."""
+
+    action = "cancel_ticket"
+    roles = ("kiosk", "counter")
+    ref: Ref
+
+
+class CounterRequest(Request):
+    """A request a counter device makes for its own counter.
+
+    ``counter`` may be left out (the hub knows each device's counter); when
+    given it must be the device's own, or the hub refuses the request.
+    """
+
+    roles = ("counter",)
+    counter: Ident | None = None
+
+
+class CallNext(CounterRequest):
+    """Finish the counter's current ticket (if any) and call the next one, atomically."""
+
+    action = "call_next"
+
+
+class CallTicket(CounterRequest):
+    """Finish the current ticket and call this specific waiting ticket."""
+
+    action = "call_ticket"
+    code: Code
+
+
+class Recall(CounterRequest):
+    action = "recall"
+
+
+class NoShow(CounterRequest):
+    action = "no_show"
+
+
+class Finish(CounterRequest):
+    action = "finish"
+
+
+class Transfer(CounterRequest):
+    """Send the counter's current ticket to another service, keeping its code."""
+
+    action = "transfer"
+    service: Ident
+
+
+class SetCounterStatus(CounterRequest):
+    action = "counter_status"
+    status: Literal["open", "paused", "closed"]
+
+
+REQUEST_TYPES: dict[str, type[Request]] = {
+    cls.action: cls
+    for cls in (IssueTicket, TicketStatus, CancelTicket, CallNext, CallTicket, Recall, NoShow,
+                Finish, Transfer, SetCounterStatus)
+}
+
+
+def parse_request(action: str, payload: bytes) -> Request:
+    """Validate a request payload; raise ContractError with the precise reason."""
+    if len(payload) > MAX_REQUEST_BYTES:
+        raise ContractError(Reason.PAYLOAD_TOO_LARGE,
+                            f"{len(payload)} bytes, the limit is {MAX_REQUEST_BYTES}")
+    model = REQUEST_TYPES.get(action)
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ContractError(Reason.MALFORMED_JSON, f"not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ContractError(Reason.MALFORMED_JSON, "payload must be a JSON object")
+    if data.get("v") != SCHEMA_VERSION:
+        raise ContractError(Reason.UNSUPPORTED_VERSION,
+                            f"schema version {data.get('v')!r}, this hub speaks {SCHEMA_VERSION}")
+    if model is None:
+        raise ContractError(Reason.UNKNOWN_ACTION, f"no action called {action!r}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ContractError(Reason.INVALID_FIELDS, describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(payload)"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def request_id_of(payload: bytes) -> str | None:
+    """Best-effort request id of a payload that failed validation (for the reply)."""
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    rid = data.get("request_id") if isinstance(data, dict) else None
+    return rid if isinstance(rid, str) and len(rid) <= 64 else None
+
+
+# ----------------------------------------------------------------------------
+# Replies (hub -> one device)
+# ----------------------------------------------------------------------------
+
+
+class ErrorInfo(BaseModel):
+    code: Reason
+    message: str
+
+
+class Reply(BaseModel):
+    """The hub's answer, published only on the requesting device's reply topic."""
+
+    v: Literal[1] = 1
+    type: Literal["reply"] = "reply"
+    action: str
+    request_id: str | None
+    ok: bool
+    rev: int = 0
+    result: dict[str, Any] | None = None
+    error: ErrorInfo | None = None
+
+
+# ----------------------------------------------------------------------------
+# Shared shapes in replies, events and state
+# ----------------------------------------------------------------------------
+
+
+class TicketView(BaseModel):
+    """What a device may know of a ticket: never who the visitor is."""
+
+    code: str
+    ref: str | None = None
+    service: str
+    status: Literal["waiting", "called", "finished", "no_show", "cancelled", "expired"]
+    priority: bool
+    language: str
+    service_day: str
+    issued_at: str
+    counter: str | None = None
+    counter_number: int | None = None
+    called_at: str | None = None
+    recalls: int = 0
+    people_ahead: int | None = None
+    estimated_wait_min: int | None = None
+    qr: str | None = None
+
+
+class CallView(BaseModel):
+    """A call as a wall display needs it: code, where to go, and which languages to speak."""
+
+    code: str
+    service: str
+    counter: str
+    counter_number: int
+    zone: str
+    language: str
+    recall: int
+    at: str
+    rev: int
+
+
+class Event(BaseModel):
+    """Non-retained, QoS 1.  ``seq`` counts events per zone stream so a client
+    can tell it missed one (then it trusts the retained zone state)."""
+
+    v: Literal[1] = 1
+    type: Literal["event"] = "event"
+    event: str
+    rev: int
+    seq: int
+    zone: str
+    at: str
+    data: dict[str, Any]
+
+
+EVENT_TYPES = {
+    "ticket_issued": "a ticket was issued (data: code, service, priority, language, people_ahead)",
+    "ticket_called": "a ticket was called to a counter (data: a CallView)",
+    "ticket_recalled": "the counter called its current ticket again (data: a CallView)",
+    "ticket_finished": "the counter finished its current ticket (data: code, service, counter)",
+    "ticket_no_show": "the visitor did not come (data: code, service, counter)",
+    "ticket_transferred": "a ticket moved to another service, same code (data: code, from, to)",
+    "ticket_cancelled": "a waiting ticket was given up (data: code, service)",
+    "counter_status": "a counter opened, paused or closed (data: counter, status)",
+}
+
+
+def dumps(model: BaseModel | dict) -> bytes:
+    if isinstance(model, BaseModel):
+        return model.model_dump_json(exclude_none=False).encode()
+    return json.dumps(model, separators=(",", ":"), ensure_ascii=False).encode()

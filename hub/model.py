@@ -1,0 +1,473 @@
+"""The live queues of one site, as pure logic (no I/O, no clock of its own).
+
+Every operation first checks everything it needs and raises ContractError
+before it touches anything, so a refused request changes nothing.  What an
+operation changed is collected in a ``Changes`` for the store to persist and
+the publisher to push.  The store rebuilds this model from SQLite on start.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from dataclasses import dataclass, field
+
+from contract.errors import ContractError, Reason
+from siteconf.schema import Counter, Site
+
+LIVE = ("waiting", "called")
+
+
+@dataclass
+class Ticket:
+    id: int
+    ref: str
+    code: str
+    service_day: str
+    service: str
+    first_service: str
+    status: str
+    priority: bool
+    language: str
+    source: str
+    issued_at: float
+    queued_at: float
+    counter: str | None = None
+    called_at: float | None = None
+    recalls: int = 0
+    finished_at: float | None = None
+
+    def sort_key(self) -> tuple[float, int]:
+        return (self.queued_at, self.id)
+
+
+@dataclass
+class CounterState:
+    id: str
+    status: str = "closed"  # open | paused | closed
+    current: int | None = None  # ticket id being served
+    #: position in the priority-ratio cycle: slots [0, P) call priority, [P, N+P) normal
+    cycle_pos: int = 0
+
+
+@dataclass
+class Leg:
+    """One stay of a ticket in one service's queue (a transfer starts a new leg)."""
+
+    ticket_id: int
+    seq: int
+    service: str
+    joined_at: float
+    called_at: float | None = None
+    counter: str | None = None
+    ended_at: float | None = None
+    outcome: str | None = None
+
+
+@dataclass
+class EventRecord:
+    type: str
+    zone: str
+    data: dict
+
+
+@dataclass
+class Changes:
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    counters: dict[str, CounterState] = field(default_factory=dict)
+    legs: dict[tuple[int, int], Leg] = field(default_factory=dict)
+    sequences: dict[tuple[str, str], int] = field(default_factory=dict)
+    events: list[EventRecord] = field(default_factory=list)
+    services: set[str] = field(default_factory=set)
+
+    def touch_leg(self, leg: Leg) -> None:
+        self.legs[(leg.ticket_id, leg.seq)] = leg
+
+    def touch_ticket(self, ticket: Ticket) -> None:
+        self.tickets[ticket.id] = ticket
+        self.services.add(ticket.service)
+
+    def merge(self, other: "Changes") -> None:
+        self.tickets.update(other.tickets)
+        self.counters.update(other.counters)
+        self.legs.update(other.legs)
+        self.sequences.update(other.sequences)
+        self.events += other.events
+        self.services |= other.services
+
+
+class QueueModel:
+    def __init__(self, site: Site):
+        self.site = site
+        self.service_day: str | None = None
+        self.tickets: dict[int, Ticket] = {}  # this service day's tickets
+        self.by_ref: dict[str, Ticket] = {}
+        self.by_code: dict[str, Ticket] = {}
+        self.waiting: dict[str, list[tuple[tuple[float, int], Ticket]]] = {s.id: [] for s in site.services}
+        self.counters: dict[str, CounterState] = {c.id: CounterState(c.id) for c in site.counters}
+        self.sequences: dict[tuple[str, str], int] = {}
+        self.open_legs: dict[int, Leg] = {}
+        self.leg_counts: dict[int, int] = {}
+        self.service_times: dict[str, deque[float]] = {
+            s.id: deque(maxlen=site.policies.estimate_window) for s in site.services}
+        self.next_ticket_id = 1
+
+    # ------------------------------------------------------------------ loading
+    def load_leg(self, leg: Leg) -> None:
+        self.leg_counts[leg.ticket_id] = max(self.leg_counts.get(leg.ticket_id, 0), leg.seq)
+        if leg.ended_at is None:
+            self.open_legs[leg.ticket_id] = leg
+
+    def load_ticket(self, ticket: Ticket) -> None:
+        """Add a ticket read from the store (only the current service day's)."""
+        self.tickets[ticket.id] = ticket
+        self.by_ref[ticket.ref] = ticket
+        self.by_code[ticket.code] = ticket
+        if ticket.status == "waiting" and ticket.service in self.waiting:
+            bisect.insort(self.waiting[ticket.service], (ticket.sort_key(), ticket))
+        self.next_ticket_id = max(self.next_ticket_id, ticket.id + 1)
+
+    # ------------------------------------------------------------------ queries
+    def counter_config(self, counter_id: str) -> Counter:
+        counter = self.site.counter(counter_id)
+        if counter is None:
+            raise ContractError(Reason.UNKNOWN_COUNTER, f"no counter {counter_id!r} in the site file")
+        return counter
+
+    def waiting_count(self, service_id: str) -> int:
+        return len(self.waiting.get(service_id, ()))
+
+    def waiting_for_counter(self, counter_id: str) -> int:
+        counter = self.site.counter(counter_id)
+        return sum(self.waiting_count(cs.service) for cs in counter.services) if counter else 0
+
+    def people_ahead(self, ticket: Ticket) -> int:
+        """Tickets of the same service that joined its queue before this one."""
+        queue = self.waiting.get(ticket.service, [])
+        return bisect.bisect_left(queue, (ticket.sort_key(),))
+
+    def open_counters(self, service_id: str) -> int:
+        return sum(1 for c in self.site.counters
+                   if self.counters[c.id].status == "open" and any(cs.service == service_id for cs in c.services))
+
+    def mean_service_minutes(self, service_id: str) -> float:
+        samples = self.service_times.get(service_id)
+        if samples:
+            return sum(samples) / len(samples) / 60
+        service = self.site.service(service_id)
+        if service is not None and service.service_minutes:
+            return service.service_minutes
+        return self.site.policies.default_service_minutes
+
+    def estimated_wait_min(self, service_id: str, people_ahead: int) -> int:
+        """Rolling mean service time x people ahead / counters open for the service."""
+        counters = max(1, self.open_counters(service_id))
+        return round(self.mean_service_minutes(service_id) * people_ahead / counters)
+
+    def current_ticket(self, counter_id: str) -> Ticket | None:
+        state = self.counters[counter_id]
+        return self.tickets.get(state.current) if state.current is not None else None
+
+    # --------------------------------------------------------------- internals
+    def _remove_waiting(self, ticket: Ticket) -> None:
+        queue = self.waiting[ticket.service]
+        index = bisect.bisect_left(queue, (ticket.sort_key(),))
+        while index < len(queue) and queue[index][1] is not ticket:
+            index += 1
+        if index < len(queue):
+            del queue[index]
+
+    def _add_waiting(self, ticket: Ticket) -> None:
+        bisect.insort(self.waiting[ticket.service], (ticket.sort_key(), ticket))
+
+    def _end_leg(self, ticket: Ticket, now: float, outcome: str, changes: Changes) -> None:
+        leg = self.open_legs.pop(ticket.id, None)
+        if leg is None:
+            return
+        leg.ended_at = now
+        leg.outcome = outcome
+        changes.touch_leg(leg)
+        if outcome == "finished" and leg.called_at is not None:
+            self.service_times[leg.service].append(max(0.0, now - leg.called_at))
+
+    def _start_leg(self, ticket: Ticket, now: float, changes: Changes) -> None:
+        seq = self.leg_counts.get(ticket.id, 0) + 1
+        self.leg_counts[ticket.id] = seq
+        leg = Leg(ticket.id, seq, ticket.service, now)
+        self.open_legs[ticket.id] = leg
+        changes.touch_leg(leg)
+
+    def _zone_of_counter(self, counter_id: str) -> str:
+        return self.counter_config(counter_id).zone
+
+    def _zone_of_service(self, service_id: str) -> str:
+        return self.site.service(service_id).zone
+
+    def call_view(self, ticket: Ticket, now: float) -> dict:
+        counter = self.site.counter(ticket.counter)
+        return {"code": ticket.code, "service": ticket.service, "counter": counter.id,
+                "counter_number": counter.number, "zone": counter.zone, "language": ticket.language,
+                "recall": ticket.recalls, "at": now}
+
+    # -------------------------------------------------------------- operations
+    def issue(self, *, service_id: str, language: str, priority: bool, source: str, ref: str,
+              now: float, service_day: str) -> tuple[Ticket, Changes]:
+        service = self.site.service(service_id)
+        if service is None:
+            raise ContractError(Reason.UNKNOWN_SERVICE, f"no service {service_id!r} in the site file")
+        if priority and not service.priority_eligible:
+            raise ContractError(Reason.NOT_PRIORITY_ELIGIBLE, f"{service_id!r} takes no priority tickets")
+        if language not in self.site.site.languages:
+            raise ContractError(Reason.INVALID_FIELDS, f"language {language!r} is not one of the site's")
+        changes = Changes()
+        key = (service.prefix, service_day)
+        number = self.sequences.get(key, 0) + 1
+        self.sequences[key] = number
+        changes.sequences[key] = number
+        ticket = Ticket(id=self.next_ticket_id, ref=ref, code=f"{service.prefix}{number:03d}",
+                        service_day=service_day, service=service_id, first_service=service_id,
+                        status="waiting", priority=priority, language=language, source=source,
+                        issued_at=now, queued_at=now)
+        self.next_ticket_id += 1
+        self.load_ticket(ticket)
+        self._start_leg(ticket, now, changes)
+        changes.touch_ticket(ticket)
+        changes.events.append(EventRecord("ticket_issued", service.zone, {
+            "code": ticket.code, "service": service_id, "priority": priority, "language": language,
+            "people_ahead": self.people_ahead(ticket)}))
+        return ticket, changes
+
+    def choose_next(self, counter_id: str, now: float) -> Ticket | None:
+        """The ticket this counter calls next: class by the priority ratio, then
+        the longest weighted wait among its services, FIFO within a service."""
+        counter = self.counter_config(counter_id)
+        state = self.counters[counter_id]
+        normal_n, priority_n = self.site.policies.priority_ratio
+        heads: dict[bool, list[tuple[float, float, int, Ticket]]] = {False: [], True: []}
+        for cs in counter.services:
+            seen: set[bool] = set()
+            for _, ticket in self.waiting.get(cs.service, ()):
+                if ticket.priority in seen:
+                    continue
+                seen.add(ticket.priority)
+                heads[ticket.priority].append((-(now - ticket.queued_at) * cs.weight, ticket.queued_at,
+                                               ticket.id, ticket))
+                if len(seen) == 2:
+                    break
+        want_priority = (state.cycle_pos % (normal_n + priority_n)) < priority_n
+        chosen_class = want_priority if heads[want_priority] else (not want_priority)
+        if not heads[chosen_class]:
+            return None
+        return min(heads[chosen_class], key=lambda h: h[:3])[3]
+
+    def _advance_cycle(self, state: CounterState, ticket: Ticket) -> None:
+        normal_n, priority_n = self.site.policies.priority_ratio
+        cycle = normal_n + priority_n
+        want_priority = (state.cycle_pos % cycle) < priority_n
+        if ticket.priority == want_priority:
+            state.cycle_pos = (state.cycle_pos + 1) % cycle
+
+    def _finish_current(self, counter_id: str, now: float, changes: Changes) -> Ticket | None:
+        state = self.counters[counter_id]
+        ticket = self.current_ticket(counter_id)
+        if ticket is None:
+            return None
+        ticket.status = "finished"
+        ticket.finished_at = now
+        state.current = None
+        self._end_leg(ticket, now, "finished", changes)
+        changes.touch_ticket(ticket)
+        changes.counters[counter_id] = state
+        changes.events.append(EventRecord("ticket_finished", self._zone_of_counter(counter_id), {
+            "code": ticket.code, "service": ticket.service, "counter": counter_id}))
+        return ticket
+
+    def _call(self, counter_id: str, ticket: Ticket, now: float, changes: Changes) -> None:
+        state = self.counters[counter_id]
+        self._remove_waiting(ticket)
+        ticket.status = "called"
+        ticket.counter = counter_id
+        ticket.called_at = now
+        ticket.recalls = 0
+        state.current = ticket.id
+        leg = self.open_legs.get(ticket.id)
+        if leg is not None:
+            leg.called_at = now
+            leg.counter = counter_id
+            changes.touch_leg(leg)
+        changes.touch_ticket(ticket)
+        changes.counters[counter_id] = state
+        changes.events.append(EventRecord("ticket_called", self._zone_of_counter(counter_id),
+                                          self.call_view(ticket, now)))
+
+    def _ensure_open(self, counter_id: str, changes: Changes) -> None:
+        state = self.counters[counter_id]
+        if state.status != "open":
+            state.status = "open"
+            changes.counters[counter_id] = state
+            changes.events.append(EventRecord("counter_status", self._zone_of_counter(counter_id),
+                                              {"counter": counter_id, "status": "open"}))
+
+    def call_next(self, counter_id: str, now: float) -> tuple[Ticket | None, Ticket | None, Changes]:
+        """Finish the current ticket and call the next, as one operation."""
+        self.counter_config(counter_id)
+        changes = Changes()
+        self._ensure_open(counter_id, changes)
+        finished = self._finish_current(counter_id, now, changes)
+        ticket = self.choose_next(counter_id, now)
+        if ticket is not None:
+            self._advance_cycle(self.counters[counter_id], ticket)
+            self._call(counter_id, ticket, now, changes)
+        changes.counters[counter_id] = self.counters[counter_id]
+        return ticket, finished, changes
+
+    def call_ticket(self, counter_id: str, code: str, now: float) -> tuple[Ticket, Ticket | None, Changes]:
+        counter = self.counter_config(counter_id)
+        ticket = self.by_code.get(code)
+        if ticket is None:
+            raise ContractError(Reason.UNKNOWN_TICKET, f"no ticket {code} today")
+        if ticket.status != "waiting":
+            raise ContractError(Reason.ILLEGAL_TRANSITION, f"{code} is {ticket.status}, not waiting")
+        if not any(cs.service == ticket.service for cs in counter.services):
+            raise ContractError(Reason.SERVICE_NOT_AT_COUNTER,
+                                f"counter {counter_id} does not serve {ticket.service!r}")
+        changes = Changes()
+        self._ensure_open(counter_id, changes)
+        finished = self._finish_current(counter_id, now, changes)
+        self._call(counter_id, ticket, now, changes)
+        return ticket, finished, changes
+
+    def _require_current(self, counter_id: str, doing: str) -> Ticket:
+        self.counter_config(counter_id)
+        ticket = self.current_ticket(counter_id)
+        if ticket is None:
+            raise ContractError(Reason.ILLEGAL_TRANSITION,
+                                f"counter {counter_id} has no called ticket to {doing}")
+        return ticket
+
+    def recall(self, counter_id: str, now: float) -> tuple[Ticket, Changes]:
+        ticket = self._require_current(counter_id, "recall")
+        limit = self.site.policies.recall_limit
+        if ticket.recalls >= limit:
+            raise ContractError(Reason.RECALL_LIMIT, f"{ticket.code} was recalled {ticket.recalls} times "
+                                                     f"(limit {limit})")
+        changes = Changes()
+        ticket.recalls += 1
+        changes.touch_ticket(ticket)
+        changes.events.append(EventRecord("ticket_recalled", self._zone_of_counter(counter_id),
+                                          self.call_view(ticket, now)))
+        return ticket, changes
+
+    def no_show(self, counter_id: str, now: float) -> tuple[Ticket, Changes]:
+        ticket = self._require_current(counter_id, "mark as no-show")
+        if self.site.policies.no_show_requires_recall and ticket.recalls < 1:
+            raise ContractError(Reason.NO_SHOW_NEEDS_RECALL,
+                                f"recall {ticket.code} at least once before marking a no-show")
+        changes = Changes()
+        state = self.counters[counter_id]
+        ticket.status = "no_show"
+        ticket.finished_at = now
+        state.current = None
+        self._end_leg(ticket, now, "no_show", changes)
+        changes.touch_ticket(ticket)
+        changes.counters[counter_id] = state
+        changes.events.append(EventRecord("ticket_no_show", self._zone_of_counter(counter_id), {
+            "code": ticket.code, "service": ticket.service, "counter": counter_id}))
+        return ticket, changes
+
+    def finish(self, counter_id: str, now: float) -> tuple[Ticket, Changes]:
+        self._require_current(counter_id, "finish")
+        changes = Changes()
+        ticket = self._finish_current(counter_id, now, changes)
+        return ticket, changes
+
+    def transfer(self, counter_id: str, service_id: str, now: float) -> tuple[Ticket, Changes]:
+        counter = self.counter_config(counter_id)
+        ticket = self._require_current(counter_id, "transfer")
+        if self.site.service(service_id) is None:
+            raise ContractError(Reason.UNKNOWN_SERVICE, f"no service {service_id!r} in the site file")
+        if service_id not in counter.transfer_targets:
+            raise ContractError(Reason.NOT_A_TRANSFER_TARGET,
+                                f"counter {counter_id} cannot transfer to {service_id!r}")
+        if service_id == ticket.service:
+            raise ContractError(Reason.ILLEGAL_TRANSITION, f"{ticket.code} is already in {service_id!r}")
+        changes = Changes()
+        state = self.counters[counter_id]
+        from_service = ticket.service
+        self._end_leg(ticket, now, "transferred", changes)
+        changes.services.add(from_service)
+        position = self.site.policies.transfer_position
+        if position == "original_arrival":
+            queued_at = ticket.issued_at
+        elif position == "front":
+            queue = self.waiting[service_id]
+            queued_at = min(queue[0][1].queued_at - 1, ticket.issued_at) if queue else ticket.issued_at
+        else:
+            queued_at = now
+        ticket.service = service_id
+        ticket.status = "waiting"
+        ticket.counter = None
+        ticket.called_at = None
+        ticket.recalls = 0
+        ticket.queued_at = queued_at
+        state.current = None
+        self._add_waiting(ticket)
+        self._start_leg(ticket, now, changes)
+        changes.touch_ticket(ticket)
+        changes.counters[counter_id] = state
+        changes.events.append(EventRecord("ticket_transferred", self._zone_of_service(service_id), {
+            "code": ticket.code, "from": from_service, "to": service_id, "counter": counter_id,
+            "people_ahead": self.people_ahead(ticket)}))
+        return ticket, changes
+
+    def cancel(self, ticket: Ticket, now: float) -> Changes:
+        if ticket.status != "waiting":
+            raise ContractError(Reason.ILLEGAL_TRANSITION, f"{ticket.code} is {ticket.status}, not waiting")
+        changes = Changes()
+        self._remove_waiting(ticket)
+        ticket.status = "cancelled"
+        ticket.finished_at = now
+        self._end_leg(ticket, now, "cancelled", changes)
+        changes.touch_ticket(ticket)
+        changes.events.append(EventRecord("ticket_cancelled", self._zone_of_service(ticket.service), {
+            "code": ticket.code, "service": ticket.service}))
+        return changes
+
+    def set_counter_status(self, counter_id: str, status: str, now: float) -> Changes:
+        self.counter_config(counter_id)
+        changes = Changes()
+        state = self.counters[counter_id]
+        if status == "closed":
+            self._finish_current(counter_id, now, changes)
+        if state.status != status:
+            state.status = status
+            changes.events.append(EventRecord("counter_status", self._zone_of_counter(counter_id),
+                                              {"counter": counter_id, "status": status}))
+        changes.counters[counter_id] = state
+        for cs in self.counter_config(counter_id).services:
+            changes.services.add(cs.service)  # open counters change estimated waits
+        return changes
+
+    def roll_over(self, new_day: str, now: float) -> Changes:
+        """A new service day: yesterday's unfinished tickets expire (kept in history)."""
+        changes = Changes()
+        for ticket in list(self.tickets.values()):
+            if ticket.status in LIVE:
+                ticket.status = "expired"
+                ticket.finished_at = now
+                self._end_leg(ticket, now, "expired", changes)
+                changes.touch_ticket(ticket)
+        for state in self.counters.values():
+            if state.current is not None:
+                state.current = None
+                changes.counters[state.id] = state
+        self.tickets.clear()
+        self.open_legs.clear()
+        self.leg_counts.clear()
+        self.by_ref.clear()
+        self.by_code.clear()
+        for queue in self.waiting.values():
+            queue.clear()
+        self.service_day = new_day
+        changes.services |= set(self.waiting)
+        return changes

@@ -1,0 +1,109 @@
+"""Retained state the hub publishes, split so each device reads only what it needs.
+
+* ``state/service/<id>``: waiting counts and the estimated wait (kiosks, displays)
+* ``state/counter/<id>``: one counter's status and current ticket (its counter device)
+* ``state/zone/<id>``: a wall display's whole picture: recent calls, counters, services
+* ``state/calls``: the site's recent calls
+Each carries ``rev``, the hub-wide revision of the last change it includes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from siteconf.schema import Site
+
+from .clock import SiteTime
+from .model import QueueModel, Ticket
+
+RECENT_CALLS = 10
+
+
+class SiteIndex:
+    """Which counters serve a service and which services concern a zone (fixed per site file)."""
+
+    def __init__(self, site: Site):
+        self.counters_by_service: dict[str, list[str]] = {s.id: [] for s in site.services}
+        for c in site.counters:
+            for cs in c.services:
+                self.counters_by_service[cs.service].append(c.id)
+        self.services_by_zone: dict[str, list[str]] = {z.id: [] for z in site.zones}
+        for s in site.services:
+            self.services_by_zone[s.zone].append(s.id)
+        for c in site.counters:
+            for cs in c.services:
+                if cs.service not in self.services_by_zone[c.zone]:
+                    self.services_by_zone[c.zone].append(cs.service)
+        self.counters_by_zone: dict[str, list[str]] = {z.id: [] for z in site.zones}
+        for c in site.counters:
+            self.counters_by_zone[c.zone].append(c.id)
+        self.zone_of_service = {s.id: s.zone for s in site.services}
+        self.zone_of_counter = {c.id: c.zone for c in site.counters}
+
+
+class Snapshots:
+    def __init__(self, model: QueueModel, site_time: SiteTime):
+        self.model = model
+        self.site = model.site
+        self.time = site_time
+        self.index = SiteIndex(model.site)
+        self.calls_by_zone: dict[str, deque[dict]] = {z.id: deque(maxlen=RECENT_CALLS) for z in self.site.zones}
+        self.calls: deque[dict] = deque(maxlen=2 * RECENT_CALLS)
+        self.last_called: dict[str, str] = {}
+
+    def remember_call(self, call: dict) -> None:
+        """A call or recall event (newest last), for the zone and site call lists."""
+        self.calls_by_zone[call["zone"]].append(call)
+        self.calls.append(call)
+        self.last_called[call["service"]] = call["code"]
+
+    def forget_calls(self) -> None:
+        for calls in self.calls_by_zone.values():
+            calls.clear()
+        self.calls.clear()
+        self.last_called.clear()
+
+    def _ticket_brief(self, ticket: Ticket | None) -> dict | None:
+        if ticket is None:
+            return None
+        return {"code": ticket.code, "service": ticket.service, "language": ticket.language,
+                "priority": ticket.priority, "called_at": self.time.iso(ticket.called_at),
+                "recalls": ticket.recalls}
+
+    def service(self, service_id: str, rev: int) -> dict:
+        m = self.model
+        queue = m.waiting.get(service_id, [])
+        return {"v": 1, "type": "state.service", "rev": rev, "service": service_id,
+                "service_day": m.service_day, "waiting": len(queue),
+                "waiting_priority": sum(1 for _, t in queue if t.priority),
+                "open_counters": m.open_counters(service_id),
+                "mean_service_min": round(m.mean_service_minutes(service_id), 1),
+                "estimated_wait_min": m.estimated_wait_min(service_id, len(queue)),
+                "last_called": self.last_called.get(service_id)}
+
+    def counter(self, counter_id: str, rev: int) -> dict:
+        m = self.model
+        state = m.counters[counter_id]
+        config = self.site.counter(counter_id)
+        return {"v": 1, "type": "state.counter", "rev": rev, "counter": counter_id, "number": config.number,
+                "zone": config.zone, "status": state.status, "current": self._ticket_brief(m.current_ticket(counter_id)),
+                "waiting": m.waiting_for_counter(counter_id)}
+
+    def zone(self, zone_id: str, rev: int, seq: int) -> dict:
+        m = self.model
+        counters = []
+        for cid in self.index.counters_by_zone[zone_id]:
+            current = m.current_ticket(cid)
+            counters.append({"counter": cid, "number": self.site.counter(cid).number,
+                             "status": m.counters[cid].status, "current": current.code if current else None})
+        services = []
+        for sid in self.index.services_by_zone[zone_id]:
+            waiting = m.waiting_count(sid)
+            services.append({"service": sid, "waiting": waiting,
+                             "estimated_wait_min": m.estimated_wait_min(sid, waiting)})
+        return {"v": 1, "type": "state.zone", "rev": rev, "seq": seq, "zone": zone_id,
+                "service_day": m.service_day, "calls": list(reversed(self.calls_by_zone[zone_id])),
+                "counters": counters, "services": services}
+
+    def recent_calls(self, rev: int) -> dict:
+        return {"v": 1, "type": "state.calls", "rev": rev, "calls": list(reversed(self.calls))}

@@ -1,0 +1,229 @@
+"""SQLite persistence of the hub: the durable record of every ticket and event.
+
+WAL mode with ``synchronous=FULL``: a commit is on disk (fsync of the WAL)
+before the hub answers, so a power cut after a reply never loses a ticket.
+Nothing is wiped at day end: tickets, their legs (one per service stay) and
+the event log are history for reports.  The hub batches the requests that
+arrive together into one transaction (group commit), which is what makes
+thousands of durable issues per second possible on an SD card.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from .model import CounterState, Leg, QueueModel, Ticket
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tickets (
+    id INTEGER PRIMARY KEY,
+    ref TEXT NOT NULL UNIQUE,
+    code TEXT NOT NULL,
+    service_day TEXT NOT NULL,
+    service TEXT NOT NULL,
+    first_service TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    language TEXT NOT NULL,
+    source TEXT NOT NULL,
+    issued_at REAL NOT NULL,
+    queued_at REAL NOT NULL,
+    counter TEXT,
+    called_at REAL,
+    recalls INTEGER NOT NULL DEFAULT 0,
+    finished_at REAL,
+    UNIQUE (service_day, code)
+);
+CREATE INDEX IF NOT EXISTS tickets_day ON tickets (service_day, status);
+CREATE TABLE IF NOT EXISTS legs (
+    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+    seq INTEGER NOT NULL,
+    service TEXT NOT NULL,
+    joined_at REAL NOT NULL,
+    called_at REAL,
+    counter TEXT,
+    ended_at REAL,
+    outcome TEXT,
+    PRIMARY KEY (ticket_id, seq)
+);
+CREATE INDEX IF NOT EXISTS legs_service ON legs (service, ended_at);
+CREATE TABLE IF NOT EXISTS sequences (
+    prefix TEXT NOT NULL, service_day TEXT NOT NULL, last INTEGER NOT NULL,
+    PRIMARY KEY (prefix, service_day)
+);
+CREATE TABLE IF NOT EXISTS counters (
+    id TEXT PRIMARY KEY, status TEXT NOT NULL, current INTEGER, cycle_pos INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS requests (
+    device TEXT NOT NULL, request_id TEXT NOT NULL, action TEXT NOT NULL,
+    reply BLOB NOT NULL, at REAL NOT NULL,
+    PRIMARY KEY (device, request_id)
+);
+CREATE INDEX IF NOT EXISTS requests_at ON requests (at);
+CREATE TABLE IF NOT EXISTS events (
+    rev INTEGER PRIMARY KEY, seq INTEGER NOT NULL, zone TEXT NOT NULL, type TEXT NOT NULL,
+    at REAL NOT NULL, data TEXT NOT NULL
+);
+"""
+
+TICKET_COLUMNS = ("id", "ref", "code", "service_day", "service", "first_service", "status", "priority",
+                  "language", "source", "issued_at", "queued_at", "counter", "called_at", "recalls",
+                  "finished_at")
+
+
+class Store:
+    def __init__(self, path: Path | str):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+        self._in_tx = False
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    # ------------------------------------------------------------ transactions
+    def begin(self) -> None:
+        if not self._in_tx:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._in_tx = True
+
+    def commit(self) -> None:
+        if self._in_tx:
+            self.db.execute("COMMIT")
+            self._in_tx = False
+
+    def rollback(self) -> None:
+        if self._in_tx:
+            self.db.execute("ROLLBACK")
+            self._in_tx = False
+
+    # ------------------------------------------------------------------ writes
+    def save_changes(self, changes) -> None:
+        db = self.db
+        if changes.sequences:
+            db.executemany("INSERT INTO sequences (prefix, service_day, last) VALUES (?, ?, ?) "
+                           "ON CONFLICT (prefix, service_day) DO UPDATE SET last = excluded.last",
+                           [(p, d, n) for (p, d), n in changes.sequences.items()])
+        if changes.tickets:
+            cols = ", ".join(TICKET_COLUMNS)
+            marks = ", ".join("?" for _ in TICKET_COLUMNS)
+            updates = ", ".join(f"{c} = excluded.{c}" for c in TICKET_COLUMNS[1:])
+            db.executemany(f"INSERT INTO tickets ({cols}) VALUES ({marks}) "
+                           f"ON CONFLICT (id) DO UPDATE SET {updates}",
+                           [tuple(getattr(t, c) for c in TICKET_COLUMNS) for t in changes.tickets.values()])
+        if changes.legs:
+            db.executemany("INSERT INTO legs (ticket_id, seq, service, joined_at, called_at, counter, ended_at,"
+                           " outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ticket_id, seq) DO UPDATE SET"
+                           " called_at = excluded.called_at, counter = excluded.counter,"
+                           " ended_at = excluded.ended_at, outcome = excluded.outcome",
+                           [(g.ticket_id, g.seq, g.service, g.joined_at, g.called_at, g.counter, g.ended_at,
+                             g.outcome) for g in changes.legs.values()])
+        if changes.counters:
+            db.executemany("INSERT INTO counters (id, status, current, cycle_pos) VALUES (?, ?, ?, ?) "
+                           "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
+                           "current = excluded.current, cycle_pos = excluded.cycle_pos",
+                           [(c.id, c.status, c.current, c.cycle_pos) for c in changes.counters.values()])
+
+    def save_event(self, rev: int, seq: int, zone: str, type_: str, at: float, data: dict) -> None:
+        self.db.execute("INSERT INTO events (rev, seq, zone, type, at, data) VALUES (?, ?, ?, ?, ?, ?)",
+                        (rev, seq, zone, type_, at, json.dumps(data, separators=(",", ":"))))
+
+    def save_reply(self, device: str, request_id: str, action: str, reply: bytes, at: float) -> None:
+        self.db.execute("INSERT OR IGNORE INTO requests (device, request_id, action, reply, at) "
+                        "VALUES (?, ?, ?, ?, ?)", (device, request_id, action, reply, at))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def prune(self, before: float) -> int:
+        """Forget request ids older than ``before`` (idempotency needs them only for minutes)."""
+        return self.db.execute("DELETE FROM requests WHERE at < ?", (before,)).rowcount
+
+    # ------------------------------------------------------------------- reads
+    def stored_reply(self, device: str, request_id: str) -> bytes | None:
+        row = self.db.execute("SELECT reply FROM requests WHERE device = ? AND request_id = ?",
+                              (device, request_id)).fetchone()
+        return row[0] if row else None
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def last_rev(self) -> int:
+        return self.db.execute("SELECT COALESCE(MAX(rev), 0) FROM events").fetchone()[0]
+
+    def zone_seqs(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT zone, MAX(seq) FROM events GROUP BY zone"))
+
+    def ticket_by_ref(self, ref: str) -> Ticket | None:
+        cols = ", ".join(TICKET_COLUMNS)
+        row = self.db.execute(f"SELECT {cols} FROM tickets WHERE ref = ?", (ref,)).fetchone()
+        return _ticket(row) if row else None
+
+    def recent_events(self, zone: str | None, types: tuple[str, ...], limit: int) -> list[tuple]:
+        marks = ", ".join("?" for _ in types)
+        if zone is None:
+            sql = f"SELECT rev, zone, type, at, data FROM events WHERE type IN ({marks}) ORDER BY rev DESC LIMIT ?"
+            args = (*types, limit)
+        else:
+            sql = (f"SELECT rev, zone, type, at, data FROM events WHERE zone = ? AND type IN ({marks}) "
+                   "ORDER BY rev DESC LIMIT ?")
+            args = (zone, *types, limit)
+        return self.db.execute(sql, args).fetchall()
+
+    def load_into(self, model: QueueModel, service_day: str) -> None:
+        """Rebuild the live model: today's tickets, open legs, counters, sequences."""
+        model.service_day = service_day
+        cols = ", ".join(TICKET_COLUMNS)
+        for row in self.db.execute(f"SELECT {cols} FROM tickets WHERE service_day = ? ORDER BY id",
+                                   (service_day,)):
+            model.load_ticket(_ticket(row))
+        max_id = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0]
+        model.next_ticket_id = max(model.next_ticket_id, max_id + 1)
+        for row in self.db.execute(
+                "SELECT l.ticket_id, l.seq, l.service, l.joined_at, l.called_at, l.counter, l.ended_at, l.outcome "
+                "FROM legs l JOIN tickets t ON t.id = l.ticket_id WHERE t.service_day = ?", (service_day,)):
+            model.load_leg(Leg(*row))
+        for prefix, day, last in self.db.execute("SELECT prefix, service_day, last FROM sequences "
+                                                 "WHERE service_day = ?", (service_day,)):
+            model.sequences[(prefix, day)] = last
+        for cid, status, current, cycle_pos in self.db.execute("SELECT id, status, current, cycle_pos FROM counters"):
+            if cid in model.counters:
+                live = current if current in model.tickets and model.tickets[current].status == "called" else None
+                model.counters[cid] = CounterState(cid, status, live, cycle_pos)
+        window = model.site.policies.estimate_window
+        for service in model.service_times:
+            rows = self.db.execute("SELECT ended_at - called_at FROM legs WHERE service = ? AND outcome = "
+                                   "'finished' AND called_at IS NOT NULL ORDER BY ended_at DESC LIMIT ?",
+                                   (service, window)).fetchall()
+            model.service_times[service].extend(max(0.0, r[0]) for r in reversed(rows))
+
+    def stale_live_days(self, service_day: str) -> bool:
+        """Whether tickets of an earlier day are still waiting or called (the hub was off at rollover)."""
+        row = self.db.execute("SELECT 1 FROM tickets WHERE service_day < ? AND status IN ('waiting', 'called') "
+                              "LIMIT 1", (service_day,)).fetchone()
+        return row is not None
+
+    def expire_before(self, service_day: str, now: float) -> int:
+        self.db.execute("UPDATE legs SET ended_at = ?, outcome = 'expired' WHERE ended_at IS NULL AND ticket_id IN "
+                        "(SELECT id FROM tickets WHERE service_day < ? AND status IN ('waiting', 'called'))",
+                        (now, service_day))
+        return self.db.execute("UPDATE tickets SET status = 'expired', finished_at = ? WHERE service_day < ? "
+                               "AND status IN ('waiting', 'called')", (now, service_day)).rowcount
+
+
+def _ticket(row) -> Ticket:
+    values = dict(zip(TICKET_COLUMNS, row))
+    values["priority"] = bool(values["priority"])
+    return Ticket(**values)

@@ -1,0 +1,75 @@
+"""The device bootstrap file (``/etc/onestop/device.toml``).
+
+It holds only what a device needs before it can talk to the hub: who it is,
+where the broker is, its credentials and its timing.  Everything else (its
+zone, counter, printer, pins, audio...) is its slice of the site file, which
+the hub publishes retained on ``config/device/<id>``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .load import SiteFileError, format_validation_error
+from .schema import Ident
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrokerLink(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(default=1883, ge=1, le=65535)
+    password: str | None = None
+    password_file: str | None = None
+    #: CA certificate for a TLS listener; plain TCP when None
+    tls_ca: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    keepalive_s: int = Field(default=10, ge=2, le=600)
+
+    def read_password(self) -> str:
+        if self.password is not None:
+            return self.password
+        if self.password_file:
+            return Path(self.password_file).read_text(encoding="utf-8").strip()
+        raise ValueError("the device file gives neither broker.password nor broker.password_file")
+
+
+class Timing(_Model):
+    """Every duration a device uses, so tests can run them in milliseconds."""
+
+    request_timeout_s: float = Field(default=2.0, gt=0)
+    #: how long a request stays valid (MQTT message expiry and the hub's deadline check)
+    request_expiry_s: float = Field(default=5.0, gt=0)
+    reconnect_min_s: float = Field(default=0.5, gt=0)
+    reconnect_max_s: float = Field(default=10.0, gt=0)
+
+
+class DeviceFile(_Model):
+    device_id: Ident
+    site_id: Ident
+    broker: BrokerLink = BrokerLink()
+    timing: Timing = Timing()
+    state_dir: str = "/var/lib/onestop"
+    #: hub only: the site file and the queue database
+    site_file: str | None = None
+    database: str | None = None
+
+
+def load_device_file(path: Path | str) -> DeviceFile:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SiteFileError(path, ["file not found"]) from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SiteFileError(path, [f"cannot read it: {exc}"]) from None
+    try:
+        return DeviceFile.model_validate(data)
+    except ValidationError as exc:
+        raise SiteFileError(path, format_validation_error(exc)) from None

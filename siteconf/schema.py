@@ -1,0 +1,469 @@
+"""The site file's schema: one TOML file describes a whole centre.
+
+Every part of the product reads its settings from here, so the shape is
+complete from the start (kiosk menu, counters, display zones, device
+hardware, bridge...) even where a role does not use its part yet.  Models
+forbid unknown keys so a typo is reported instead of silently ignored.
+Cross-references (a counter's services, a menu entry's service, a device's
+counter) are checked in ``Site.check_references``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+
+Ident = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+LangCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
+#: text in several languages: {"pt": "...", "en": "..."}; must have the site's default language.
+Localized = dict[LangCode, Annotated[str, Field(min_length=1, max_length=400)]]
+HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------------------
+# Site-wide parts
+# ---------------------------------------------------------------------------
+
+
+class SiteInfo(_Model):
+    id: Ident
+    name: str = Field(min_length=1, max_length=80)
+    timezone: str
+    languages: list[LangCode] = Field(min_length=1)
+    default_language: LangCode = "pt"
+    #: the local time at which a new service day starts (ticket numbers restart)
+    service_day_starts: HHMM = "00:00"
+    #: days the hub keeps anything that could identify a visit (check-in codes...)
+    retention_days: int = Field(default=90, ge=1, le=3650)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'Europe/Lisbon')")
+        return value
+
+    @model_validator(mode="after")
+    def _default_in_languages(self) -> "SiteInfo":
+        if self.default_language not in self.languages:
+            raise ValueError(f"default_language {self.default_language!r} is not in languages")
+        if len(set(self.languages)) != len(self.languages):
+            raise ValueError("languages lists a language twice")
+        return self
+
+
+class Network(_Model):
+    """How devices reach the site's broker (the hub's host)."""
+
+    broker_host: str = "onestop-hub.local"
+    broker_port: int = Field(default=1883, ge=1, le=65535)
+    broker_tls_port: int | None = Field(default=None, ge=1, le=65535)
+    #: NTP server devices sync from (the hub serves time; see provisioning)
+    time_server: str | None = None
+
+
+class Policies(_Model):
+    #: normal : priority calls when both kinds wait, e.g. [2, 1]
+    priority_ratio: tuple[int, int] = (2, 1)
+    #: the priority categories the kiosk offers (the category never leaves the kiosk)
+    priority_categories: list[Literal["pregnancy", "infant", "disability", "elderly"]] = [
+        "pregnancy", "infant", "disability", "elderly"]
+    no_show_requires_recall: bool = True
+    recall_limit: int = Field(default=3, ge=0, le=20)
+    #: where a transferred ticket joins its new queue
+    transfer_position: Literal["original_arrival", "end", "front"] = "original_arrival"
+    #: service time assumed until the hub has measured some
+    default_service_minutes: float = Field(default=10, gt=0, le=240)
+    #: how many finished tickets the rolling mean service time uses
+    estimate_window: int = Field(default=20, ge=1, le=1000)
+    #: refuse new tickets outside opening hours
+    issue_only_when_open: bool = False
+
+    @field_validator("priority_ratio")
+    @classmethod
+    def _ratio(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if value[0] < 0 or value[1] < 1 or value[0] > 50 or value[1] > 50:
+            raise ValueError("priority_ratio is [normal, priority] with normal >= 0 and 1 <= priority <= 50")
+        return value
+
+
+class Zone(_Model):
+    id: Ident
+    name: Localized
+
+
+class Service(_Model):
+    id: Ident
+    #: letter(s) before the ticket number: "A" gives A001, A002...
+    prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]
+    name: Localized
+    #: the ministry branch or office that provides it
+    office: Localized
+    office_kind: Literal["ministry", "support", "reception", "information"] = "support"
+    zone: Ident
+    waiting_area: Localized
+    priority_eligible: bool = True
+    #: assumed minutes per visit until measured (overrides the policy default)
+    service_minutes: float | None = Field(default=None, gt=0, le=240)
+
+
+class MenuEntry(_Model):
+    """A kiosk menu node: a matter with sub-entries, or a final entry that issues a ticket."""
+
+    id: Ident
+    icon: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,40}$")]
+    label: Localized
+    hint: Localized
+    service: Ident | None = None
+    children: list["MenuEntry"] = []
+
+    @model_validator(mode="after")
+    def _leaf_or_branch(self) -> "MenuEntry":
+        if (self.service is None) == (not self.children):
+            raise ValueError(f"menu entry {self.id!r} needs either a service or children, not both")
+        return self
+
+
+class Kiosk(_Model):
+    menu: list[MenuEntry] = Field(min_length=1)
+    #: where "I don't know" sends the visitor (the welcoming & sorting office)
+    unsure_service: Ident
+    idle_timeout_s: float = Field(default=45, gt=0)
+    ticket_screen_s: float = Field(default=20, gt=0)
+    helpline: str = "808 257 257"
+
+
+class CounterService(_Model):
+    service: Ident
+    #: how strongly this counter prefers the service: waiting time x weight decides
+    weight: float = Field(default=1, gt=0, le=100)
+
+
+class Counter(_Model):
+    id: Ident
+    number: int = Field(ge=1, le=999)
+    name: Localized
+    zone: Ident
+    services: list[CounterService] = Field(min_length=1)
+    transfer_targets: list[Ident] = []
+
+
+class Ticker(_Model):
+    messages: list[Localized] = []
+    speed_px_s: float = Field(default=80, gt=0)
+
+
+class OpeningSlot(_Model):
+    days: list[Weekday] = Field(min_length=1)
+    open: HHMM
+    close: HHMM
+
+    @model_validator(mode="after")
+    def _order(self) -> "OpeningSlot":
+        if time.fromisoformat(self.open) >= time.fromisoformat(self.close):
+            raise ValueError(f"opens at {self.open} but closes at {self.close}")
+        return self
+
+
+class OpeningHours(_Model):
+    weekly: list[OpeningSlot] = []
+    closed_dates: list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]] = []
+
+
+class Bridge(_Model):
+    """Optional bridge of this site's broker to a central broker (a network of centres)."""
+
+    enabled: bool = False
+    host: str = ""
+    port: int = Field(default=8883, ge=1, le=65535)
+    tls: bool = True
+    remote_prefix: str = "centres/"
+    topics_up: list[Literal["events", "presence", "health", "statistics"]] = [
+        "events", "presence", "health", "statistics"]
+
+    @model_validator(mode="after")
+    def _host_when_enabled(self) -> "Bridge":
+        if self.enabled and not self.host:
+            raise ValueError("an enabled bridge needs a host")
+        return self
+
+
+# ---------------------------------------------------------------------------
+# Devices and their hardware
+# ---------------------------------------------------------------------------
+
+
+class Printer(_Model):
+    connector: Literal["none", "usb", "serial", "network", "file"] = "none"
+    usb_vendor: int | None = None
+    usb_product: int | None = None
+    serial_port: str | None = None
+    baudrate: int = 9600
+    host: str | None = None
+    port: int = 9100
+    path: str | None = None
+    #: python-escpos capability profile (code pages, QR support, width)
+    profile: str = "default"
+    paper_mm: Literal[58, 80] = 80
+    status_poll_s: float = Field(default=10, gt=0)
+
+    @model_validator(mode="after")
+    def _connector_fields(self) -> "Printer":
+        need = {"usb": ("usb_vendor", "usb_product"), "serial": ("serial_port",),
+                "network": ("host",), "file": ("path",)}.get(self.connector, ())
+        missing = [name for name in need if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.connector} printer needs {', '.join(missing)}")
+        return self
+
+
+class Scanner(_Model):
+    kind: Literal["none", "serial", "hid"] = "none"
+    serial_port: str | None = None
+    baudrate: int = 9600
+    #: evdev device path or name for keyboard-wedge scanners
+    hid_device: str | None = None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> "Scanner":
+        if self.kind == "serial" and not self.serial_port:
+            raise ValueError("a serial scanner needs serial_port")
+        if self.kind == "hid" and not self.hid_device:
+            raise ValueError("a hid scanner needs hid_device")
+        return self
+
+
+class Screen(_Model):
+    width: int = Field(default=1280, ge=320, le=7680)
+    height: int = Field(default=800, ge=240, le=4320)
+    orientation: Literal["landscape", "portrait"] = "landscape"
+    fullscreen: bool = True
+
+
+class Audio(_Model):
+    enabled: bool = True
+    volume: float = Field(default=0.8, ge=0, le=1)
+    chime: bool = True
+    #: languages the display announces in; the visitor's language is added when it is here
+    languages: list[LangCode] = ["pt", "en", "fr", "es", "uk", "ru", "ar", "hi", "ne", "bn"]
+    #: espeak-ng voice per language where it differs from the code
+    voices: dict[LangCode, str] = {}
+    #: a call waiting longer than this in the announcement queue is merged
+    max_queue_delay_s: float = Field(default=20, gt=0)
+
+
+class CounterPins(_Model):
+    """BCM GPIO numbers of the counter's buttons and LEDs (None = not fitted)."""
+
+    next: int | None = 17
+    recall: int | None = 27
+    no_show: int | None = 22
+    transfer: int | None = 23
+    pause: int | None = 24
+    led_red: int | None = 5
+    led_green: int | None = 6
+    led_blue: int | None = 13
+    buzzer: int | None = None
+    hold_s: float = Field(default=1.0, gt=0)
+    repeat_guard_ms: int = Field(default=300, ge=0)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "CounterPins":
+        pins = [p for p in (self.next, self.recall, self.no_show, self.transfer, self.pause,
+                            self.led_red, self.led_green, self.led_blue, self.buzzer) if p is not None]
+        if len(pins) != len(set(pins)):
+            raise ValueError("two functions share one GPIO pin")
+        if any(not 0 <= p <= 27 for p in pins):
+            raise ValueError("GPIO pins are BCM numbers 0-27")
+        return self
+
+
+class SmallDisplay(_Model):
+    kind: Literal["none", "lcd_i2c", "tm1637"] = "none"
+    i2c_address: int = 0x27
+    columns: int = 16
+    rows: int = 2
+    clk_pin: int | None = None
+    dio_pin: int | None = None
+
+
+class Device(_Model):
+    id: Ident
+    role: Literal["hub", "kiosk", "counter", "display"]
+    zone: Ident | None = None
+    counter: Ident | None = None
+    #: the kiosk's modes; a kiosk can dispense tickets, be an information point, or both
+    kiosk_modes: list[Literal["tickets", "information", "check_in", "survey"]] = ["tickets", "information"]
+    printer: Printer = Printer()
+    scanner: Scanner = Scanner()
+    screen: Screen = Screen()
+    audio: Audio = Audio()
+    pins: CounterPins = CounterPins()
+    small_display: SmallDisplay = SmallDisplay()
+
+    @model_validator(mode="after")
+    def _role_fields(self) -> "Device":
+        if self.role == "counter" and self.counter is None:
+            raise ValueError(f"counter device {self.id!r} needs `counter`")
+        if self.role != "counter" and self.counter is not None:
+            raise ValueError(f"only counter devices have `counter` ({self.id!r} is a {self.role})")
+        if self.role in ("kiosk", "display") and self.zone is None:
+            raise ValueError(f"{self.role} device {self.id!r} needs `zone`")
+        return self
+
+
+# ---------------------------------------------------------------------------
+# The whole site
+# ---------------------------------------------------------------------------
+
+
+class Site(_Model):
+    schema_version: Literal[1]
+    site: SiteInfo
+    network: Network = Network()
+    policies: Policies = Policies()
+    zones: list[Zone] = Field(min_length=1)
+    services: list[Service] = Field(min_length=1)
+    kiosk: Kiosk
+    counters: list[Counter] = Field(min_length=1)
+    ticker: Ticker = Ticker()
+    opening_hours: OpeningHours = OpeningHours()
+    bridge: Bridge = Bridge()
+    devices: list[Device] = Field(min_length=1)
+    _indexes: dict = PrivateAttr(default_factory=dict)
+
+    # --- lookups (built once; the model is frozen) ---------------------------
+    def service(self, service_id: str) -> Service | None:
+        return _index(self, "services").get(service_id)
+
+    def counter(self, counter_id: str) -> Counter | None:
+        return _index(self, "counters").get(counter_id)
+
+    def device(self, device_id: str) -> Device | None:
+        return _index(self, "devices").get(device_id)
+
+    def zone(self, zone_id: str) -> Zone | None:
+        return _index(self, "zones").get(zone_id)
+
+    @property
+    def hub_device(self) -> Device:
+        return next(d for d in self.devices if d.role == "hub")
+
+    def device_zone(self, device: Device) -> str:
+        """A device's zone: its own, its counter's, or the first zone."""
+        if device.zone:
+            return device.zone
+        if device.counter and (counter := self.counter(device.counter)):
+            return counter.zone
+        return self.zones[0].id
+
+    @model_validator(mode="after")
+    def check_references(self) -> "Site":
+        problems: list[str] = []
+        langs = set(self.site.languages)
+        default = self.site.default_language
+
+        def unique(kind: str, items, key) -> dict:
+            seen: dict = {}
+            for index, item in enumerate(items):
+                value = key(item)
+                if value in seen:
+                    problems.append(f"{kind}[{index}]: {value!r} is used twice")
+                seen[value] = item
+            return seen
+
+        zones = unique("zones", self.zones, lambda z: z.id)
+        services = unique("services", self.services, lambda s: s.id)
+        unique("services", self.services, lambda s: s.prefix)
+        counters = unique("counters", self.counters, lambda c: c.id)
+        unique("counters", self.counters, lambda c: c.number)
+        unique("devices", self.devices, lambda d: d.id)
+
+        def texts(where: str, text: dict[str, str]) -> None:
+            if default not in text:
+                problems.append(f"{where}: has no text in the default language {default!r}")
+            for lang in text:
+                if lang not in langs:
+                    problems.append(f"{where}: language {lang!r} is not in site.languages")
+
+        for i, z in enumerate(self.zones):
+            texts(f"zones[{i}].name", z.name)
+        for i, s in enumerate(self.services):
+            for part in ("name", "office", "waiting_area"):
+                texts(f"services[{i}].{part}", getattr(s, part))
+            if s.zone not in zones:
+                problems.append(f"services[{i}].zone: unknown zone {s.zone!r}")
+
+        def walk(entries: list[MenuEntry], where: str) -> None:
+            for i, e in enumerate(entries):
+                here = f"{where}[{i}]"
+                texts(f"{here}.label", e.label)
+                texts(f"{here}.hint", e.hint)
+                if e.service is not None and e.service not in services:
+                    problems.append(f"{here}.service: unknown service {e.service!r}")
+                walk(e.children, f"{here}.children")
+
+        walk(self.kiosk.menu, "kiosk.menu")
+        if self.kiosk.unsure_service not in services:
+            problems.append(f"kiosk.unsure_service: unknown service {self.kiosk.unsure_service!r}")
+
+        for i, c in enumerate(self.counters):
+            texts(f"counters[{i}].name", c.name)
+            if c.zone not in zones:
+                problems.append(f"counters[{i}].zone: unknown zone {c.zone!r}")
+            for j, cs in enumerate(c.services):
+                if cs.service not in services:
+                    problems.append(f"counters[{i}].services[{j}].service: unknown service {cs.service!r}")
+            for j, target in enumerate(c.transfer_targets):
+                if target not in services:
+                    problems.append(f"counters[{i}].transfer_targets[{j}]: unknown service {target!r}")
+            if len({cs.service for cs in c.services}) != len(c.services):
+                problems.append(f"counters[{i}].services: a service is listed twice")
+        served = {cs.service for c in self.counters for cs in c.services}
+        for i, s in enumerate(self.services):
+            if s.id not in served:
+                problems.append(f"services[{i}]: no counter serves {s.id!r}, its tickets would never be called")
+
+        for i, m in enumerate(self.ticker.messages):
+            texts(f"ticker.messages[{i}]", m)
+
+        hubs = [d for d in self.devices if d.role == "hub"]
+        if len(hubs) != 1:
+            problems.append(f"devices: a site has exactly one hub device, found {len(hubs)}")
+        for i, d in enumerate(self.devices):
+            if d.zone is not None and d.zone not in zones:
+                problems.append(f"devices[{i}].zone: unknown zone {d.zone!r}")
+            if d.counter is not None and d.counter not in counters:
+                problems.append(f"devices[{i}].counter: unknown counter {d.counter!r}")
+            for lang in d.audio.languages:
+                if lang not in langs:
+                    problems.append(f"devices[{i}].audio.languages: {lang!r} is not in site.languages")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+
+def _index(site: Site, attr: str) -> dict:
+    cache = site._indexes
+    if attr not in cache:
+        cache[attr] = {item.id: item for item in getattr(site, attr)}
+    return cache[attr]
+
+MenuEntry.model_rebuild()
+
+
+def is_valid_ident(value: str) -> bool:
+    return bool(re.match(r"^[a-z0-9][a-z0-9-]{0,39}$", value))
