@@ -257,8 +257,9 @@ class Audio(_Model):
     enabled: bool = True
     volume: float = Field(default=0.8, ge=0, le=1)
     chime: bool = True
-    #: languages the display announces in; the visitor's language is added when it is here
-    languages: list[LangCode] = ["pt", "en", "fr", "es", "uk", "ru", "ar", "hi", "ne", "bn"]
+    #: languages the display may announce in (empty = all the site's languages); it always
+    #: speaks the site's default language, then the visitor's when it is in this list
+    languages: list[LangCode] = []
     #: espeak-ng voice per language where it differs from the code
     voices: dict[LangCode, str] = {}
     #: a call waiting longer than this in the announcement queue is merged

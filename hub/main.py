@@ -1,0 +1,73 @@
+"""``onestop-hub``: run the site's queue authority.
+
+    onestop-hub --device /etc/onestop/device.toml
+
+The device file names the site file and the database (``site_file``,
+``database``) and how to reach the broker.  A broken site or device file stops
+start-up with a message naming the file, the key and the problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from siteconf import SiteFileError, load_site
+from siteconf.device import load_device_file
+
+from .service import BrokerAddress, HubService
+
+DEFAULT_DEVICE_FILE = "/etc/onestop/device.toml"
+
+
+def build_service(device_file: str) -> HubService:
+    device = load_device_file(device_file)
+    if not device.site_file:
+        raise SiteFileError(device_file, ["site_file: the hub's device file must name the site file"])
+    site = load_site(device.site_file)
+    if site.site.id != device.site_id:
+        raise SiteFileError(device_file, [f"site_id: {device.site_id!r} but the site file is for {site.site.id!r}"])
+    hub = site.device(device.device_id)
+    if hub is None or hub.role != "hub":
+        raise SiteFileError(device_file, [f"device_id: {device.device_id!r} is not the hub device of the site file"])
+    database = device.database or str(Path(device.state_dir) / "hub.sqlite3")
+    try:
+        password = device.broker.read_password()
+    except (OSError, ValueError) as exc:
+        raise SiteFileError(device_file, [f"broker: {exc}"]) from None
+    broker = BrokerAddress(device.broker.host, device.broker.port, device.device_id, password,
+                           device.timing.reconnect_min_s, device.timing.reconnect_max_s, device.broker.keepalive_s)
+    return HubService(site, database, broker)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="onestop-hub", description="The site's queue authority.")
+    parser.add_argument("--device", default=DEFAULT_DEVICE_FILE, help="the hub's device file (TOML)")
+    parser.add_argument("--verbose", "-v", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s hub %(levelname)s %(message)s")
+    try:
+        service = build_service(args.device)
+    except SiteFileError as exc:
+        print(f"onestop-hub: cannot start.\n{exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    service.start()
+    if service.wait_ready(30):
+        logging.info("hub ready for site %s", service.site.site.id)
+    else:
+        logging.warning("hub started but the broker has not answered yet; it keeps trying")
+    stop.wait()
+    service.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""A whole site's back end on one machine: real Mosquitto with the project's
+generated config and per-device credentials, plus the hub.
+
+The demo and the tests both start a centre this way, so what the tests
+exercise is exactly what the demo (and a hub) runs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import tomli_w
+
+from broker_config import Mosquitto, SiteCredentials, write_broker_files
+from hub.clock import Clock
+from hub.service import BrokerAddress, HubService
+from mqttlink.link import DeviceLink
+from siteconf.device import Timing
+from siteconf.schema import Site
+
+#: fast timings for tests and the demo on one machine
+FAST = Timing(request_timeout_s=2.0, request_expiry_s=5.0, reconnect_min_s=0.05, reconnect_max_s=0.5)
+
+
+class LocalCentre:
+    """Broker + hub for one site in ``workdir``; devices join with ``link()``."""
+
+    def __init__(self, site: Site, workdir: Path | str, timing: Timing = FAST, clock: Clock | None = None):
+        self.site = site
+        self.workdir = Path(workdir)
+        self.timing = timing
+        self.clock = clock
+        self.credentials = SiteCredentials()
+        self.credentials.ensure(site)
+        self.credentials.save(self.workdir / "secrets.toml")
+        self.files = write_broker_files(site, self.credentials, self.workdir / "broker")
+        self.broker = Mosquitto(self.files)
+        self.database = str(self.workdir / "hub.sqlite3")
+        self.hub: HubService | None = None
+        self.hub_process: subprocess.Popen | None = None
+        self._links: list[DeviceLink] = []
+
+    # -------------------------------------------------------------- parts
+    def start_broker(self) -> "LocalCentre":
+        self.broker.start()
+        return self
+
+    @property
+    def port(self) -> int:
+        return self.broker.port
+
+    def hub_address(self) -> BrokerAddress:
+        hub_id = self.site.hub_device.id
+        return BrokerAddress("127.0.0.1", self.port, hub_id, self.credentials.password_for(hub_id),
+                             self.timing.reconnect_min_s, self.timing.reconnect_max_s)
+
+    def start_hub(self, timeout: float = 10.0) -> HubService:
+        """The hub in this process (a thread), ready when all retained state is out."""
+        self.hub = HubService(self.site, self.database, self.hub_address(), self.clock).start()
+        if not self.hub.wait_ready(timeout):
+            raise RuntimeError(f"the hub did not get ready within {timeout} s\n{self.broker.log_text()[-2000:]}")
+        return self.hub
+
+    def stop_hub(self) -> None:
+        if self.hub is not None:
+            self.hub.stop()
+            self.hub = None
+
+    def write_hub_device_file(self, site_file: Path | str) -> Path:
+        hub_id = self.site.hub_device.id
+        path = self.workdir / "hub-device.toml"
+        path.write_text(tomli_w.dumps({
+            "device_id": hub_id, "site_id": self.site.site.id, "site_file": str(site_file),
+            "database": self.database, "state_dir": str(self.workdir),
+            "broker": {"host": "127.0.0.1", "port": self.port, "password": self.credentials.password_for(hub_id)},
+            "timing": self.timing.model_dump(),
+        }), encoding="utf-8")
+        return path
+
+    def spawn_hub_process(self, site_file: Path | str) -> subprocess.Popen:
+        """The hub as its own process (``onestop-hub``), for crash and restart tests."""
+        device_file = self.write_hub_device_file(site_file)
+        self.hub_process = subprocess.Popen([sys.executable, "-m", "hub.main", "--device", str(device_file)],
+                                            stderr=subprocess.PIPE, text=True)
+        return self.hub_process
+
+    def link(self, device_id: str, start: bool = True, timing: Timing | None = None,
+             password: str | None = None) -> DeviceLink:
+        device = self.site.device(device_id)
+        role = device.role if device else "unknown"
+        if password is None:
+            password = self.credentials.passwords.get(device_id, "no-such-device")
+        link = DeviceLink(self.site.site.id, device_id, password, "127.0.0.1", self.port, role=role,
+                          timing=timing or self.timing)
+        self._links.append(link)
+        if start:
+            link.start()
+            if not link.wait_connected(5):
+                raise RuntimeError(f"{device_id} could not connect: {link.last_connack}")
+        return link
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> "LocalCentre":
+        self.start_broker()
+        self.start_hub()
+        return self
+
+    def close(self) -> None:
+        for link in self._links:
+            link.close()
+        self._links.clear()
+        self.stop_hub()
+        if self.hub_process is not None and self.hub_process.poll() is None:
+            self.hub_process.kill()
+            self.hub_process.wait()
+        self.broker.close()
+
+    def __enter__(self) -> "LocalCentre":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
