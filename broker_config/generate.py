@@ -1,0 +1,185 @@
+"""Turn a site file and its credentials into the Mosquitto config that enforces the contract.
+
+The ACL comes from ``contract.acl.RULES``, the same source as the hub's checks
+and docs/protocol.md, so the broker never allows what the contract forbids.
+The main ``mosquitto.conf`` has no listener: the listener (port, address,
+``user``) comes from a file in ``conf.d/``, so production and tests run the
+very same main file.
+
+Mosquitto 2.0 refuses a second ``persistence_location`` ("Duplicate
+persistence_location value"), so the persistence directory is fixed here,
+at generation time (``data_dir``), not in an include file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from contract.acl import RULES, Rule
+from contract.topics import Topics
+from siteconf.schema import Site
+
+from .credentials import SiteCredentials
+from .passwords import hash_password
+
+LISTENER_FILE = "listener.conf"
+
+
+@dataclass(frozen=True)
+class BrokerFiles:
+    """Where ``write_broker_files`` put everything (local paths)."""
+
+    out_dir: Path
+    conf: Path
+    acl: Path
+    passwd: Path
+    conf_d: Path
+    data_dir: Path
+    listener: Path | None = None
+
+
+def write_broker_files(site: Site, credentials: SiteCredentials, out_dir: Path | str, *,
+                       listener: tuple[str, int] | None = None,
+                       install_dir: Path | str | None = None,
+                       data_dir: Path | str | None = None) -> BrokerFiles:
+    """Write mosquitto.conf, acl, passwd, conf.d/ (and conf.d/listener.conf when asked).
+
+    ``install_dir`` is where the files will live on the hub (the absolute paths
+    written into mosquitto.conf); it defaults to ``out_dir``.  ``data_dir`` is
+    the broker's persistence directory, by default ``<install_dir>/data``.
+    ``listener=("0.0.0.0", 1883)`` writes the production listener; without it
+    no listener file is written (and a stale one from an earlier call is removed).
+    """
+    out = Path(out_dir).resolve()
+    where = Path(install_dir) if install_dir is not None else out
+    data = Path(data_dir) if data_dir is not None else where / "data"
+    conf_d = out / "conf.d"
+    conf_d.mkdir(parents=True, exist_ok=True)
+    if install_dir is None:
+        data.mkdir(parents=True, exist_ok=True)
+
+    files = BrokerFiles(out_dir=out, conf=out / "mosquitto.conf", acl=out / "acl",
+                        passwd=out / "passwd", conf_d=conf_d, data_dir=data)
+    _write(files.passwd, passwd_text(site, credentials), 0o640)
+    _write(files.acl, acl_text(site), 0o644)
+    _write(files.conf, mosquitto_conf_text(where, data), 0o644)
+
+    listener_path = conf_d / LISTENER_FILE
+    if listener is not None:
+        host, port = listener
+        _write(listener_path, listener_text(host, port), 0o644)
+        return BrokerFiles(**{**files.__dict__, "listener": listener_path})
+    listener_path.unlink(missing_ok=True)
+    return files
+
+
+# ---------------------------------------------------------------------------
+# File contents
+# ---------------------------------------------------------------------------
+
+
+def mosquitto_conf_text(install_dir: Path, data_dir: Path) -> str:
+    return f"""\
+# Mosquitto 2.0 main config of a One-Stop-Shop site, made by broker_config.generate.
+# Do not edit: regenerate it from the site file.  No listener here: it comes from
+# conf.d/ (listener.conf in production, zz-local.conf when tests run the broker).
+
+per_listener_settings false
+allow_anonymous false
+password_file {install_dir / "passwd"}
+acl_file {install_dir / "acl"}
+
+# Small request/reply messages: send at once instead of waiting for Nagle.
+set_tcp_nodelay true
+
+# Sessions, queued QoS 1 messages and retained state survive restarts.
+# Trade-off: the in-memory database is written every second, so a power cut or
+# SIGKILL loses at most the last second of QoS 1 messages (clients resend what
+# was not acknowledged).  A Pi's SD card may want a longer interval (issue 6).
+persistence true
+persistence_location {str(data_dir).rstrip("/")}/
+autosave_interval 1
+autosave_on_changes false
+
+# Room for bursts (a whole zone calling at opening time) without dropping QoS 1
+# messages for a device that is briefly offline; expire sessions of devices that
+# never come back (retired without being removed) so their queues do not grow.
+max_inflight_messages 100
+max_queued_messages 10000
+persistent_client_expiration 14d
+
+log_dest stderr
+log_type error
+log_type warning
+log_type notice
+connection_messages true
+
+include_dir {install_dir / "conf.d"}
+"""
+
+
+def listener_text(host: str, port: int) -> str:
+    return f"""\
+# Production listener, made by broker_config.generate.
+listener {port} {host}
+"""
+
+
+def passwd_text(site: Site, credentials: SiteCredentials) -> str:
+    missing = [d.id for d in site.devices if d.id not in credentials.passwords]
+    if missing:
+        raise ValueError(f"no broker password for {', '.join(missing)}: "
+                         "call SiteCredentials.ensure(site) before writing the broker files")
+    return "".join(f"{d.id}:{hash_password(credentials.passwords[d.id])}\n" for d in site.devices)
+
+
+def acl_text(site: Site) -> str:
+    """Every-device rules bound to the user become ``pattern`` lines (``%u``); the others are
+    repeated in each user's block, because Mosquitto 2.0 warns at every start about a pattern
+    without ``%u``/``%c``.  Role rules are filled per device (zone, counter)."""
+    base = Topics(site.site.id).base
+    everyone = [r for r in RULES if r.who == "every device"]
+    lines = [
+        f"# Mosquitto ACL of site {site.site.id}, made by broker_config.generate from contract.acl.RULES.",
+        "# Do not edit: regenerate it from the site file.",
+        "",
+        "# --- every device: pattern lines, %u is the connecting user's name (its device id) ---",
+    ]
+    for rule in everyone:
+        if "{device}" in rule.topic:
+            lines.append(f"# every device: {rule.why}")
+            lines.append(f"pattern {rule.access} {_fill(rule, base=base, device='%u')}")
+    devices = [site.hub_device] + [d for d in site.devices if d.role != "hub"]
+    for device in devices:
+        lines += ["", f"# --- {device.role} {device.id} ---", f"user {device.id}"]
+        shared = [r for r in everyone if "{device}" not in r.topic] if device.role != "hub" else []
+        for rule in shared + [r for r in RULES if r.who == device.role]:
+            topic = _fill(rule, base=base, device=device.id, zone=site.device_zone(device),
+                          counter=device.counter)
+            lines.append(f"# {rule.who}: {rule.why}")
+            lines.append(f"topic {rule.access} {topic}")
+    return "\n".join(lines) + "\n"
+
+
+def _fill(rule: Rule, **values: str | None) -> str:
+    for name, value in values.items():
+        if value is None and f"{{{name}}}" in rule.topic:
+            raise ValueError(f"ACL rule for {rule.who!r} needs a {name}, which the device lacks: {rule.topic}")
+    try:
+        return rule.topic.format(**values)
+    except KeyError as exc:
+        raise ValueError(f"ACL rule for {rule.who!r} uses {{{exc.args[0]}}}, "
+                         f"which cannot be filled here: {rule.topic}") from None
+
+
+def _write(path: Path, text: str, mode: int) -> None:
+    """Write via a temporary file and rename, so a broker reloading never reads half a file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), mode)
+        handle.write(text)
+    os.replace(tmp, path)
+

@@ -1,0 +1,88 @@
+"""Small site descriptions for tests.
+
+``small_site_dict()`` returns a fresh, valid site file as a dict (what
+``tomllib`` gives for a site TOML), so a test can change a copy (remove a
+device, add a counter) and parse it with ``small_site(data)``.  It is small on
+purpose: two zones, two services, two counters and one device of each kind
+per zone, so ACL and routing tests can check "own zone yes, other zone no".
+
+    hub            role hub
+    kiosk-1        kiosk,   zone ground
+    counter-1      counter, counter c1 (zone ground, service reception)
+    counter-2      counter, counter c2 (zone first, service immigration)
+    display-ground display, zone ground
+    display-first  display, zone first
+"""
+
+from __future__ import annotations
+
+import copy
+
+from siteconf.schema import Site
+
+SITE_ID = "test-centre"
+
+
+def _text(pt: str, en: str) -> dict[str, str]:
+    return {"pt": pt, "en": en}
+
+
+_SMALL_SITE: dict = {
+    "schema_version": 1,
+    "site": {
+        "id": SITE_ID,
+        "name": "Test centre",
+        "timezone": "Europe/Lisbon",
+        "languages": ["pt", "en"],
+        "default_language": "pt",
+    },
+    "zones": [
+        {"id": "ground", "name": _text("Piso 0", "Ground floor")},
+        {"id": "first", "name": _text("Piso 1", "First floor")},
+    ],
+    "services": [
+        {"id": "reception", "prefix": "A", "name": _text("Acolhimento e triagem", "Welcoming and sorting"),
+         "office": _text("Gabinete de acolhimento", "Welcoming office"), "office_kind": "reception",
+         "zone": "ground", "waiting_area": _text("Sala A", "Room A")},
+        {"id": "immigration", "prefix": "B", "name": _text("Autorização de residência", "Residence permit"),
+         "office": _text("Imigração e fronteiras", "Immigration and borders"), "office_kind": "ministry",
+         "zone": "first", "waiting_area": _text("Sala B", "Room B")},
+    ],
+    "kiosk": {
+        "unsure_service": "reception",
+        "menu": [
+            {"id": "documents", "icon": "documents", "label": _text("Documentos", "Documents"),
+             "hint": _text("Residência e vistos", "Residence and visas"),
+             "children": [
+                 {"id": "residence", "icon": "residence", "label": _text("Residência", "Residence"),
+                  "hint": _text("Pedir ou renovar", "Apply or renew"), "service": "immigration"},
+             ]},
+            {"id": "other", "icon": "help", "label": _text("Outro assunto", "Something else"),
+             "hint": _text("Falar com o acolhimento", "Talk to the welcoming office"), "service": "reception"},
+        ],
+    },
+    "counters": [
+        {"id": "c1", "number": 1, "name": _text("Balcão 1", "Counter 1"), "zone": "ground",
+         "services": [{"service": "reception"}], "transfer_targets": ["immigration"]},
+        {"id": "c2", "number": 2, "name": _text("Balcão 2", "Counter 2"), "zone": "first",
+         "services": [{"service": "immigration"}]},
+    ],
+    "devices": [
+        {"id": "hub", "role": "hub", "audio": {"languages": ["pt", "en"]}},
+        {"id": "kiosk-1", "role": "kiosk", "zone": "ground", "audio": {"languages": ["pt", "en"]}},
+        {"id": "counter-1", "role": "counter", "counter": "c1", "audio": {"languages": ["pt", "en"]}},
+        {"id": "counter-2", "role": "counter", "counter": "c2", "audio": {"languages": ["pt", "en"]}},
+        {"id": "display-ground", "role": "display", "zone": "ground", "audio": {"languages": ["pt", "en"]}},
+        {"id": "display-first", "role": "display", "zone": "first", "audio": {"languages": ["pt", "en"]}},
+    ],
+}
+
+
+def small_site_dict() -> dict:
+    """A fresh deep copy of the small test site; change it freely."""
+    return copy.deepcopy(_SMALL_SITE)
+
+
+def small_site(data: dict | None = None) -> Site:
+    """Parse ``data`` (default: ``small_site_dict()``) into a validated ``Site``."""
+    return Site.model_validate(small_site_dict() if data is None else data)

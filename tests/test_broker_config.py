@@ -1,0 +1,447 @@
+"""broker_config against a real Mosquitto: hashes, ACL from the contract, retirement, persistence.
+
+Observed with Mosquitto 2.0.11 (MQTT v5):
+- a refused CONNECT (wrong password, unknown user, anonymous) gets CONNACK 135 Not authorized;
+- a QoS 1 PUBLISH outside the ACL gets PUBACK 135 and the client stays connected;
+- SUBSCRIBE is never refused by the ACL file (SUBACK grants the QoS: mosquitto's
+  default ACL check returns success for subscribe, "FIXME - implement ACL
+  subscription strings"); "read" is enforced when a message is delivered, so
+  these tests check what a device receives, not what SUBACK says.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import stat
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from broker_config import (BrokerError, CredentialsError, Mosquitto, SiteCredentials, find_mosquitto,
+                           hash_password, new_password, verify_password, write_broker_files)
+from broker_config.runner import LOCAL_FILE
+from contract.acl import RULES
+from contract.topics import Topics
+from sites import SITE_ID, small_site, small_site_dict
+
+TOPICS = Topics(SITE_ID)
+WAIT_S = 5.0
+NOT_AUTHORIZED = 135
+BAD_CREDENTIALS = {134, 135}  # 2.0.11 answers 135; 134 (bad user name or password) is a refusal too
+DELIVERED = {0, 16}  # 16: accepted, but no subscriber matched (yet)
+
+
+# ---------------------------------------------------------------------------
+# Fixtures
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def site():
+    return small_site()
+
+
+@pytest.fixture
+def credentials(site):
+    creds = SiteCredentials()
+    creds.ensure(site)
+    return creds
+
+
+@pytest.fixture
+def broker_files(tmp_path, site, credentials):
+    return write_broker_files(site, credentials, tmp_path / "broker")
+
+
+@pytest.fixture
+def broker(broker_files):
+    with Mosquitto(broker_files) as running:
+        yield running
+
+
+class Peer:
+    """A paho MQTT v5 client that waits for each acknowledgement, for asserting reason codes."""
+
+    def __init__(self, broker: Mosquitto, user: str | None, password: str | None = None,
+                 client_id: str | None = None, clean_start: bool = True, session_expiry: int = 0):
+        self.broker = broker
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"test-{user}",
+                                  protocol=mqtt.MQTTv5)
+        if user is not None:
+            self.client.username_pw_set(user, password)
+        self.clean_start = clean_start
+        self.session_expiry = session_expiry
+        self.cond = threading.Condition()
+        self.connack = None
+        self.session_present = None
+        self.acks: dict[int, object] = {}
+        self.messages: list[mqtt.MQTTMessage] = []
+        self.client.on_connect = self._on_connect
+        self.client.on_publish = lambda _c, _u, mid, reason, _p: self._ack(mid, reason)
+        self.client.on_subscribe = lambda _c, _u, mid, reasons, _p: self._ack(mid, reasons)
+        self.client.on_message = self._on_message
+
+    # callbacks (paho's network thread)
+    def _on_connect(self, _c, _u, flags, reason, _p):
+        with self.cond:
+            self.connack, self.session_present = reason, flags.session_present
+            self.cond.notify_all()
+
+    def _ack(self, mid, reason):
+        with self.cond:
+            self.acks[mid] = reason
+            self.cond.notify_all()
+
+    def _on_message(self, _c, _u, message):
+        with self.cond:
+            self.messages.append(message)
+            self.cond.notify_all()
+
+    def _wait(self, predicate, what: str):
+        with self.cond:
+            if not self.cond.wait_for(predicate, WAIT_S):
+                raise AssertionError(f"no {what} within {WAIT_S} s\n{self.broker.log_text()[-2000:]}")
+
+    # actions
+    def connect(self) -> int:
+        props = mqtt.Properties(mqtt.PacketTypes.CONNECT)
+        props.SessionExpiryInterval = self.session_expiry
+        self.client.connect(self.broker.host, self.broker.port, keepalive=10,
+                            clean_start=self.clean_start, properties=props)
+        self.client.loop_start()
+        self._wait(lambda: self.connack is not None, "CONNACK")
+        return self.connack.value
+
+    def publish(self, topic: str, payload: bytes = b"{}", retain: bool = False) -> int:
+        info = self.client.publish(topic, payload, qos=1, retain=retain)
+        self._wait(lambda: info.mid in self.acks, f"PUBACK for {topic}")
+        return self.acks[info.mid].value
+
+    def subscribe(self, topic: str) -> int:
+        _rc, mid = self.client.subscribe(topic, qos=1)
+        self._wait(lambda: mid in self.acks, f"SUBACK for {topic}")
+        return self.acks[mid][0].value
+
+    def wait_for(self, topic: str) -> mqtt.MQTTMessage:
+        self._wait(lambda: any(m.topic == topic for m in self.messages), f"message on {topic}")
+        return next(m for m in self.messages if m.topic == topic)
+
+    def topics(self) -> list[str]:
+        with self.cond:
+            return [m.topic for m in self.messages]
+
+    def close(self):
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def peers(broker, credentials):
+    """``peers("kiosk-1")`` connects a device with its own password; all are closed at the end."""
+    made: list[Peer] = []
+
+    def connect(device_id: str, **kwargs) -> Peer:
+        peer = Peer(broker, device_id, credentials.password_for(device_id), **kwargs)
+        made.append(peer)
+        assert peer.connect() == 0, broker.log_text()[-2000:]
+        return peer
+
+    yield connect
+    for peer in made:
+        peer.close()
+
+
+def refused_with(broker: Mosquitto, user: str | None, password: str | None) -> int:
+    peer = Peer(broker, user, password, client_id=f"refused-{user}")
+    try:
+        return peer.connect()
+    finally:
+        peer.close()
+
+
+# ---------------------------------------------------------------------------
+# Passwords and credentials (no broker)
+# ---------------------------------------------------------------------------
+
+
+def test_hash_matches_mosquitto_passwd():
+    # made by `mosquitto_passwd -b pwfile kiosk-1 secret` (Mosquitto 2.0.11)
+    reference = ("$7$101$K7WFgXMtM/ou7WyX$pCZ+tJQz8cwPboZZctFGCHNOovF49xtHxfxjsz9Iz0OtBlplPgVaCksacUq"
+                 "kggc3YLqHwx58y5TKzS2sl6IaEA==")
+    salt = base64.b64decode("K7WFgXMtM/ou7WyX")
+    assert hash_password("secret", salt=salt) == reference
+    assert verify_password("secret", reference)
+    assert not verify_password("Secret", reference)
+
+
+def test_hash_shape_and_new_passwords():
+    encoded = hash_password("pässwörd")
+    empty, kind, iterations, salt, digest = encoded.split("$")
+    assert (empty, kind, iterations) == ("", "7", "101")
+    assert len(base64.b64decode(salt)) == 12 and len(base64.b64decode(digest)) == 64
+    assert encoded != hash_password("pässwörd")  # a fresh salt each time
+    assert verify_password("pässwörd", encoded)
+    assert hash_password("x", iterations=1000).startswith("$7$1000$")
+    passwords = {new_password() for _ in range(50)}
+    assert len(passwords) == 50
+    assert all(len(p) == 24 and p.replace("-", "").replace("_", "").isalnum() for p in passwords)
+
+
+def test_credentials_ensure_keeps_adds_and_drops(tmp_path, site):
+    creds = SiteCredentials()
+    changes = creds.ensure(site)
+    assert sorted(changes.added) == sorted(d.id for d in site.devices) and not changes.removed
+    assert site.hub_device.id in creds.passwords
+    before = dict(creds.passwords)
+
+    path = tmp_path / "secrets" / "site-secrets.toml"
+    creds.save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    loaded = SiteCredentials.load(path)
+    assert loaded.passwords == before
+
+    data = small_site_dict()
+    data["devices"] = [d for d in data["devices"] if d["id"] != "display-first"]
+    data["devices"].append({"id": "kiosk-2", "role": "kiosk", "zone": "first",
+                            "audio": {"languages": ["pt", "en"]}})
+    changes = loaded.ensure(small_site(data))
+    assert changes.added == ["kiosk-2"] and changes.removed == ["display-first"]
+    assert "display-first" not in loaded.passwords
+    assert all(loaded.password_for(d) == before[d] for d in before if d != "display-first")
+    with pytest.raises(KeyError, match="display-first"):
+        loaded.password_for("display-first")
+
+
+def test_credentials_file_errors(tmp_path):
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(CredentialsError, match="not found"):
+        SiteCredentials.load(missing)
+    assert SiteCredentials.load(missing, missing_ok=True).passwords == {}
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[passwords]\nkiosk-1 = 12\n")
+    with pytest.raises(CredentialsError, match="kiosk-1"):
+        SiteCredentials.load(bad)
+    bad.write_text("[passwords\n")
+    with pytest.raises(CredentialsError, match="cannot read"):
+        SiteCredentials.load(bad)
+
+
+# ---------------------------------------------------------------------------
+# Generated files (no broker)
+# ---------------------------------------------------------------------------
+
+
+def test_generated_files(tmp_path, site, credentials):
+    out = tmp_path / "broker"
+    files = write_broker_files(site, credentials, out)
+    conf = files.conf.read_text()
+    options = [line.split(None, 1) for line in conf.splitlines() if line and not line.startswith("#")]
+    settings = dict(options)
+    assert "listener" not in settings and "port" not in settings
+    assert settings["per_listener_settings"] == "false"
+    assert settings["allow_anonymous"] == "false"
+    assert settings["password_file"] == str(out.resolve() / "passwd")
+    assert settings["acl_file"] == str(out.resolve() / "acl")
+    assert settings["persistence_location"] == f"{out.resolve() / 'data'}/"
+    assert settings["include_dir"] == str(out.resolve() / "conf.d")
+    assert (settings["autosave_interval"], settings["autosave_on_changes"]) == ("1", "false")
+    assert settings["set_tcp_nodelay"] == "true"
+    assert files.data_dir.is_dir() and files.conf_d.is_dir() and not any(files.conf_d.iterdir())
+    assert files.listener is None
+
+    passwd = dict(line.split(":", 1) for line in files.passwd.read_text().splitlines())
+    assert set(passwd) == {d.id for d in site.devices}
+    assert all(verify_password(credentials.password_for(d), h) for d, h in passwd.items())
+
+    acl = [line for line in files.acl.read_text().splitlines() if line and not line.startswith("#")]
+    patterns = [line for line in acl if line.startswith("pattern ")]
+    assert len(patterns) == sum(r.who == "every device" and "{device}" in r.topic for r in RULES)
+    assert f"pattern write {TOPICS.base}/req/%u/+" in patterns
+    assert [line.split()[1] for line in acl if line.startswith("user ")] == \
+        [site.hub_device.id] + [d.id for d in site.devices if d.role != "hub"]
+    block = acl[acl.index("user counter-2") + 1:acl.index("user display-ground")]
+    assert block[-2:] == [f"topic read {TOPICS.counter_state('c2')}", f"topic read {TOPICS.zone_state('first')}"]
+    assert f"topic read {TOPICS.site_config()}" in block  # an every-device rule without %u
+    assert f"topic read {TOPICS.presence('hub')}" in block
+    assert f"topic readwrite {TOPICS.base}/#" in acl
+    assert "{" not in files.acl.read_text()
+
+    with_listener = write_broker_files(site, credentials, out, listener=("0.0.0.0", 1883))
+    assert with_listener.listener.read_text().splitlines()[-1] == "listener 1883 0.0.0.0"
+    write_broker_files(site, credentials, out)
+    assert not (files.conf_d / "listener.conf").exists()
+
+
+def test_generated_files_for_another_install_dir(tmp_path, site, credentials):
+    files = write_broker_files(site, credentials, tmp_path / "bundle", install_dir="/etc/mosquitto/onestop",
+                               data_dir="/var/lib/mosquitto")
+    conf = files.conf.read_text()
+    assert "password_file /etc/mosquitto/onestop/passwd" in conf
+    assert "persistence_location /var/lib/mosquitto/" in conf
+    assert "include_dir /etc/mosquitto/onestop/conf.d" in conf
+
+
+def test_missing_password_is_a_clear_error(tmp_path, site):
+    with pytest.raises(ValueError, match="ensure"):
+        write_broker_files(site, SiteCredentials({"hub": "x"}), tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# The real broker
+# ---------------------------------------------------------------------------
+
+
+def test_mosquitto_is_installed():
+    assert os.access(find_mosquitto(), os.X_OK)
+
+
+@pytest.mark.broker
+def test_devices_connect_with_their_passwords_only(broker, site, credentials, peers):
+    assert "Warning: ACL" not in broker.log_text()
+    for device in site.devices:
+        peers(device.id)
+    assert refused_with(broker, "kiosk-1", "wrong") in BAD_CREDENTIALS
+    assert refused_with(broker, "kiosk-1", credentials.password_for("display-ground")) in BAD_CREDENTIALS
+    assert refused_with(broker, "stranger", "whatever") in BAD_CREDENTIALS
+    assert refused_with(broker, None, None) in BAD_CREDENTIALS
+
+
+@pytest.mark.broker
+def test_requests_only_in_own_name(peers):
+    hub = peers("hub")
+    assert hub.subscribe(TOPICS.all_requests()) == 1  # granted QoS 1
+    kiosk = peers("kiosk-1")
+
+    assert kiosk.publish(TOPICS.request("kiosk-1", "take-ticket")) == 0
+    hub.wait_for(TOPICS.request("kiosk-1", "take-ticket"))
+
+    assert kiosk.publish(TOPICS.request("counter-1", "call-next")) == NOT_AUTHORIZED
+    assert kiosk.publish(TOPICS.zone_state("ground"), retain=True) == NOT_AUTHORIZED
+    assert kiosk.publish(TOPICS.reply("counter-1")) == NOT_AUTHORIZED
+    # the client stays connected after a refusal; the next allowed request still goes through
+    assert kiosk.client.is_connected()
+    assert kiosk.publish(TOPICS.request("kiosk-1", "marker")) == 0
+    hub.wait_for(TOPICS.request("kiosk-1", "marker"))
+    assert TOPICS.request("counter-1", "call-next") not in hub.topics()
+
+
+@pytest.mark.broker
+def test_display_reads_only_its_zone(peers):
+    hub = peers("hub")
+    assert hub.publish(TOPICS.zone_state("first"), b'{"zone": "first"}', retain=True) in DELIVERED
+    assert hub.publish(TOPICS.zone_state("ground"), b'{"zone": "ground"}', retain=True) in DELIVERED
+
+    display = peers("display-ground")
+    # Mosquitto 2.0.11 grants every SUBSCRIBE; "read" is checked on delivery
+    for topic in (TOPICS.zone_events("ground"), TOPICS.zone_events("first"), TOPICS.all_requests(),
+                  f"{TOPICS.base}/state/zone/+"):
+        assert display.subscribe(topic) == 1
+    assert hub.subscribe(TOPICS.all_requests()) == 1
+
+    kiosk = peers("kiosk-1")
+    assert kiosk.publish(TOPICS.request("kiosk-1", "take-ticket")) == 0
+    assert hub.publish(TOPICS.event("first", "called")) in DELIVERED
+    assert hub.publish(TOPICS.event("ground", "called")) in DELIVERED  # published last: the marker
+    hub.wait_for(TOPICS.request("kiosk-1", "take-ticket"))
+    display.wait_for(TOPICS.event("ground", "called"))
+    assert sorted(display.topics()) == sorted([TOPICS.zone_state("ground"), TOPICS.event("ground", "called")])
+    assert display.wait_for(TOPICS.zone_state("ground")).retain
+
+
+@pytest.mark.broker
+def test_every_device_reads_site_config_and_own_reply(peers):
+    hub = peers("hub")
+    assert hub.publish(TOPICS.site_config(), b"{}", retain=True) in DELIVERED
+    counter = peers("counter-1")
+    for topic in (TOPICS.site_config(), TOPICS.reply("counter-1"), TOPICS.reply("counter-2"),
+                  TOPICS.counter_state("c1"), TOPICS.counter_state("c2")):
+        counter.subscribe(topic)
+    for topic in (TOPICS.reply("counter-2"), TOPICS.counter_state("c2"), TOPICS.counter_state("c1"),
+                  TOPICS.reply("counter-1")):
+        assert hub.publish(topic) in DELIVERED
+    counter.wait_for(TOPICS.reply("counter-1"))
+    assert sorted(counter.topics()) == sorted([TOPICS.site_config(), TOPICS.counter_state("c1"),
+                                               TOPICS.reply("counter-1")])
+
+
+@pytest.mark.broker
+def test_retired_device_is_refused(tmp_path, broker, broker_files, credentials, peers):
+    secrets = tmp_path / "secrets.toml"
+    credentials.save(secrets)
+    old_password = credentials.password_for("display-first")
+    peers("display-first").close()  # it worked until now
+
+    data = small_site_dict()
+    data["devices"] = [d for d in data["devices"] if d["id"] != "display-first"]
+    smaller = small_site(data)
+    creds = SiteCredentials.load(secrets)
+    assert creds.ensure(smaller).removed == ["display-first"]
+    creds.save(secrets)
+    write_broker_files(smaller, creds, broker_files.out_dir)
+    broker.restart()
+
+    assert refused_with(broker, "display-first", old_password) in BAD_CREDENTIALS
+    assert "user display-first" not in broker_files.acl.read_text()
+    peers("display-ground")  # everyone else keeps working with the same password
+
+
+@pytest.mark.broker
+def test_queued_qos1_request_survives_a_broker_kill(broker, peers, credentials):
+    hub = peers("hub", client_id="hub", clean_start=False, session_expiry=3600)
+    assert hub.subscribe(TOPICS.all_requests()) == 1
+    hub.close()  # offline with a persistent session: the broker queues its requests
+
+    kiosk = peers("kiosk-1")
+    published_ns = time.time_ns()
+    assert kiosk.publish(TOPICS.request("kiosk-1", "take-ticket"), b'{"request_id": "r1"}') == 0
+    db = broker.data_dir / "mosquitto.db"
+    deadline = time.monotonic() + WAIT_S
+    while not (db.exists() and db.stat().st_mtime_ns > published_ns):  # the next autosave
+        assert time.monotonic() < deadline, "no autosave within 5 s"
+        time.sleep(0.01)
+
+    kiosk.close()  # (a client left connected would sit in paho's 1 s reconnect wait at teardown)
+    broker.kill()
+    broker.start()
+    hub = peers("hub", client_id="hub", clean_start=False, session_expiry=3600)
+    assert hub.session_present
+    assert hub.wait_for(TOPICS.request("kiosk-1", "take-ticket")).payload == b'{"request_id": "r1"}'
+
+
+@pytest.mark.broker
+def test_runner_lifecycle(broker_files):
+    runner = Mosquitto(broker_files)
+    with runner:
+        port = runner.port
+        assert runner.running and (broker_files.conf_d / LOCAL_FILE).exists()
+        assert f"listener {port} 127.0.0.1" in (broker_files.conf_d / LOCAL_FILE).read_text()
+        first_pid = runner.pid
+        runner.restart()
+        assert runner.port == port and runner.pid != first_pid and runner.running
+        runner.kill()
+        assert not runner.running
+        runner.start()
+        assert runner.port == port
+    assert not runner.running and not (broker_files.conf_d / LOCAL_FILE).exists()
+    runner.close()  # idempotent
+    assert runner.log_text().count(f"--- starting {broker_files.conf.resolve()}") == 3
+
+
+@pytest.mark.broker
+def test_runner_reports_a_broken_config(broker_files):
+    (broker_files.conf_d / "broken.conf").write_text("no_such_option 1\n")
+    runner = Mosquitto(broker_files)
+    with pytest.raises(BrokerError, match="no_such_option"):
+        runner.start()
+    assert not runner.running
+    runner.close()
+
+
+@pytest.mark.broker
+def test_runner_refuses_a_second_persistence_location(broker_files, tmp_path):
+    with pytest.raises(BrokerError, match="persistence_location"):
+        Mosquitto(broker_files, data_dir=tmp_path / "elsewhere")
+    Mosquitto(broker_files, data_dir=broker_files.data_dir).close()  # the same place is fine
