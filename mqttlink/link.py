@@ -51,7 +51,8 @@ class _Pending:
 
 class DeviceLink:
     def __init__(self, site_id: str, device_id: str, password: str, host: str = "127.0.0.1", port: int = 1883,
-                 role: str = "device", timing: Timing | None = None, client_id: str | None = None):
+                 role: str = "device", timing: Timing | None = None, client_id: str | None = None,
+                 announce_presence: bool = True):
         self.topics = Topics(site_id)
         self.device_id = device_id
         self.role = role
@@ -66,7 +67,10 @@ class DeviceLink:
         self.last_connack: mqtt.ReasonCode | None = None
         self.client = make_client(client_id or device_id, device_id, password,
                                   self.timing.reconnect_min_s, self.timing.reconnect_max_s)
-        self.client.will_set(self.topics.presence(device_id), self._presence(False), qos=1, retain=True)
+        #: a second connection of a device (a monitor, a test probe) must not speak for its presence
+        self.announce_presence = announce_presence
+        if announce_presence:
+            self.client.will_set(self.topics.presence(device_id), self._presence(False), qos=1, retain=True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
@@ -90,7 +94,7 @@ class DeviceLink:
         if self._closed:
             return
         self._closed = True
-        if self._connected.is_set():
+        if self._connected.is_set() and self.announce_presence:
             info = self.client.publish(self.topics.presence(self.device_id), self._presence(False), qos=1,
                                        retain=True)
             try:
@@ -180,7 +184,8 @@ class DeviceLink:
         client.subscribe(self.topics.reply(self.device_id), qos=1)
         for topic, (qos, _) in self._subscriptions.items():
             client.subscribe(topic, qos=qos)
-        client.publish(self.topics.presence(self.device_id), self._presence(True), qos=1, retain=True)
+        if self.announce_presence:
+            client.publish(self.topics.presence(self.device_id), self._presence(True), qos=1, retain=True)
         self._connected.set()
         if self.on_connection_change:
             self.on_connection_change(True)

@@ -87,13 +87,16 @@ class LocalCentre:
         return self.hub_process
 
     def link(self, device_id: str, start: bool = True, timing: Timing | None = None,
-             password: str | None = None) -> DeviceLink:
+             password: str | None = None, client_id: str | None = None) -> DeviceLink:
+        """A device's connection; a second connection of the same device needs its own client_id
+        (the broker drops the older of two sessions with one client id)."""
         device = self.site.device(device_id)
         role = device.role if device else "unknown"
         if password is None:
             password = self.credentials.passwords.get(device_id, "no-such-device")
         link = DeviceLink(self.site.site.id, device_id, password, "127.0.0.1", self.port, role=role,
-                          timing=timing or self.timing)
+                          timing=timing or self.timing, client_id=client_id,
+                          announce_presence=client_id is None)
         self._links.append(link)
         if start:
             link.start()

@@ -444,6 +444,19 @@ class Site(_Model):
         hubs = [d for d in self.devices if d.role == "hub"]
         if len(hubs) != 1:
             problems.append(f"devices: a site has exactly one hub device, found {len(hubs)}")
+        elif hubs[0].id != "hub":
+            problems.append(f"devices: the hub device's id must be 'hub' (the contract's name for it), "
+                            f"not {hubs[0].id!r}")
+        menu_ids: set[str] = set()
+
+        def menu_unique(entries: list[MenuEntry]) -> None:
+            for e in entries:
+                if e.id in menu_ids:
+                    problems.append(f"kiosk.menu: entry id {e.id!r} is used twice")
+                menu_ids.add(e.id)
+                menu_unique(e.children)
+
+        menu_unique(self.kiosk.menu)
         for i, d in enumerate(self.devices):
             if d.zone is not None and d.zone not in zones:
                 problems.append(f"devices[{i}].zone: unknown zone {d.zone!r}")
