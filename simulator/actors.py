@@ -83,7 +83,8 @@ class Clerk(Actor):
         try:
             return self.link.request(action, **fields)
         except (LinkError, RequestRefused) as exc:
-            self.say(self.name, f"{action} failed: {exc}")
+            if not self.stop_event.is_set():
+                self.say(self.name, f"{action} failed: {exc}")
             return None
 
     def run(self) -> None:

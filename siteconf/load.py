@@ -20,7 +20,7 @@ class SiteFileError(Exception):
         self.path = str(path)
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{self.path}: the site file has {len(problems)} problem(s):\n{lines}")
+        super().__init__(f"{self.path}: {len(problems)} problem(s):\n{lines}")
 
 
 def format_validation_error(exc: ValidationError) -> list[str]:
