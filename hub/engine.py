@@ -292,4 +292,14 @@ class Engine:
         out = [Outgoing(self.topics.site_config(), _dumps(public_config(self.site)), retain=True, kind="config")]
         out += [Outgoing(self.topics.device_config(d.id), _dumps(device_slice(self.site, d.id)), retain=True,
                          kind="config") for d in self.site.devices]
-        return out + events + self._snapshots(dirty)
+        out += events + self._snapshots(dirty)
+        return out + self._clear_stale_retained({o.topic for o in out if o.retain})
+
+    def _clear_stale_retained(self, topics: set[str]) -> list[Outgoing]:
+        """Retained topics of devices, services or counters no longer in the site file are
+        cleared (an empty retained message), so nobody reads a ghost."""
+        previous = set(json.loads(self.store.meta("retained_topics") or "[]"))
+        self.store.begin()
+        self.store.set_meta("retained_topics", json.dumps(sorted(topics)))
+        self.store.commit()
+        return [Outgoing(topic, b"", retain=True) for topic in sorted(previous - topics)]

@@ -25,6 +25,12 @@ DEFAULT_DEVICE_FILE = "/etc/onestop/device.toml"
 
 
 def build_service(device_file: str) -> HubService:
+    """Read the device and site files and make the hub (not started); SiteFileError names the problem."""
+    return HubService(*read_config(device_file))
+
+
+def read_config(device_file: str) -> tuple:
+    """(site, database, broker address) from the hub's device file and the site file it names."""
     device = load_device_file(device_file)
     if not device.site_file:
         raise SiteFileError(device_file, ["site_file: the hub's device file must name the site file"])
@@ -41,7 +47,7 @@ def build_service(device_file: str) -> HubService:
         raise SiteFileError(device_file, [f"broker: {exc}"]) from None
     broker = BrokerAddress(device.broker.host, device.broker.port, device.device_id, password,
                            device.timing.reconnect_min_s, device.timing.reconnect_max_s, device.broker.keepalive_s)
-    return HubService(site, database, broker)
+    return site, database, broker
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,16 +63,40 @@ def main(argv: list[str] | None = None) -> int:
         print(f"onestop-hub: cannot start.\n{exc}", file=sys.stderr)
         return 2
     stop = threading.Event()
+    reload = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, lambda *_: reload.set())
+    start(service)
+    while not stop.is_set():
+        if reload.wait(0.5):
+            reload.clear()
+            service = reloaded(service, args.device)
+    service.stop()
+    return 0
+
+
+def start(service: HubService) -> None:
     service.start()
     if service.wait_ready(30):
         logging.info("hub ready for site %s", service.site.site.id)
     else:
         logging.warning("hub started but the broker has not answered yet; it keeps trying")
-    stop.wait()
-    service.stop()
-    return 0
+
+
+def reloaded(service: HubService, device_file: str) -> HubService:
+    """SIGHUP: re-read the site file; a broken edit is reported and the running hub keeps going.
+    A good one restarts the hub's service, which republishes every device's slice."""
+    try:
+        config = read_config(device_file)
+    except SiteFileError as exc:
+        logging.error("site file NOT reloaded, the hub keeps the previous one:\n%s", exc)
+        return service
+    service.stop()  # before the new hub reads the database, so it misses no request
+    fresh = HubService(*config)
+    start(fresh)
+    logging.info("site file reloaded")
+    return fresh
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ the publisher to push.  The store rebuilds this model from SQLite on start.
 from __future__ import annotations
 
 import bisect
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -404,6 +405,10 @@ class QueueModel:
             queued_at = min(queue[0][1].queued_at - 1, ticket.issued_at) if queue else ticket.issued_at
         else:
             queued_at = now
+            queue = self.waiting[service_id]
+            if queue and queue[-1][0] > (queued_at, ticket.id):
+                # a ticket joined at this same instant (one batch) with a higher id: stay behind it
+                queued_at = math.nextafter(queue[-1][0][0], math.inf)
         ticket.service = service_id
         ticket.status = "waiting"
         ticket.counter = None

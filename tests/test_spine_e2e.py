@@ -339,3 +339,55 @@ def test_a_broken_site_file_stops_the_hub_with_a_clear_message(broker_only, tmp_
     assert "Traceback" not in run.stderr
     assert str(site_file) in run.stderr
     assert message in run.stderr
+
+
+def test_an_edited_site_file_reaches_devices_on_reload_and_a_broken_edit_changes_nothing(broker_only, tmp_path):
+    centre = broker_only
+    data = small_site_dict()
+    site_file = tmp_path / "site.toml"
+    site_file.write_text(tomli_w.dumps(data), encoding="utf-8")
+    hub = centre.spawn_hub_process(site_file)
+    counter, display = centre.link("counter-1"), centre.link("display-first")
+    t = centre.site and counter.topics
+    inbox = Inbox()
+    counter.subscribe(t.device_config("counter-1"), inbox)
+    counter.subscribe(t.site_config(), inbox)
+    display.subscribe(t.device_config("display-first"), inbox)
+    inbox.wait_for(topic_is(t.site_config()), timeout=15)
+
+    data["counters"][0]["name"]["en"] = "Desk 1 (welcome)"
+    data["devices"] = [d for d in data["devices"] if d["id"] != "display-first"]  # retired
+    data["devices"][2]["pins"] = {"next": 4}
+    site_file.write_text(tomli_w.dumps(data), encoding="utf-8")
+    hub.send_signal(signal.SIGHUP)
+    inbox.wait_for(topic_is(t.site_config(), lambda p: p["counters"][0]["name"]["en"] == "Desk 1 (welcome)"))
+    inbox.wait_for(topic_is(t.device_config("counter-1"), lambda p: p["device"]["pins"]["next"] == 4))
+    inbox.wait_for(topic_is(t.device_config("display-first"), lambda p: p is None)), "a retired device's slice is cleared"
+
+    site_file.write_text("this is [ not toml", encoding="utf-8")
+    hub.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    assert hub.poll() is None, "a broken edit must not stop the hub"
+    kiosk = centre.link("kiosk-1")
+    assert issue(kiosk)["code"] == "A001"
+    hub.send_signal(signal.SIGTERM)
+    _, err = hub.communicate(timeout=10)
+    assert "site file NOT reloaded" in err and "not valid TOML" in err
+
+
+def test_the_hub_answers_only_on_the_requesters_own_reply_topic(centre):
+    from mqttlink.paho_setup import publish_properties
+    t = centre.hub.topics
+    kiosk, counter = centre.link("kiosk-1"), centre.link("counter-1")
+    kiosk_inbox, counter_inbox = Inbox(), Inbox()
+    counter.client.on_message = lambda c, u, m: counter_inbox(m.topic, m.payload)
+    kiosk.client.on_message = lambda c, u, m: kiosk_inbox(m.topic, m.payload)
+    props = publish_properties(ResponseTopic=t.reply("counter-1"), CorrelationData=b"steal",
+                               MessageExpiryInterval=5)
+    payload = b'{"v":1,"request_id":"redirect-01","deadline_ms":%d,"service":"reception","language":"pt"}' % (
+        int((time.time() + 5) * 1000))
+    kiosk.client.publish(t.request("kiosk-1", "issue_ticket"), payload, qos=1, properties=props)
+    topic, _ = kiosk_inbox.wait_for(lambda topic, p: True)
+    assert topic == t.reply("kiosk-1")
+    with pytest.raises(AssertionError):
+        counter_inbox.wait_for(lambda topic, p: True, timeout=0.3)
