@@ -122,7 +122,10 @@ class Engine:
             request_id = request.request_id
             stored = self.store.stored_reply(incoming.device, request_id)
             if stored is not None:
-                return stored
+                if stored[0] != action:
+                    request_id = None  # not this request's answer to remember
+                    raise ContractError(Reason.INVALID_FIELDS, f"request_id was already used for {stored[0]}")
+                return stored[1]
             if now * 1000 > request.deadline_ms:
                 raise ContractError(Reason.EXPIRED, f"the request expired {now * 1000 - request.deadline_ms:.0f} ms "
                                                     "before the hub could apply it")
@@ -154,6 +157,8 @@ class Engine:
         m = self.model
         match request:
             case msg.IssueTicket():
+                if self.site.policies.issue_only_when_open and not self.is_open(now):
+                    raise ContractError(Reason.SITE_CLOSED, "the centre is closed; tickets are issued in opening hours")
                 ref = new_ref()
                 while ref in m.by_ref or self.store.ticket_by_ref(ref):
                     ref = new_ref()
@@ -199,6 +204,30 @@ class Engine:
                 return {"counter": counter_id, "status": state.status,
                         "waiting": m.waiting_for_counter(counter_id)}, changes
         raise ContractError(Reason.UNKNOWN_ACTION, f"no handler for {request.action!r}")
+
+    def is_open(self, t: float) -> bool:
+        """Whether ``t`` is inside the site's opening hours (hub clock, site time zone)."""
+        hours = self.site.opening_hours
+        if self.time.local(t).date().isoformat() in hours.closed_dates:
+            return False
+        day, hhmm = self.time.weekday(t), self.time.hhmm(t)
+        return any(day in slot.days and slot.open <= hhmm < slot.close for slot in hours.weekly)
+
+    def tick(self) -> list[Outgoing]:
+        """Called periodically: roll the service day over at its start even when nobody asks."""
+        now = self.clock.now()
+        if self.time.service_day(now) == self.model.service_day:
+            return []
+        dirty = _Dirty()
+        events: list[Outgoing] = []
+        self.store.begin()
+        try:
+            self._maybe_roll_over(now, dirty, events)
+            self.store.commit()
+        except Exception:
+            self.store.rollback()
+            raise
+        return events + self._snapshots(dirty)
 
     def _call_result(self, ticket: Ticket | None, finished: Ticket | None, counter_id: str) -> dict:
         return {"ticket": self.ticket_view(ticket) if ticket else None,

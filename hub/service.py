@@ -29,6 +29,8 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
+#: how often an idle hub checks whether a new service day has begun
+TICK_S = 15.0
 REPLY_EXPIRY_S = 60
 EVENT_EXPIRY_S = 300
 
@@ -144,7 +146,11 @@ class HubService:
     # ------------------------------------------------------------- the work
     def _work(self) -> None:
         while True:
-            task = self._tasks.get()
+            try:
+                task = self._tasks.get(timeout=TICK_S)
+            except queue.Empty:
+                self._tick()
+                continue
             if task is None:
                 return
             batch: list[Incoming] = []
@@ -176,6 +182,12 @@ class HubService:
                         self.client.ack(incoming.mid, 1)
             except Exception:  # the engine rolled back and reloaded; the broker redelivers unacked requests
                 log.exception("the hub could not process a batch of %d requests", len(batch))
+
+    def _tick(self) -> None:
+        try:
+            self._publish(self.engine.tick())
+        except Exception:
+            log.exception("the periodic check failed")
 
     def _publish(self, outgoing: list[Outgoing]) -> None:
         for out in outgoing:

@@ -151,10 +151,11 @@ class Store:
         return self.db.execute("DELETE FROM requests WHERE at < ?", (before,)).rowcount
 
     # ------------------------------------------------------------------- reads
-    def stored_reply(self, device: str, request_id: str) -> bytes | None:
-        row = self.db.execute("SELECT reply FROM requests WHERE device = ? AND request_id = ?",
+    def stored_reply(self, device: str, request_id: str) -> tuple[str, bytes] | None:
+        """(action, reply) first given to this device's request id, if any."""
+        row = self.db.execute("SELECT action, reply FROM requests WHERE device = ? AND request_id = ?",
                               (device, request_id)).fetchone()
-        return row[0] if row else None
+        return (row[0], row[1]) if row else None
 
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -26,7 +26,7 @@ def open_link(device_file: str, role: str) -> tuple[DeviceFile, DeviceLink]:
     except (OSError, ValueError) as exc:
         _fail(role, f"{device_file}: broker: {exc}")
     link = DeviceLink(device.site_id, device.device_id, password, device.broker.host, device.broker.port,
-                      role=role, timing=device.timing)
+                      role=role, timing=device.timing, keepalive_s=device.broker.keepalive_s)
     return device, link
 
 

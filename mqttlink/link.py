@@ -52,12 +52,12 @@ class _Pending:
 class DeviceLink:
     def __init__(self, site_id: str, device_id: str, password: str, host: str = "127.0.0.1", port: int = 1883,
                  role: str = "device", timing: Timing | None = None, client_id: str | None = None,
-                 announce_presence: bool = True):
+                 announce_presence: bool = True, keepalive_s: int = 10):
         self.topics = Topics(site_id)
         self.device_id = device_id
         self.role = role
         self.timing = timing or Timing()
-        self.host, self.port = host, port
+        self.host, self.port, self.keepalive_s = host, port, keepalive_s
         self._pending: dict[bytes, _Pending] = {}
         self._lock = threading.Lock()
         self._subscriptions: dict[str, tuple[int, MessageCallback]] = {}
@@ -77,7 +77,7 @@ class DeviceLink:
 
     # ----------------------------------------------------------- lifecycle
     def start(self) -> "DeviceLink":
-        self.client.connect_async(self.host, self.port, keepalive=10, clean_start=True,
+        self.client.connect_async(self.host, self.port, keepalive=self.keepalive_s, clean_start=True,
                                   properties=connect_properties(persistent=False))
         self.client.loop_start()
         return self

@@ -92,6 +92,12 @@ class Policies(_Model):
     #: refuse new tickets outside opening hours
     issue_only_when_open: bool = False
 
+    @model_validator(mode="after")
+    def _no_show_reachable(self) -> "Policies":
+        if self.no_show_requires_recall and self.recall_limit == 0:
+            raise ValueError("no_show_requires_recall with recall_limit = 0 would make a no-show impossible")
+        return self
+
     @field_validator("priority_ratio")
     @classmethod
     def _ratio(cls, value: tuple[int, int]) -> tuple[int, int]:
