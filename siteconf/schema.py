@@ -284,13 +284,24 @@ class CounterPins(_Model):
     led_green: int | None = 6
     led_blue: int | None = 13
     buzzer: int | None = None
+    #: False for a common-anode RGB LED (a channel lights when its pin is low)
+    led_active_high: bool = True
+    #: how long a button must be held for its long-press meaning
     hold_s: float = Field(default=1.0, gt=0)
+    #: a second press of the same button within this window is not sent
     repeat_guard_ms: int = Field(default=300, ge=0)
+    #: edges of a button closer than this to the edge before are contact bounce
+    debounce_ms: int = Field(default=20, ge=0, le=500)
+    #: a press is valid this long (request deadline); no answer by then shows an error
+    reply_timeout_ms: int = Field(default=1000, ge=50, le=30000)
+
+    def used_pins(self) -> list[int]:
+        return [p for p in (self.next, self.recall, self.no_show, self.transfer, self.pause,
+                            self.led_red, self.led_green, self.led_blue, self.buzzer) if p is not None]
 
     @model_validator(mode="after")
     def _distinct(self) -> "CounterPins":
-        pins = [p for p in (self.next, self.recall, self.no_show, self.transfer, self.pause,
-                            self.led_red, self.led_green, self.led_blue, self.buzzer) if p is not None]
+        pins = self.used_pins()
         if len(pins) != len(set(pins)):
             raise ValueError("two functions share one GPIO pin")
         if any(not 0 <= p <= 27 for p in pins):
@@ -303,8 +314,14 @@ class SmallDisplay(_Model):
     i2c_address: int = 0x27
     columns: int = 16
     rows: int = 2
-    clk_pin: int | None = None
-    dio_pin: int | None = None
+    clk_pin: int | None = Field(default=None, ge=0, le=27)
+    dio_pin: int | None = Field(default=None, ge=0, le=27)
+
+    @model_validator(mode="after")
+    def _tm1637_pins(self) -> "SmallDisplay":
+        if self.kind == "tm1637" and (self.clk_pin is None or self.dio_pin is None or self.clk_pin == self.dio_pin):
+            raise ValueError("a tm1637 display needs two different pins, clk_pin and dio_pin")
+        return self
 
 
 class Device(_Model):
@@ -329,6 +346,10 @@ class Device(_Model):
             raise ValueError(f"only counter devices have `counter` ({self.id!r} is a {self.role})")
         if self.role in ("kiosk", "display") and self.zone is None:
             raise ValueError(f"{self.role} device {self.id!r} needs `zone`")
+        if self.role == "counter" and self.small_display.kind == "tm1637":
+            shared = {self.small_display.clk_pin, self.small_display.dio_pin} & set(self.pins.used_pins())
+            if shared:
+                raise ValueError(f"small_display pins {sorted(shared)} are already used by `pins`")
         return self
 
 
