@@ -1,0 +1,168 @@
+"""One line in display order (Unicode bidi), and wrapping by real glyph widths.
+
+visual_runs cuts a line's runs wherever the bidi level changes, merges
+neighbours that share a font and level, and orders them left to right (rule
+L2 of UAX #9).  Each run keeps its text in reading order: the shaper (raqm)
+draws it right to left when `rtl` is set, which joins Arabic letters and keeps
+the digits of "A023" left to right.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import replace
+from functools import lru_cache
+
+from PIL import ImageFont
+
+from typeset import _fribidi
+from typeset.scripts import Run, split_runs
+
+
+def paragraph_rtl(text: str) -> bool:
+    """The base direction of a paragraph: that of its first strong letter (LTR when none)."""
+    return bool(_fribidi.paragraph_rtl(text))
+
+
+def visual_runs(line: str, base_rtl: bool | None = None, bold: bool = False) -> list[Run]:
+    """The runs of one line in left-to-right display order.
+
+    base_rtl None takes the direction from the line's first strong letter.
+    A run's `rtl` is its bidi direction (digits in Arabic text are LTR runs).
+    """
+    if "\n" in line:
+        raise ValueError("visual_runs takes one line; split or wrap the text first")
+    if not line:
+        return []
+    levels, _ = _fribidi.embedding_levels(line, base_rtl)
+    pieces: list[tuple[Run, int]] = []  # (run, level), logical order
+    pos = 0
+    for run in split_runs(line, bold):
+        start = pos
+        for i in range(pos, pos + len(run.text) + 1):
+            if i == pos + len(run.text) or levels[i] != levels[start]:
+                _append(pieces, run, line[start:i], levels[start])
+                start = i
+        pos += len(run.text)
+    return [run for run, _ in _reorder(pieces)]
+
+
+def _append(pieces: list[tuple[Run, int]], run: Run, text: str, level: int) -> None:
+    if not text:
+        return
+    rtl = bool(level % 2)
+    if pieces and pieces[-1][1] == level and pieces[-1][0].font == run.font:
+        prev = pieces[-1][0]
+        pieces[-1] = (replace(prev, text=prev.text + text), level)
+    else:
+        pieces.append((Run(text, run.script, rtl, run.font), level))
+
+
+def _reorder(pieces: list[tuple[Run, int]]) -> list[tuple[Run, int]]:
+    """UAX #9 rule L2 on whole runs: reverse every sequence at or above each odd level."""
+    if not pieces:
+        return pieces
+    highest = max(level for _, level in pieces)
+    lowest_odd = min((level for _, level in pieces if level % 2), default=None)
+    if lowest_odd is None:
+        return pieces
+    order = list(pieces)
+    for level in range(highest, lowest_odd - 1, -1):
+        i = 0
+        while i < len(order):
+            if order[i][1] >= level:
+                j = i
+                while j < len(order) and order[j][1] >= level:
+                    j += 1
+                order[i:j] = reversed(order[i:j])
+                i = j
+            else:
+                i += 1
+    return order
+
+
+@lru_cache(maxsize=256)
+def pil_font(path: str, size_px: int) -> ImageFont.FreeTypeFont:
+    """A Pillow font that shapes with raqm (joins Arabic, forms Indic conjuncts)."""
+    return ImageFont.truetype(path, size_px, layout_engine=ImageFont.Layout.RAQM)
+
+
+@lru_cache(maxsize=8192)
+def run_width(run: Run, size_px: int, language: str | None = None) -> float:
+    """Advance width of one shaped run in pixels."""
+    return pil_font(run.font, size_px).getlength(
+        run.text, direction="rtl" if run.rtl else "ltr", language=language)
+
+
+def text_width(text: str, size_px: int, bold: bool = False, language: str | None = None) -> float:
+    """Advance width of one line of text, each run shaped with its own font."""
+    return sum(run_width(r, size_px, language) for r in split_runs(text, bold))
+
+
+def wrap(text: str, width_px: float, size_px: int, bold: bool = False,
+         language: str | None = None) -> list[str]:
+    """Lines of `text` no wider than width_px, broken at spaces (and at "\\n").
+
+    A word wider than the whole line is broken between grapheme clusters so a
+    conjunct or a letter with its marks is never split.
+    """
+    if width_px <= 0:
+        raise ValueError(f"wrap width must be positive, got {width_px}")
+    if size_px <= 0:
+        raise ValueError(f"text size must be positive, got {size_px}")
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        lines.extend(_wrap_paragraph(paragraph, width_px, size_px, bold, language))
+    return lines
+
+
+def _wrap_paragraph(paragraph: str, width_px, size_px, bold, language) -> list[str]:
+    def fits(s: str) -> bool:
+        return text_width(s, size_px, bold, language) <= width_px
+
+    lines: list[str] = []
+    current = ""
+    for word in paragraph.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if fits(candidate):
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word
+        while current and not fits(current):
+            head, current = _break_word(current, fits)
+            lines.append(head)
+    lines.append(current)
+    return lines
+
+
+def _break_word(word: str, fits) -> tuple[str, str]:
+    """The longest head of `word` that fits, cut between grapheme clusters (at least one cluster)."""
+    clusters = grapheme_clusters(word)
+    head = clusters[0]
+    for cluster in clusters[1:]:
+        if not fits(head + cluster):
+            break
+        head += cluster
+    return head, word[len(head):]
+
+
+_VIRAMAS = frozenset("\u094d\u09cd\u0a4d\u0acd\u0b4d\u0bcd\u0c4d\u0ccd\u0d4d\u0dca\u1039\u17d2")
+
+
+def grapheme_clusters(text: str) -> list[str]:
+    """Text cut where a line may break inside a word: never before a mark or
+    joiner, never after a virama (so Indic conjuncts stay whole)."""
+    clusters: list[str] = []
+    for ch in text:
+        glue = clusters and (
+            unicodedata.category(ch) in ("Mn", "Mc", "Me")
+            or ch in "\u200c\u200d"
+            or clusters[-1][-1] in _VIRAMAS
+            or clusters[-1][-1] == "\u200d")
+        if glue:
+            clusters[-1] += ch
+        else:
+            clusters.append(ch)
+    return clusters

@@ -1,0 +1,126 @@
+"""Kivy side of typeset: markup per run, and ScriptLabel.
+
+The only module of typeset that imports Kivy.  ScriptLabel draws its texture
+with typeset.pillow (runs on one baseline, wrapped by real glyph widths,
+start-aligned), because Kivy's markup layout places fonts of different
+ascent on different baselines and reorders nothing.  markup_for is for plain
+Labels that show one short line.
+"""
+
+from __future__ import annotations
+
+from kivy.graphics.texture import Texture
+from kivy.properties import StringProperty
+from kivy.uix.label import Label
+from kivy.utils import escape_markup
+
+from typeset import _fribidi
+from typeset.bidi_lines import paragraph_rtl, visual_runs
+from typeset.pillow import render_text
+from typeset.scripts import RTL_SCRIPTS, is_rtl_language, script_of
+
+
+def markup_for(line: str, base_rtl: bool | None = None, bold: bool = False) -> str:
+    """Kivy markup drawing `line` with a [font=...] per run, runs in display order.
+
+    Give it to a Label with markup=True and no text_size width (Kivy would
+    re-wrap the runs left to right).  Several lines are allowed (each is
+    ordered on its own with the direction of the whole text).
+    """
+    rtl = paragraph_rtl(line) if base_rtl is None else base_rtl
+    return "\n".join(_line_markup(part, rtl, bold) for part in line.split("\n"))
+
+
+def _line_markup(line: str, rtl: bool, bold: bool) -> str:
+    parts = []
+    for run in visual_runs(line, rtl, bold):
+        text = run.text
+        if run.rtl and not any(script_of(c) in RTL_SCRIPTS for c in text):
+            # Kivy's Pillow provider lets raqm guess the direction from the run's
+            # first strong letter; a run of only spaces/punctuation would be drawn
+            # left to right, so hand it over already in display order.
+            text = "".join(_fribidi.mirrored(c) for c in reversed(text))
+        parts.append(f"[font={run.font}]{escape_markup(text)}[/font]")
+    return "".join(parts)
+
+
+class ScriptLabel(Label):
+    """A Label for text in any script: set `source_text` (reading order) and `language`.
+
+    It wraps to its width (less padding) and aligns each line to its start,
+    the right edge for right-to-left languages (halign "auto"; "center",
+    "left" and "right" also work).  `text` mirrors `source_text` so finders and
+    screen readers see the words.  Size it with ``height: self.texture_size[1]``.
+    """
+
+    #: the text in reading (logical) order
+    source_text = StringProperty("")
+    #: language code ("ar", "pt", "hi"...): sets the base direction and letter forms; "" = from the text
+    language = StringProperty("")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        for name in ("source_text", "language", "bold", "font_size", "color", "disabled_color",
+                     "disabled", "halign", "padding", "width"):
+            self.fbind(name, self._trigger_texture)
+        self.fbind("source_text", self._mirror_text)
+        self._mirror_text()
+
+    def _mirror_text(self, *_):
+        self.text = self.source_text
+
+    def on_language(self, _instance, value):
+        if value:
+            is_rtl_language(value)  # a clear error for a code nobody knows
+
+    def base_rtl(self) -> bool:
+        """Whether lines start at the right edge."""
+        if self.language:
+            return is_rtl_language(self.language)
+        return paragraph_rtl(self.source_text)
+
+    def texture_update(self, *_largs):
+        pad_left, pad_top, pad_right, pad_bottom = _padding(self.padding)
+        inner = int(self.width - pad_left - pad_right)
+        text = self.source_text
+        if not text.strip() or inner < 1 or self.font_size < 1:
+            self.texture = None
+            self.texture_size = (0, 0)
+            return
+        rtl = self.base_rtl()
+        colour = self.disabled_color if self.disabled else self.color
+        image = render_text(
+            text, int(round(self.font_size)), max_width_px=inner, bold=self.bold,
+            align=_align(self.halign, rtl), base_rtl=rtl,
+            fill=tuple(int(round(c * 255)) for c in colour), background=None,
+            language=self.language or None)
+        if pad_left or pad_top or pad_right or pad_bottom:
+            from PIL import Image
+            padded = Image.new("RGBA", (image.width + pad_left + pad_right, image.height + pad_top + pad_bottom),
+                               (*image.getpixel((0, 0))[:3], 0))
+            padded.paste(image, (pad_left, pad_top))
+            image = padded
+        texture = Texture.create(size=image.size, colorfmt="rgba")
+        texture.blit_buffer(image.tobytes(), colorfmt="rgba", bufferfmt="ubyte")
+        texture.flip_vertical()
+        self.texture = texture
+        self.texture_size = list(texture.size)
+
+
+def _align(halign: str, rtl: bool) -> str:
+    if halign == "center":
+        return "center"
+    if halign == "left":
+        return "end" if rtl else "start"
+    if halign == "right":
+        return "start" if rtl else "end"
+    return "start"  # auto, justify
+
+
+def _padding(padding) -> tuple[int, int, int, int]:
+    values = [int(round(p)) for p in padding]
+    if len(values) == 1:
+        values *= 4
+    elif len(values) == 2:
+        values = [values[0], values[1], values[0], values[1]]
+    return tuple(values)  # left, top, right, bottom
