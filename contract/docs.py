@@ -87,7 +87,9 @@ TOPIC_DOCS: dict[str, TopicDoc] = {
     "health": TopicDoc("device → hub, technicians", True, "each device for itself", "`type` `health`"),
     "site_config": TopicDoc("hub → devices", True, "hub", "`type` `config.site`: the public part of the site file"),
     "device_config": TopicDoc("hub → one device", True, "hub", "`type` `config.device`: the device's own entry"),
-    "content": TopicDoc("hub → kiosks", True, "nobody yet (reserved)", "the information-point content pack"),
+    "content": TopicDoc("hub → kiosks", True, "hub",
+                        "`type` `content`: one language of the information-point content pack "
+                        "(`version`, `digest`, `pack`; see siteconf/content.py)"),
     "service_state": TopicDoc("hub → devices", True, "hub", "`type` `state.service`: waiting count, estimated wait"),
     "counter_state": TopicDoc("hub → one counter", True, "hub", "`type` `state.counter`: status, current ticket"),
     "zone_state": TopicDoc("hub → displays, counters", True, "hub",
@@ -594,7 +596,7 @@ class _Harness:
         stack.enter_context(mock.patch.object(engine_module, "new_ref", _PinnedRefs()))
         self.store = Store(":memory:")
         stack.callback(self.store.close)
-        self.engine = engine_module.Engine(self.site, self.store, self.clock)
+        self.engine = engine_module.Engine(self.site, self.store, self.clock, _example_content())
         self.topics = self.engine.topics
         self.links: dict[str, Any] = {}
         self.sent: list[tuple[str, bytes, bool, dict]] = []
@@ -628,6 +630,19 @@ class _Harness:
         topic = self.topics.request(device_id, action)
         out = self.engine.process([self.engine_module.Incoming(device_id, action, payload, None)])
         return Exchange(device_id, action, topic, payload, {}, out)
+
+
+def _example_content():
+    """A one-service English content pack for the test site (the hub publishes it like a real one)."""
+    from siteconf.content import ContentPack, ContentPacks
+    pack = ContentPack.model_validate({
+        "version": "2026.05-1", "language": "en", "title": "Information",
+        "intro": "Tap a service to see what it does and what to bring.",
+        "helpline": {"name": "SOS Immigrant Line", "number": "808 257 257", "mobile": "218 106 191",
+                     "text": "Questions by phone on working days."},
+        "services": [{"service": "reception", "what": "Not sure where to go? Start here.",
+                      "documents": ["Passport"], "where": "Room A", "hours": "Mon-Fri 8:00-16:30"}]})
+    return ContentPacks(None, {"en": pack})
 
 
 @lru_cache(maxsize=1)

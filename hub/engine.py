@@ -18,10 +18,12 @@ from contract import messages as msg
 from contract.errors import ContractError, Reason
 from contract.qr import TicketQR, new_ref
 from contract.topics import Topics
+from siteconf.content import ContentPacks
 from siteconf.schema import Site
 from siteconf.slices import device_slice, public_config
 
 from .clock import Clock, SiteTime
+from .content import content_messages
 from .model import Changes, QueueModel, Ticket
 from .snapshots import Snapshots
 from .store import Store
@@ -64,8 +66,9 @@ def _dumps(data: dict) -> bytes:
 
 
 class Engine:
-    def __init__(self, site: Site, store: Store, clock: Clock | None = None):
+    def __init__(self, site: Site, store: Store, clock: Clock | None = None, content: ContentPacks | None = None):
         self.site = site
+        self.content = content
         self.store = store
         self.clock = clock or Clock()
         self.time = SiteTime(site.site.timezone, site.site.service_day_starts)
@@ -321,6 +324,8 @@ class Engine:
         out = [Outgoing(self.topics.site_config(), _dumps(public_config(self.site)), retain=True, kind="config")]
         out += [Outgoing(self.topics.device_config(d.id), _dumps(device_slice(self.site, d.id)), retain=True,
                          kind="config") for d in self.site.devices]
+        out += [Outgoing(topic, payload, retain=True, kind="config")
+                for topic, payload in content_messages(self.topics, self.content)]
         out += events + self._snapshots(dirty)
         return out + self._clear_stale_retained({o.topic for o in out if o.retain})
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from siteconf import SiteFileError, load_site
 from siteconf.device import load_device_file
 
+from .content import read_content
 from .service import BrokerAddress, HubService
 
 DEFAULT_DEVICE_FILE = "/etc/onestop/device.toml"
@@ -26,11 +27,17 @@ DEFAULT_DEVICE_FILE = "/etc/onestop/device.toml"
 
 def build_service(device_file: str) -> HubService:
     """Read the device and site files and make the hub (not started); SiteFileError names the problem."""
-    return HubService(*read_config(device_file))
+    return make_service(read_config(device_file))
+
+
+def make_service(config: tuple) -> HubService:
+    """The hub for a ``read_config`` result, with the site's information-point content pack."""
+    site, database, broker, site_file = config
+    return HubService(site, database, broker, content=read_content(site, site_file))
 
 
 def read_config(device_file: str) -> tuple:
-    """(site, database, broker address) from the hub's device file and the site file it names."""
+    """(site, database, broker address, site file) from the hub's device file and the site file it names."""
     device = load_device_file(device_file)
     if not device.site_file:
         raise SiteFileError(device_file, ["site_file: the hub's device file must name the site file"])
@@ -47,7 +54,7 @@ def read_config(device_file: str) -> tuple:
         raise SiteFileError(device_file, [f"broker: {exc}"]) from None
     broker = BrokerAddress(device.broker.host, device.broker.port, device.device_id, password,
                            device.timing.reconnect_min_s, device.timing.reconnect_max_s, device.broker.keepalive_s)
-    return site, database, broker
+    return site, database, broker, device.site_file
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +100,7 @@ def reloaded(service: HubService, device_file: str) -> HubService:
         logging.error("site file NOT reloaded, the hub keeps the previous one:\n%s", exc)
         return service
     service.stop()  # before the new hub reads the database, so it misses no request
-    fresh = HubService(*config)
+    fresh = make_service(config)
     start(fresh)
     logging.info("site file reloaded")
     return fresh

@@ -20,6 +20,7 @@ import paho.mqtt.client as mqtt
 
 from contract.topics import Topics
 from mqttlink.paho_setup import connect_properties, make_client, publish_properties
+from siteconf.content import ContentPacks
 from siteconf.schema import Site
 
 from .clock import Clock
@@ -57,12 +58,13 @@ def _presence(online: bool, since: float) -> bytes:
 
 
 class HubService:
-    def __init__(self, site: Site, database: str, broker: BrokerAddress, clock: Clock | None = None):
+    def __init__(self, site: Site, database: str, broker: BrokerAddress, clock: Clock | None = None,
+                 content: ContentPacks | None = None):
         self.site = site
         self.broker = broker
         self.topics = Topics(site.site.id)
         self.store = Store(database)
-        self.engine = Engine(site, self.store, clock)
+        self.engine = Engine(site, self.store, clock, content)
         self.hub_id = site.hub_device.id
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()
         self._stopping = threading.Event()

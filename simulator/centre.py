@@ -17,6 +17,7 @@ from broker_config import Mosquitto, SiteCredentials, write_broker_files
 from hub.clock import Clock
 from hub.service import BrokerAddress, HubService
 from mqttlink.link import DeviceLink
+from siteconf.content import ContentPacks
 from siteconf.device import Timing
 from siteconf.schema import Site
 
@@ -27,8 +28,11 @@ FAST = Timing(request_timeout_s=2.0, request_expiry_s=5.0, reconnect_min_s=0.05,
 class LocalCentre:
     """Broker + hub for one site in ``workdir``; devices join with ``link()``."""
 
-    def __init__(self, site: Site, workdir: Path | str, timing: Timing = FAST, clock: Clock | None = None):
+    def __init__(self, site: Site, workdir: Path | str, timing: Timing = FAST, clock: Clock | None = None,
+                 content: ContentPacks | None = None):
         self.site = site
+        #: the information-point content pack the hub publishes (None: none)
+        self.content = content
         self.workdir = Path(workdir)
         self.timing = timing
         self.clock = clock
@@ -58,7 +62,7 @@ class LocalCentre:
 
     def start_hub(self, timeout: float = 10.0) -> HubService:
         """The hub in this process (a thread), ready when all retained state is out."""
-        self.hub = HubService(self.site, self.database, self.hub_address(), self.clock).start()
+        self.hub = HubService(self.site, self.database, self.hub_address(), self.clock, self.content).start()
         if not self.hub.wait_ready(timeout):
             raise RuntimeError(f"the hub did not get ready within {timeout} s\n{self.broker.log_text()[-2000:]}")
         return self.hub

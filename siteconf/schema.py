@@ -150,6 +150,8 @@ class Kiosk(_Model):
     idle_timeout_s: float = Field(default=45, gt=0)
     ticket_screen_s: float = Field(default=20, gt=0)
     helpline: str = "808 257 257"
+    #: the information point's content pack: <content_dir>/<language>.toml, relative to the site file
+    content_dir: str = Field(default="content", min_length=1, max_length=200)
 
 
 class CounterService(_Model):
@@ -257,6 +259,9 @@ class Screen(_Model):
     height: int = Field(default=800, ge=240, le=4320)
     orientation: Literal["landscape", "portrait"] = "landscape"
     fullscreen: bool = True
+    #: the visible diagonal in inches (7, 10.1, 15.6...): sizes touch targets in millimetres;
+    #: unknown = 150 dpi assumed (the densest usual panel, so targets are never too small)
+    diagonal_in: float | None = Field(default=None, ge=3, le=100)
 
 
 class Audio(_Model):
