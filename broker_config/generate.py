@@ -25,6 +25,24 @@ from .credentials import SiteCredentials
 from .passwords import hash_password
 
 LISTENER_FILE = "listener.conf"
+TLS_LISTENER_FILE = "tls-listener.conf"
+#: production autosave interval (s): see mosquitto_conf_text for the power-loss / SD-card-wear trade-off
+PRODUCTION_AUTOSAVE_S = 10
+
+
+@dataclass(frozen=True)
+class TlsListener:
+    """The LAN listener: TLS with the site CA, a client certificate required, its CN is the user name.
+
+    Paths are where the files live on the hub.  ``host=None`` listens on every address.
+    """
+
+    port: int
+    cafile: str
+    certfile: str
+    keyfile: str
+    crlfile: str
+    host: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,12 +56,15 @@ class BrokerFiles:
     conf_d: Path
     data_dir: Path
     listener: Path | None = None
+    tls_listener: Path | None = None
 
 
 def write_broker_files(site: Site, credentials: SiteCredentials, out_dir: Path | str, *,
                        listener: tuple[str, int] | None = None,
                        install_dir: Path | str | None = None,
-                       data_dir: Path | str | None = None) -> BrokerFiles:
+                       data_dir: Path | str | None = None,
+                       tls: TlsListener | None = None,
+                       autosave_s: int = 1) -> BrokerFiles:
     """Write mosquitto.conf, acl, passwd, conf.d/ (and conf.d/listener.conf when asked).
 
     ``install_dir`` is where the files will live on the hub (the absolute paths
@@ -51,6 +72,9 @@ def write_broker_files(site: Site, credentials: SiteCredentials, out_dir: Path |
     the broker's persistence directory, by default ``<install_dir>/data``.
     ``listener=("0.0.0.0", 1883)`` writes the production listener; without it
     no listener file is written (and a stale one from an earlier call is removed).
+    ``tls`` writes conf.d/tls-listener.conf (client certificates, CRL); the same
+    rule applies.  ``autosave_s`` is the persistence interval (tests: 1 s; a hub:
+    ``PRODUCTION_AUTOSAVE_S``).
     """
     out = Path(out_dir).resolve()
     where = Path(install_dir) if install_dir is not None else out
@@ -64,15 +88,23 @@ def write_broker_files(site: Site, credentials: SiteCredentials, out_dir: Path |
                         passwd=out / "passwd", conf_d=conf_d, data_dir=data)
     _write(files.passwd, passwd_text(site, credentials), 0o640)
     _write(files.acl, acl_text(site), 0o644)
-    _write(files.conf, mosquitto_conf_text(where, data), 0o644)
+    _write(files.conf, mosquitto_conf_text(where, data, autosave_s), 0o644)
 
+    made: dict[str, Path] = {}
     listener_path = conf_d / LISTENER_FILE
     if listener is not None:
         host, port = listener
         _write(listener_path, listener_text(host, port), 0o644)
-        return BrokerFiles(**{**files.__dict__, "listener": listener_path})
-    listener_path.unlink(missing_ok=True)
-    return files
+        made["listener"] = listener_path
+    else:
+        listener_path.unlink(missing_ok=True)
+    tls_path = conf_d / TLS_LISTENER_FILE
+    if tls is not None:
+        _write(tls_path, tls_listener_text(tls), 0o644)
+        made["tls_listener"] = tls_path
+    else:
+        tls_path.unlink(missing_ok=True)
+    return BrokerFiles(**{**files.__dict__, **made}) if made else files
 
 
 # ---------------------------------------------------------------------------
@@ -80,7 +112,7 @@ def write_broker_files(site: Site, credentials: SiteCredentials, out_dir: Path |
 # ---------------------------------------------------------------------------
 
 
-def mosquitto_conf_text(install_dir: Path, data_dir: Path) -> str:
+def mosquitto_conf_text(install_dir: Path, data_dir: Path, autosave_s: int = 1) -> str:
     return f"""\
 # Mosquitto 2.0 main config of a One-Stop-Shop site, made by broker_config.generate.
 # Do not edit: regenerate it from the site file.  No listener here: it comes from
@@ -94,13 +126,16 @@ acl_file {install_dir / "acl"}
 # Small request/reply messages: send at once instead of waiting for Nagle.
 set_tcp_nodelay true
 
-# Sessions, queued QoS 1 messages and retained state survive restarts.
-# Trade-off: the in-memory database is written every second, so a power cut or
-# SIGKILL loses at most the last second of QoS 1 messages (clients resend what
-# was not acknowledged).  A Pi's SD card may want a longer interval (issue 6).
+# Sessions, queued QoS 1 messages and retained state survive restarts: a clean
+# stop (systemctl stop/restart, SIGTERM) always writes the database.  On a power
+# cut, what arrived since the last autosave ({autosave_s} s) is lost: queued requests,
+# which devices retry with the same request_id (a handed-out ticket is never
+# among them: the hub commits before it replies).  Each autosave rewrites the
+# whole database, so the interval trades that loss window against SD-card
+# wear (docs/decisions.md: tests 1 s, a hub {PRODUCTION_AUTOSAVE_S} s).
 persistence true
 persistence_location {str(data_dir).rstrip("/")}/
-autosave_interval 1
+autosave_interval {autosave_s}
 autosave_on_changes false
 
 # Room for bursts (a whole zone calling at opening time) without dropping QoS 1
@@ -124,6 +159,24 @@ def listener_text(host: str, port: int) -> str:
     return f"""\
 # Production listener, made by broker_config.generate.
 listener {port} {host}
+"""
+
+
+def tls_listener_text(tls: TlsListener) -> str:
+    bind = f"{tls.port} {tls.host}" if tls.host else f"{tls.port}"
+    return f"""\
+# LAN listener, made by broker_config.generate: TLS with the site's own CA.
+# A device proves who it is with its client certificate; the certificate's
+# Common Name (the device id) becomes its MQTT user name, so the ACL applies.
+# A retired or replaced device's certificate is in the CRL and is refused.
+listener {bind}
+cafile {tls.cafile}
+certfile {tls.certfile}
+keyfile {tls.keyfile}
+crlfile {tls.crlfile}
+require_certificate true
+use_identity_as_username true
+tls_version tlsv1.2
 """
 
 

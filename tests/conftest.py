@@ -19,6 +19,13 @@ from simulator.centre import LocalCentre  # noqa: E402
 BUILD_DIR = Path(os.environ.get("ONESTOP_BUILD_DIR", Path(__file__).resolve().parent.parent / "build"))
 
 
+@pytest.fixture(scope="session")
+def test_pki(tmp_path_factory):
+    """The small site's CA, device and server certificates (+ a revoked one, another CA), once per run."""
+    from site_pki import make_test_pki
+    return make_test_pki(tmp_path_factory.mktemp("pki"))
+
+
 @pytest.fixture
 def build_dir() -> Path:
     BUILD_DIR.mkdir(parents=True, exist_ok=True)

@@ -14,10 +14,8 @@ from __future__ import annotations
 import base64
 import os
 import stat
-import threading
 import time
 
-import paho.mqtt.client as mqtt
 import pytest
 
 from broker_config import (BrokerError, CredentialsError, Mosquitto, SiteCredentials, find_mosquitto,
@@ -25,6 +23,7 @@ from broker_config import (BrokerError, CredentialsError, Mosquitto, SiteCredent
 from broker_config.runner import LOCAL_FILE
 from contract.acl import RULES
 from contract.topics import Topics
+from mqtt_peer import Peer as MqttPeer
 from sites import SITE_ID, small_site, small_site_dict
 
 TOPICS = Topics(SITE_ID)
@@ -62,80 +61,9 @@ def broker(broker_files):
         yield running
 
 
-class Peer:
-    """A paho MQTT v5 client that waits for each acknowledgement, for asserting reason codes."""
-
-    def __init__(self, broker: Mosquitto, user: str | None, password: str | None = None,
-                 client_id: str | None = None, clean_start: bool = True, session_expiry: int = 0):
-        self.broker = broker
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"test-{user}",
-                                  protocol=mqtt.MQTTv5)
-        if user is not None:
-            self.client.username_pw_set(user, password)
-        self.clean_start = clean_start
-        self.session_expiry = session_expiry
-        self.cond = threading.Condition()
-        self.connack = None
-        self.session_present = None
-        self.acks: dict[int, object] = {}
-        self.messages: list[mqtt.MQTTMessage] = []
-        self.client.on_connect = self._on_connect
-        self.client.on_publish = lambda _c, _u, mid, reason, _p: self._ack(mid, reason)
-        self.client.on_subscribe = lambda _c, _u, mid, reasons, _p: self._ack(mid, reasons)
-        self.client.on_message = self._on_message
-
-    # callbacks (paho's network thread)
-    def _on_connect(self, _c, _u, flags, reason, _p):
-        with self.cond:
-            self.connack, self.session_present = reason, flags.session_present
-            self.cond.notify_all()
-
-    def _ack(self, mid, reason):
-        with self.cond:
-            self.acks[mid] = reason
-            self.cond.notify_all()
-
-    def _on_message(self, _c, _u, message):
-        with self.cond:
-            self.messages.append(message)
-            self.cond.notify_all()
-
-    def _wait(self, predicate, what: str):
-        with self.cond:
-            if not self.cond.wait_for(predicate, WAIT_S):
-                raise AssertionError(f"no {what} within {WAIT_S} s\n{self.broker.log_text()[-2000:]}")
-
-    # actions
-    def connect(self) -> int:
-        props = mqtt.Properties(mqtt.PacketTypes.CONNECT)
-        props.SessionExpiryInterval = self.session_expiry
-        self.client.connect(self.broker.host, self.broker.port, keepalive=10,
-                            clean_start=self.clean_start, properties=props)
-        self.client.loop_start()
-        self._wait(lambda: self.connack is not None, "CONNACK")
-        return self.connack.value
-
-    def publish(self, topic: str, payload: bytes = b"{}", retain: bool = False) -> int:
-        info = self.client.publish(topic, payload, qos=1, retain=retain)
-        self._wait(lambda: info.mid in self.acks, f"PUBACK for {topic}")
-        return self.acks[info.mid].value
-
-    def subscribe(self, topic: str) -> int:
-        _rc, mid = self.client.subscribe(topic, qos=1)
-        self._wait(lambda: mid in self.acks, f"SUBACK for {topic}")
-        return self.acks[mid][0].value
-
-    def wait_for(self, topic: str) -> mqtt.MQTTMessage:
-        self._wait(lambda: any(m.topic == topic for m in self.messages), f"message on {topic}")
-        return next(m for m in self.messages if m.topic == topic)
-
-    def topics(self) -> list[str]:
-        with self.cond:
-            return [m.topic for m in self.messages]
-
-    def close(self):
-        self.client.disconnect()
-        self.client.loop_stop()
+def Peer(broker: Mosquitto, user: str | None, password: str | None = None, **kwargs) -> MqttPeer:
+    """A test client on the broker's loopback listener (see tests/mqtt_peer.py)."""
+    return MqttPeer(broker.host, broker.port, user, password, log=broker.log_text, **kwargs)
 
 
 @pytest.fixture
