@@ -1,0 +1,276 @@
+"""What a wall display shows, computed from the hub's messages, without Kivy.
+
+``BoardModel`` takes the retained configuration and zone state, the live
+events of the zone, and whether the link and the hub are up, and produces a
+``BoardView`` (plain data the screen draws) plus the calls to announce.  It
+follows the protocol's rules for a display (docs/protocol.md, "Revisions"):
+
+* every retained ``state.zone`` replaces the picture and sets ``last_seq``;
+* an event with ``seq <= last_seq`` is a duplicate or already in the state:
+  ignored;
+* a call event with a newer ``seq`` is live: it goes on screen at once (the
+  state that includes it follows) and is announced;
+* a gap (``seq > last_seq + 1``) is noted; the missed calls are *shown* from
+  the retained state that follows, never announced;
+* when the link or the hub is down the last picture stays, marked offline.
+
+A new call on top is highlighted for ``highlight_s`` seconds; a picture
+drawn at start-up from retained state highlights nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+CALL_EVENTS = ("ticket_called", "ticket_recalled")
+
+
+@dataclass(frozen=True)
+class CallLine:
+    """One call as the screen shows it."""
+
+    code: str
+    counter: str
+    counter_number: int
+    #: the counter's name in the site's default language ("Balcão 5")
+    counter_name: str
+    #: the visitor's language (from the kiosk) and the counter's name in it, when it differs
+    language: str
+    visitor_counter_name: str | None
+    recall: int
+    at: str
+    rev: int
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.code, self.counter, self.rev)
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    service: str
+    prefix: str
+    #: the service's name per language, as in the site file
+    names: dict[str, str]
+    waiting: int
+    estimated_wait_min: int | None
+
+
+@dataclass(frozen=True)
+class BoardView:
+    site_name: str
+    zone_name: dict[str, str]
+    default_language: str
+    languages: tuple[str, ...]
+    timezone: str
+    newest: CallLine | None
+    previous: tuple[CallLine, ...]
+    services: tuple[ServiceLine, ...]
+    highlighted: bool
+    offline: bool
+    #: (language, text) for every ticker message in every site language, in order
+    ticker: tuple[tuple[str, str], ...]
+    ticker_speed_px_s: float
+    has_state: bool
+
+
+@dataclass(frozen=True)
+class CallToAnnounce:
+    """A live call, as the announcer needs it."""
+
+    code: str
+    counter: str
+    counter_number: int
+    language: str
+    recall: int
+    rev: int
+
+
+@dataclass
+class _Config:
+    site_name: str = ""
+    default_language: str = "pt"
+    languages: tuple[str, ...] = ("pt",)
+    timezone: str = "Europe/Lisbon"
+    zone_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    counters: dict[str, dict] = field(default_factory=dict)
+    services: dict[str, dict] = field(default_factory=dict)
+    ticker: tuple[tuple[str, str], ...] = ()
+    ticker_speed_px_s: float = 80.0
+
+
+class BoardModel:
+    """The display's picture of its zone; every ``on_*`` method is called with a decoded payload."""
+
+    #: calls kept for the list of previous calls (the hub keeps the zone's last 10)
+    KEEP_CALLS = 10
+
+    def __init__(self, device_id: str, highlight_s: float = 8.0, clock: Callable[[], float] = time.monotonic):
+        self.device_id = device_id
+        self.highlight_s = highlight_s
+        self.clock = clock
+        self.zone: str | None = None
+        self.device: dict = {}
+        self.config = _Config()
+        self.calls: list[dict] = []
+        self.services: list[dict] = []
+        self.last_seq: int | None = None
+        self.service_day: str | None = None
+        #: a gap in the event stream waits for the retained state that covers it
+        self.gap = False
+        self.has_state = False
+        self.link_up = False
+        self.hub_online: bool | None = None
+        self._highlight_key: tuple | None = None
+        self._highlight_until = 0.0
+        #: how many duplicate or stale events were ignored (tests and the log read it)
+        self.ignored_events = 0
+
+    # ------------------------------------------------------------ inputs
+    def on_site_config(self, payload: dict | None) -> None:
+        if not payload:
+            return
+        site = payload.get("site", {})
+        languages = tuple(site.get("languages") or (site.get("default_language", "pt"),))
+        ticker = payload.get("ticker") or {}
+        lines = []
+        for message in ticker.get("messages", []):
+            for language in languages:
+                if message.get(language):
+                    lines.append((language, message[language]))
+        self.config = _Config(
+            site_name=site.get("name", ""),
+            default_language=site.get("default_language", "pt"),
+            languages=languages,
+            timezone=site.get("timezone", "Europe/Lisbon"),
+            zone_names={z["id"]: z.get("name", {}) for z in payload.get("zones", [])},
+            counters={c["id"]: c for c in payload.get("counters", [])},
+            services={s["id"]: s for s in payload.get("services", [])},
+            ticker=tuple(lines),
+            ticker_speed_px_s=float(ticker.get("speed_px_s", 80.0)),
+        )
+
+    def on_device_config(self, payload: dict | None) -> str | None:
+        """Take the device's slice; returns the zone when it changed (subscribe to it)."""
+        if not payload:
+            return None
+        self.device = payload.get("device", {})
+        zone = self.device.get("zone")
+        if zone and zone != self.zone:
+            self.zone = zone
+            self.calls, self.services, self.last_seq, self.has_state = [], [], None, False
+            self._highlight_key, self._highlight_until = None, 0.0
+            return zone
+        return None
+
+    def on_zone_state(self, payload: dict | None) -> None:
+        if not payload or payload.get("zone") != self.zone:
+            return
+        had_state = self.has_state
+        top_before = self._top_key()
+        self.calls = list(payload.get("calls", []))[: self.KEEP_CALLS]
+        self.services = list(payload.get("services", []))
+        self.service_day = payload.get("service_day")
+        self.last_seq = int(payload.get("seq", 0))
+        self.gap = False
+        self.has_state = True
+        top_after = self._top_key()
+        if had_state and top_after is not None and top_after != top_before and top_after != self._highlight_key:
+            # a call learnt from state (after a gap): show it as new, never announce it
+            self._start_highlight(top_after)
+
+    def on_event(self, payload: dict | None) -> list[CallToAnnounce]:
+        """Apply a live event; returns the calls to announce (none for duplicates and other events)."""
+        if not payload or payload.get("zone") != self.zone:
+            return []
+        seq = int(payload.get("seq", 0))
+        if self.last_seq is not None and seq <= self.last_seq:
+            self.ignored_events += 1
+            return []
+        if self.last_seq is not None and seq > self.last_seq + 1:
+            self.gap = True
+        self.last_seq = seq
+        if payload.get("event") not in CALL_EVENTS:
+            return []
+        call = dict(payload.get("data", {}))
+        self.calls.insert(0, call)
+        del self.calls[self.KEEP_CALLS:]
+        self._start_highlight(self._top_key())
+        return [CallToAnnounce(code=call["code"], counter=call["counter"],
+                               counter_number=int(call["counter_number"]), language=call.get("language", ""),
+                               recall=int(call.get("recall", 0)), rev=int(call.get("rev", 0)))]
+
+    def on_link(self, connected: bool) -> None:
+        self.link_up = connected
+
+    def on_hub_presence(self, payload: dict | None) -> None:
+        self.hub_online = bool(payload and payload.get("online"))
+
+    # ----------------------------------------------------------- outputs
+    @property
+    def offline(self) -> bool:
+        """The link is down, or the hub said it is offline (its last will)."""
+        return not self.link_up or self.hub_online is False
+
+    def highlight_remaining(self, now: float | None = None) -> float:
+        now = self.clock() if now is None else now
+        if self._highlight_key is None or self._highlight_key != self._top_key():
+            return 0.0
+        return max(0.0, self._highlight_until - now)
+
+    def view(self, now: float | None = None) -> BoardView:
+        lines = self._unique_lines()
+        config = self.config
+        services = []
+        for entry in self.services:
+            info = config.services.get(entry.get("service"), {})
+            services.append(ServiceLine(service=entry.get("service", ""), prefix=info.get("prefix", ""),
+                                        names=dict(info.get("name", {})) or {config.default_language:
+                                                                            entry.get("service", "")},
+                                        waiting=int(entry.get("waiting", 0)),
+                                        estimated_wait_min=entry.get("estimated_wait_min")))
+        return BoardView(
+            site_name=config.site_name, zone_name=config.zone_names.get(self.zone or "", {}),
+            default_language=config.default_language, languages=config.languages, timezone=config.timezone,
+            newest=lines[0] if lines else None, previous=tuple(lines[1:]), services=tuple(services),
+            highlighted=self.highlight_remaining(now) > 0, offline=self.offline, ticker=config.ticker,
+            ticker_speed_px_s=config.ticker_speed_px_s, has_state=self.has_state)
+
+    def counter_names(self, counter_id: str) -> dict[str, str]:
+        return dict(self.config.counters.get(counter_id, {}).get("name", {}))
+
+    # ---------------------------------------------------------- helpers
+    def _top_key(self) -> tuple | None:
+        if not self.calls:
+            return None
+        top = self.calls[0]
+        return (top.get("code"), top.get("counter"), top.get("rev"))
+
+    def _start_highlight(self, key: tuple | None) -> None:
+        self._highlight_key = key
+        self._highlight_until = self.clock() + self.highlight_s
+
+    def _unique_lines(self) -> list[CallLine]:
+        """Newest first, each ticket once (a recall moves it back to the top)."""
+        seen: set[str] = set()
+        lines = []
+        for call in self.calls:
+            code = call.get("code")
+            if not code or code in seen:
+                continue
+            seen.add(code)
+            lines.append(self._line(call))
+        return lines
+
+    def _line(self, call: dict) -> CallLine:
+        names = self.counter_names(call.get("counter", ""))
+        default = self.config.default_language
+        number = int(call.get("counter_number", 0))
+        language = call.get("language") or default
+        visitor = names.get(language) if language != default else None
+        return CallLine(code=call["code"], counter=call.get("counter", ""), counter_number=number,
+                        counter_name=names.get(default) or str(number), language=language,
+                        visitor_counter_name=visitor if visitor != names.get(default) else None,
+                        recall=int(call.get("recall", 0)), at=call.get("at", ""), rev=int(call.get("rev", 0)))
