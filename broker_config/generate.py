@@ -25,6 +25,7 @@ from .credentials import SiteCredentials
 from .passwords import hash_password
 
 LISTENER_FILE = "listener.conf"
+BRIDGE_FILE = "bridge.conf"
 TLS_LISTENER_FILE = "tls-listener.conf"
 #: production autosave interval (s): see mosquitto_conf_text for the power-loss / SD-card-wear trade-off
 PRODUCTION_AUTOSAVE_S = 10
@@ -57,6 +58,7 @@ class BrokerFiles:
     data_dir: Path
     listener: Path | None = None
     tls_listener: Path | None = None
+    bridge: Path | None = None
 
 
 def write_broker_files(site: Site, credentials: SiteCredentials, out_dir: Path | str, *,
@@ -64,7 +66,8 @@ def write_broker_files(site: Site, credentials: SiteCredentials, out_dir: Path |
                        install_dir: Path | str | None = None,
                        data_dir: Path | str | None = None,
                        tls: TlsListener | None = None,
-                       autosave_s: int = 1) -> BrokerFiles:
+                       autosave_s: int = 1,
+                       bridge_conf: str | None = None) -> BrokerFiles:
     """Write mosquitto.conf, acl, passwd, conf.d/ (and conf.d/listener.conf when asked).
 
     ``install_dir`` is where the files will live on the hub (the absolute paths
@@ -74,7 +77,8 @@ def write_broker_files(site: Site, credentials: SiteCredentials, out_dir: Path |
     no listener file is written (and a stale one from an earlier call is removed).
     ``tls`` writes conf.d/tls-listener.conf (client certificates, CRL); the same
     rule applies.  ``autosave_s`` is the persistence interval (tests: 1 s; a hub:
-    ``PRODUCTION_AUTOSAVE_S``).
+    ``PRODUCTION_AUTOSAVE_S``).  ``bridge_conf`` (from ``broker_config.bridge``)
+    is written to conf.d/bridge.conf.
     """
     out = Path(out_dir).resolve()
     where = Path(install_dir) if install_dir is not None else out
@@ -104,6 +108,12 @@ def write_broker_files(site: Site, credentials: SiteCredentials, out_dir: Path |
         made["tls_listener"] = tls_path
     else:
         tls_path.unlink(missing_ok=True)
+    bridge_path = conf_d / BRIDGE_FILE
+    if bridge_conf is not None:
+        _write(bridge_path, bridge_conf, 0o640)  # may hold the central broker password
+        made["bridge"] = bridge_path
+    else:
+        bridge_path.unlink(missing_ok=True)
     return BrokerFiles(**{**files.__dict__, **made}) if made else files
 
 

@@ -12,6 +12,7 @@ from siteconf import SiteFileError
 from siteconf.device import DeviceFile, load_device_file
 
 from .link import DeviceLink
+from .paho_setup import TlsFiles
 
 DEFAULT_DEVICE_FILE = "/etc/onestop/device.toml"
 
@@ -26,8 +27,17 @@ def open_link(device_file: str, role: str) -> tuple[DeviceFile, DeviceLink]:
     except (OSError, ValueError) as exc:
         _fail(role, f"{device_file}: broker: {exc}")
     link = DeviceLink(device.site_id, device.device_id, password, device.broker.host, device.broker.port,
-                      role=role, timing=device.timing, keepalive_s=device.broker.keepalive_s)
+                      role=role, timing=device.timing, keepalive_s=device.broker.keepalive_s,
+                      tls=tls_files(device))
     return device, link
+
+
+def tls_files(device: DeviceFile) -> TlsFiles | None:
+    """The device file's TLS settings for paho (None: plain TCP with a password)."""
+    broker = device.broker
+    if not broker.uses_tls:
+        return None
+    return TlsFiles(broker.tls_ca, broker.tls_cert, broker.tls_key)
 
 
 def _fail(role: str, message: str):

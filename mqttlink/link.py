@@ -22,7 +22,7 @@ from typing import Any, Callable
 import paho.mqtt.client as mqtt
 
 from contract.topics import Topics
-from mqttlink.paho_setup import connect_properties, make_client, publish_properties
+from mqttlink.paho_setup import TlsFiles, connect_properties, make_client, publish_properties
 from siteconf.device import Timing
 
 log = logging.getLogger(__name__)
@@ -50,9 +50,9 @@ class _Pending:
 
 
 class DeviceLink:
-    def __init__(self, site_id: str, device_id: str, password: str, host: str = "127.0.0.1", port: int = 1883,
-                 role: str = "device", timing: Timing | None = None, client_id: str | None = None,
-                 announce_presence: bool = True, keepalive_s: int = 10):
+    def __init__(self, site_id: str, device_id: str, password: str | None, host: str = "127.0.0.1",
+                 port: int = 1883, role: str = "device", timing: Timing | None = None, client_id: str | None = None,
+                 announce_presence: bool = True, keepalive_s: int = 10, tls: TlsFiles | None = None):
         self.topics = Topics(site_id)
         self.device_id = device_id
         self.role = role
@@ -66,7 +66,7 @@ class DeviceLink:
         self.on_connection_change: Callable[[bool], None] | None = None
         self.last_connack: mqtt.ReasonCode | None = None
         self.client = make_client(client_id or device_id, device_id, password,
-                                  self.timing.reconnect_min_s, self.timing.reconnect_max_s)
+                                  self.timing.reconnect_min_s, self.timing.reconnect_max_s, tls=tls)
         #: a second connection of a device (a monitor, a test probe) must not speak for its presence
         self.announce_presence = announce_presence
         if announce_presence:

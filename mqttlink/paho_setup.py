@@ -8,6 +8,8 @@ turn a sub-millisecond request/reply into ~88 ms on loopback.
 from __future__ import annotations
 
 import socket
+import ssl
+from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.properties import Properties
@@ -15,6 +17,15 @@ from paho.mqtt.packettypes import PacketTypes
 
 #: a persistent session survives this long while its client is away (seconds)
 SESSION_EXPIRY_S = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """TLS to the site's broker: the site CA, and the device's client certificate (its identity)."""
+
+    ca: str
+    cert: str | None = None
+    key: str | None = None
 
 
 def _nodelay(client, userdata, sock) -> None:
@@ -26,11 +37,13 @@ def _nodelay(client, userdata, sock) -> None:
 
 def make_client(client_id: str, username: str | None = None, password: str | None = None,
                 reconnect_min_s: float = 0.5, reconnect_max_s: float = 10.0,
-                manual_ack: bool = False) -> mqtt.Client:
+                manual_ack: bool = False, tls: TlsFiles | None = None) -> mqtt.Client:
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
                          protocol=mqtt.MQTTv5, manual_ack=manual_ack)
     if username is not None:
         client.username_pw_set(username, password)
+    if tls is not None:
+        client.tls_set(ca_certs=tls.ca, certfile=tls.cert, keyfile=tls.key, tls_version=ssl.PROTOCOL_TLS_CLIENT)
     client.on_socket_open = _nodelay
     # paho types these as int but computes with floats, so tests can use milliseconds
     client.reconnect_delay_set(min_delay=reconnect_min_s, max_delay=reconnect_max_s)  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .load import SiteFileError, format_validation_error
 from .schema import Ident
@@ -32,12 +32,27 @@ class BrokerLink(_Model):
     tls_key: str | None = None
     keepalive_s: int = Field(default=10, ge=2, le=600)
 
-    def read_password(self) -> str:
+    def read_password(self) -> str | None:
+        """The broker password; None when the device proves who it is with its TLS client certificate."""
         if self.password is not None:
             return self.password
         if self.password_file:
             return Path(self.password_file).read_text(encoding="utf-8").strip()
-        raise ValueError("the device file gives neither broker.password nor broker.password_file")
+        if self.tls_cert:
+            return None
+        raise ValueError("the device file gives neither broker.password, broker.password_file nor broker.tls_cert")
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.tls_ca is not None
+
+    @model_validator(mode="after")
+    def _tls_pairs(self) -> "BrokerLink":
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        if self.tls_cert is not None and self.tls_ca is None:
+            raise ValueError("a client certificate needs tls_ca (the site CA) too")
+        return self
 
 
 class Timing(_Model):

@@ -243,3 +243,30 @@ def test_revocation_is_what_refuses_a_retired_certificate(tmp_path, test_pki):
         assert fresh.connect() == 0
         for peer in (after, fresh):
             peer.close()
+
+
+@pytest.mark.broker
+def test_device_link_from_a_tls_device_file(secure, test_pki, tmp_path):
+    """What a provisioned device runs: its device file names the CA and its certificate, no password."""
+    import json
+
+    import tomli_w
+
+    from mqttlink.bootstrap import open_link
+
+    hub = connected(secure, "hub")
+    assert hub.subscribe(TOPICS.presence("display-first")) == 1
+    tls = test_pki.client("display-first")
+    device_file = tmp_path / "device.toml"
+    device_file.write_text(tomli_w.dumps({
+        "device_id": "display-first", "site_id": SITE_ID,
+        "broker": {"host": "127.0.0.1", "port": secure.tls_port, "tls_ca": tls.ca, "tls_cert": tls.cert,
+                   "tls_key": tls.key}}))
+    _device, link = open_link(str(device_file), "display")
+    try:
+        link.start()
+        assert link.wait_connected(5), link.last_connack
+        presence = json.loads(hub.wait_for(TOPICS.presence("display-first")).payload)
+        assert presence["device"] == "display-first" and presence["online"] is True
+    finally:
+        link.close()
