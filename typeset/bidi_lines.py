@@ -10,7 +10,7 @@ the digits of "A023" left to right.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from PIL import ImageFont
@@ -94,31 +94,76 @@ def run_width(run: Run, size_px: int, language: str | None = None) -> float:
         run.text, direction="rtl" if run.rtl else "ltr", language=language)
 
 
-def text_width(text: str, size_px: int, bold: bool = False, language: str | None = None) -> float:
-    """Advance width of one line of text, each run shaped with its own font."""
-    return sum(run_width(r, size_px, language) for r in split_runs(text, bold))
+@lru_cache(maxsize=8192)
+def _run_ink(run: Run, size_px: int, language: str | None) -> tuple[float, float] | None:
+    """(left, right) of the run's ink from its pen start; None for blank runs."""
+    if not run.text.strip():
+        return None
+    left, _, right, _ = pil_font(run.font, size_px).getbbox(
+        run.text, direction="rtl" if run.rtl else "ltr", language=language, anchor="ls")
+    return left, right
+
+
+@dataclass(frozen=True)
+class LaidLine:
+    """One line ready to draw: runs in display order, their pen offsets, and how far
+    the ink reaches past the advance box (Arabic initial letters overhang their start)."""
+
+    runs: tuple[Run, ...]
+    offsets: tuple[float, ...]
+    advance: float
+    overhang_left: float
+    overhang_right: float
+
+    @property
+    def width(self) -> float:
+        """Room the line needs so no ink is cut."""
+        return self.overhang_left + self.advance + self.overhang_right
+
+
+@lru_cache(maxsize=2048)
+def lay_out(line: str, size_px: int, bold: bool = False, base_rtl: bool | None = None,
+            language: str | None = None) -> LaidLine:
+    """Runs of one line in display order with their positions and ink extent."""
+    runs = tuple(visual_runs(line, base_rtl, bold))
+    offsets, x, ink_left, ink_right = [], 0.0, 0.0, 0.0
+    for run in runs:
+        offsets.append(x)
+        ink = _run_ink(run, size_px, language)
+        if ink:
+            ink_left, ink_right = min(ink_left, x + ink[0]), max(ink_right, x + ink[1])
+        x += run_width(run, size_px, language)
+    return LaidLine(runs, tuple(offsets), x, max(0.0, -ink_left), max(0.0, ink_right - x))
+
+
+def text_width(text: str, size_px: int, bold: bool = False, language: str | None = None,
+               base_rtl: bool | None = None) -> float:
+    """Width one line of text needs: advances of its shaped runs plus any ink overhang."""
+    return lay_out(text, size_px, bold, base_rtl, language).width
 
 
 def wrap(text: str, width_px: float, size_px: int, bold: bool = False,
-         language: str | None = None) -> list[str]:
+         language: str | None = None, base_rtl: bool | None = None) -> list[str]:
     """Lines of `text` no wider than width_px, broken at spaces (and at "\\n").
 
     A word wider than the whole line is broken between grapheme clusters so a
-    conjunct or a letter with its marks is never split.
+    conjunct or a letter with its marks is never split.  base_rtl None takes
+    the direction from the text's first strong letter.
     """
     if width_px <= 0:
         raise ValueError(f"wrap width must be positive, got {width_px}")
     if size_px <= 0:
         raise ValueError(f"text size must be positive, got {size_px}")
+    rtl = paragraph_rtl(text) if base_rtl is None else base_rtl
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        lines.extend(_wrap_paragraph(paragraph, width_px, size_px, bold, language))
+        lines.extend(_wrap_paragraph(paragraph, width_px, size_px, bold, language, rtl))
     return lines
 
 
-def _wrap_paragraph(paragraph: str, width_px, size_px, bold, language) -> list[str]:
+def _wrap_paragraph(paragraph: str, width_px, size_px, bold, language, rtl) -> list[str]:
     def fits(s: str) -> bool:
-        return text_width(s, size_px, bold, language) <= width_px
+        return text_width(s, size_px, bold, language, rtl) <= width_px
 
     lines: list[str] = []
     current = ""

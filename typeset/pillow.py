@@ -7,9 +7,11 @@ line height is the tallest ascent plus the deepest descent of the fonts used.
 
 from __future__ import annotations
 
+import math
+
 from PIL import Image, ImageDraw
 
-from typeset.bidi_lines import paragraph_rtl, pil_font, run_width, visual_runs, wrap
+from typeset.bidi_lines import LaidLine, lay_out, paragraph_rtl, pil_font, wrap
 from typeset.scripts import split_runs
 
 ALIGNS = ("start", "center", "end")
@@ -34,24 +36,21 @@ def render_text(text: str, size_px: int, max_width_px: int | None = None, bold: 
         raise ValueError(f"text size must be positive, got {size_px}")
     fill = _rgba(fill)
     rtl = paragraph_rtl(text) if base_rtl is None else base_rtl
-    lines = wrap(text, max_width_px, size_px, bold, language) if max_width_px else text.split("\n")
+    lines = (wrap(text, max_width_px, size_px, bold, language, rtl) if max_width_px
+             else text.split("\n"))
     ascent, descent = line_metrics(text, size_px, bold)
-    laid_out = []
-    for line in lines:
-        runs = visual_runs(line, rtl, bold)
-        laid_out.append((runs, sum(run_width(r, size_px, language) for r in runs)))
-    width = int(max_width_px) if max_width_px else max(1, int(round(max(w for _, w in laid_out))))
+    laid_out = [lay_out(line, size_px, bold, rtl, language) for line in lines]
+    width = int(max_width_px) if max_width_px else max(1, math.ceil(max(ln.width for ln in laid_out)))
     height = max(1, (ascent + descent) * len(lines))
     bg = (*fill[:3], 0) if background is None else _rgba(background)
     image = Image.new("RGBA", (width, height), bg)
     draw = ImageDraw.Draw(image)
-    for index, (runs, line_width) in enumerate(laid_out):
-        x = _line_x(align, rtl, width, line_width)
+    for index, line in enumerate(laid_out):
+        x0 = _line_x(align, rtl, width, line)
         baseline = index * (ascent + descent) + ascent
-        for run in runs:
-            draw.text((x, baseline), run.text, font=pil_font(run.font, size_px), fill=fill, anchor="ls",
-                      direction="rtl" if run.rtl else "ltr", language=language)
-            x += run_width(run, size_px, language)
+        for run, offset in zip(line.runs, line.offsets):
+            draw.text((x0 + offset, baseline), run.text, font=pil_font(run.font, size_px), fill=fill,
+                      anchor="ls", direction="rtl" if run.rtl else "ltr", language=language)
     return image
 
 
@@ -62,11 +61,14 @@ def line_metrics(text: str, size_px: int, bold: bool = False) -> tuple[int, int]
     return max(a for a, _ in metrics), max(d for _, d in metrics)
 
 
-def _line_x(align: str, rtl: bool, width: int, line_width: float) -> float:
+def _line_x(align: str, rtl: bool, width: int, line: LaidLine) -> float:
+    """Pen start of a line so its ink (not just its advance) sits at the aligned edge."""
     if align == "center":
-        return (width - line_width) / 2
+        return (width - line.width) / 2 + line.overhang_left
     at_right = (align == "start") == rtl
-    return width - line_width if at_right else 0
+    if at_right:
+        return width - line.advance - line.overhang_right
+    return line.overhang_left
 
 
 def _rgba(colour) -> tuple[int, int, int, int]:

@@ -128,9 +128,8 @@ def _strong_font(char: str, script: str, bold: bool) -> tuple[str, str]:
     for path in fonts.fallback_paths(bold):
         if fonts.covers(path, char):
             return "common", path
-    raise UnsupportedTextError(
-        f"no installed font can draw {char!r} (U+{ord(char):04X}, {script} script); "
-        f"{fonts.INSTALL_HINT} or a font for that script")
+    hint = fonts.INSTALL_HINT if script in fonts.FAMILIES else f"typeset has no font for the {script} script"
+    raise UnsupportedTextError(f"no installed font can draw {char!r} (U+{ord(char):04X}, {script} script): {hint}")
 
 
 def split_runs(text: str, bold: bool = False) -> list[Run]:
