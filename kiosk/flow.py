@@ -1,0 +1,342 @@
+"""What the visitor is doing at the kiosk: a state machine with no Kivy in it.
+
+The screens only draw this state and call its methods; everything a visitor
+can do (and everything that happens to them: a ticket arrives, the hub goes
+away, nobody touches the screen) is a method here, so it is tested without a
+window.  Time comes from an injectable clock; ``tick()`` is called often by
+the app and applies the idle and ticket-screen timeouts.
+
+Screens: ``start`` (languages), ``menu`` (matters and offices, the priority
+toggle), ``ticket``, ``unavailable`` (tickets cannot be issued now),
+``info`` and ``info_item`` (the information point), ``survey`` (a slot for
+the satisfaction survey; off until that screen exists).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+SCREENS = ("start", "menu", "ticket", "unavailable", "info", "info_item", "survey")
+PRIORITY_CATEGORIES = ("pregnancy", "infant", "disability", "elderly")
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    """What the flow needs from the site's public config and the kiosk's own entry."""
+
+    menu: tuple[dict, ...]
+    unsure_service: str
+    languages: tuple[str, ...]
+    default_language: str
+    idle_timeout_s: float = 45.0
+    ticket_screen_s: float = 20.0
+    modes: tuple[str, ...] = ("tickets", "information")
+    priority_categories: tuple[str, ...] = PRIORITY_CATEGORIES
+    #: services whose tickets may be priority tickets
+    priority_services: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_payloads(cls, site_config: dict, device: dict | None = None) -> "KioskConfig":
+        """From the retained ``config/site`` payload and the kiosk's ``config/device`` entry."""
+        kiosk = site_config["kiosk"]
+        site = site_config["site"]
+        policies = site_config.get("policies", {})
+        return cls(
+            menu=tuple(kiosk["menu"]), unsure_service=kiosk["unsure_service"],
+            languages=tuple(site["languages"]), default_language=site["default_language"],
+            idle_timeout_s=float(kiosk.get("idle_timeout_s", 45)),
+            ticket_screen_s=float(kiosk.get("ticket_screen_s", 20)),
+            modes=tuple((device or {}).get("kiosk_modes", ("tickets", "information"))),
+            priority_categories=tuple(c for c in policies.get("priority_categories", PRIORITY_CATEGORIES)
+                                      if c in PRIORITY_CATEGORIES),
+            priority_services=frozenset(s["id"] for s in site_config.get("services", ())
+                                        if s.get("priority_eligible", True)))
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    """The ticket to ask the hub for.  Only the flag leaves the kiosk, never the category."""
+
+    service: str
+    language: str
+    priority: bool
+
+
+@dataclass
+class VisitorState:
+    screen: str = "start"
+    language: str | None = None
+    #: menu entry ids from the top of the menu to the entry whose children are shown
+    path: tuple[str, ...] = ()
+    #: the priority category the visitor chose (stays on the kiosk)
+    priority: str | None = None
+    large_text: bool = False
+    low_layout: bool = False
+    #: a ticket request is on its way to the hub
+    busy: bool = False
+    ticket: dict | None = None
+    #: "printing", "printed", "fault" or "none" (no printer)
+    print_state: str = "none"
+    #: why the last request was refused (a reason code), shown on the menu
+    notice: str | None = None
+    #: ("service", id) or ("topic", id) on the info_item screen
+    info_item: tuple[str, str] | None = None
+    language_picker: bool = False
+
+
+class KioskFlow:
+    def __init__(self, config: KioskConfig, clock: Callable[[], float] = time.monotonic,
+                 on_change: Callable[["KioskFlow"], None] | None = None):
+        self.config = config
+        self.clock = clock
+        self.on_change = on_change
+        self.state = VisitorState()
+        self.tickets_available = True
+        self.unavailable_reason = ""
+        #: set by the app when a survey screen exists (a later issue)
+        self.survey_ready = False
+        self._last_touch = clock()
+        self._ticket_until = 0.0
+
+    # ------------------------------------------------------------ reading
+    @property
+    def screen(self) -> str:
+        return self.state.screen
+
+    @property
+    def language(self) -> str:
+        """The visitor's language, or the site's default before one is chosen."""
+        return self.state.language or self.config.default_language
+
+    @property
+    def offers_tickets(self) -> bool:
+        return "tickets" in self.config.modes
+
+    @property
+    def offers_information(self) -> bool:
+        return "information" in self.config.modes
+
+    @property
+    def offers_survey(self) -> bool:
+        return "survey" in self.config.modes and self.survey_ready
+
+    def entries(self) -> list[dict]:
+        """The menu entries on screen now (children of the last entry of the path)."""
+        entries: Iterable[dict] = self.config.menu
+        for entry_id in self.state.path:
+            entries = next(e for e in entries if e["id"] == entry_id).get("children", [])
+        return list(entries)
+
+    def current_entry(self) -> dict | None:
+        """The branch whose children are shown, None at the top of the menu."""
+        entries: Iterable[dict] = self.config.menu
+        entry = None
+        for entry_id in self.state.path:
+            entry = next(e for e in entries if e["id"] == entry_id)
+            entries = entry.get("children", [])
+        return entry
+
+    # ------------------------------------------------------------ visitor
+    def choose_language(self, language: str) -> None:
+        if language not in self.config.languages:
+            raise ValueError(f"{language!r} is not one of the site's languages")
+        self.state.language = language
+        self.state.language_picker = False
+        if self.state.screen == "start":
+            self.state.screen = self._first_screen()
+        self._changed()
+
+    def open_language_picker(self, open_: bool = True) -> None:
+        self.state.language_picker = open_
+        self._changed()
+
+    def open_entry(self, entry_id: str) -> IssueRequest | None:
+        """A tap on a menu entry: a branch opens, a final entry asks for its ticket at once."""
+        if self.state.screen != "menu" or self.state.busy:
+            return None
+        entry = next((e for e in self.entries() if e["id"] == entry_id), None)
+        if entry is None:
+            return None
+        if entry.get("service"):
+            return self._issue(entry["service"])
+        self.state.path = (*self.state.path, entry_id)
+        self.state.notice = None
+        self._changed()
+        return None
+
+    def unsure(self) -> IssueRequest | None:
+        """"I don't know": a ticket for the welcoming and sorting office."""
+        if self.state.screen != "menu":
+            return None
+        return self._issue(self.config.unsure_service)
+
+    def issue_for(self, service: str) -> IssueRequest | None:
+        """A ticket straight from the information point's page of a service."""
+        if self.state.screen not in ("info", "info_item") or not self.offers_tickets:
+            return None
+        return self._issue(service)
+
+    def toggle_priority(self, category: str) -> None:
+        if category not in self.config.priority_categories:
+            raise ValueError(f"{category!r} is not a priority category of this site")
+        self.state.priority = None if self.state.priority == category else category
+        self._changed()
+
+    def toggle_large_text(self) -> None:
+        self.state.large_text = not self.state.large_text
+        self._changed()
+
+    def toggle_low_layout(self) -> None:
+        self.state.low_layout = not self.state.low_layout
+        self._changed()
+
+    def back(self) -> None:
+        s = self.state
+        if s.busy:
+            return
+        s.notice = None
+        if s.screen == "menu" and s.path:
+            s.path = s.path[:-1]
+        elif s.screen == "info_item":
+            s.screen, s.info_item = "info", None
+        elif s.screen in ("info", "survey") and self.offers_tickets:
+            s.screen = "menu" if self.tickets_available else "unavailable"
+        else:
+            s.screen, s.path = "start", ()
+        self._changed()
+
+    def start_again(self) -> None:
+        """The visitor asks to start over: language, matter and priority go; accessibility stays."""
+        keep = (self.state.large_text, self.state.low_layout)
+        self.state = VisitorState(large_text=keep[0], low_layout=keep[1])
+        self._changed()
+
+    def open_tickets(self) -> None:
+        if not self.offers_tickets or self.state.busy:
+            return
+        self.state.screen = "menu" if self.tickets_available else "unavailable"
+        self.state.path, self.state.info_item, self.state.notice = (), None, None
+        self._changed()
+
+    def open_info(self) -> None:
+        if not self.offers_information or self.state.busy:
+            return
+        self.state.screen, self.state.info_item = "info", None
+        self._changed()
+
+    def open_info_item(self, kind: str, item_id: str) -> None:
+        if kind not in ("service", "topic"):
+            raise ValueError(f"unknown information item kind {kind!r}")
+        self.state.screen, self.state.info_item = "info_item", (kind, item_id)
+        self._changed()
+
+    def open_survey(self) -> None:
+        if self.offers_survey and not self.state.busy:
+            self.state.screen = "survey"
+            self._changed()
+
+    # ------------------------------------------------------------ the hub and the printer
+    def ticket_issued(self, ticket: dict) -> None:
+        s = self.state
+        s.busy, s.ticket, s.screen, s.notice = False, ticket, "ticket", None
+        s.language_picker = False
+        s.print_state = "printing"
+        self._ticket_until = self.clock() + self.config.ticket_screen_s
+        self._changed()
+
+    def ticket_printed(self, ok: bool, fault: str = "") -> None:
+        """The printer is done with the ticket on screen; on a fault the ticket stays up longer."""
+        if self.state.ticket is None:
+            return
+        self.state.print_state = "printed" if ok else "fault"
+        if not ok:
+            self._ticket_until = self.clock() + 2 * self.config.ticket_screen_s
+        self._changed()
+
+    def no_printer(self) -> None:
+        if self.state.ticket is not None:
+            self.state.print_state = "none"
+            self._changed()
+
+    def issue_refused(self, reason: str) -> None:
+        """The hub answered no (e.g. the centre is closed): say so on the menu."""
+        self.state.busy = False
+        self.state.notice = reason
+        self._changed()
+
+    def issue_failed(self, reason: str) -> None:
+        """The hub did not answer: tickets are unavailable until it does."""
+        self.state.busy = False
+        self.set_tickets_available(False, reason)
+
+    def set_tickets_available(self, available: bool, reason: str = "") -> None:
+        changed = available != self.tickets_available or reason != self.unavailable_reason
+        self.tickets_available, self.unavailable_reason = available, ("" if available else reason)
+        s = self.state
+        if not available and s.screen == "menu" and not s.busy:
+            s.screen = "unavailable"
+        elif available and s.screen == "unavailable":
+            s.screen, s.path = "menu", ()
+        if changed:
+            self._changed()
+
+    # ------------------------------------------------------------ time
+    def touched(self) -> None:
+        self._last_touch = self.clock()
+
+    def tick(self) -> None:
+        """Apply the timeouts: the ticket screen goes back to the start, an idle kiosk resets."""
+        now = self.clock()
+        s = self.state
+        if s.busy:
+            return
+        if s.screen == "ticket" and now >= self._ticket_until:
+            self.reset()
+        elif s != VisitorState() and now - self._last_touch >= self.config.idle_timeout_s:
+            self.reset()
+
+    def seconds_left_on_ticket(self) -> float:
+        return max(0.0, self._ticket_until - self.clock())
+
+    def reset(self) -> None:
+        """The next visitor: language, matter, priority and accessibility modes all go."""
+        self.state = VisitorState()
+        self._changed()
+
+    # ------------------------------------------------------------ inside
+    def _first_screen(self) -> str:
+        if self.offers_tickets:
+            return "menu" if self.tickets_available else "unavailable"
+        return "info"
+
+    def _issue(self, service: str) -> IssueRequest | None:
+        s = self.state
+        if s.busy:
+            return None
+        if not self.tickets_available:
+            s.screen = "unavailable"
+            self._changed()
+            return None
+        s.busy, s.notice = True, None
+        priority = s.priority is not None and service in self.config.priority_services
+        self._changed()
+        return IssueRequest(service, self.language, priority)
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self)
+
+
+@dataclass
+class FakeClock:
+    """A clock for tests: ``advance`` moves it."""
+
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
