@@ -1,0 +1,186 @@
+"""What the tests of the counter need below the last real interfaces: the I2C bus of
+the LCD (a bus object that records the bytes, decoded as an HD44780 would show them)
+and the TM1637's two pins (a MockPin that reports its changes, decoded as the chip
+would read them); plus pressing buttons and reading the status light from MockPins."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+from gpiozero.pins.mock import MockFactory, MockPin
+
+
+# ----------------------------------------------------------------------------- I2C LCD
+class RecordingSMBus:
+    """Stands for smbus2.SMBus: keeps every byte written, per address."""
+
+    def __init__(self):
+        self.writes: list[tuple[int, int]] = []
+        self._lock = threading.Lock()
+
+    def write_byte(self, address: int, value: int, force=None) -> None:
+        with self._lock:
+            self.writes.append((address, value))
+
+    def write_byte_data(self, address: int, register: int, value: int, force=None) -> None:
+        raise AssertionError("a PCF8574 backpack is written with write_byte only")
+
+    def close(self) -> None:
+        pass
+
+    def bytes_to(self, address: int) -> list[int]:
+        with self._lock:
+            return [v for a, v in self.writes if a == address]
+
+
+class Hd44780:
+    """An HD44780 behind a PCF8574 (D7..D4 = bits 7..4, BL 3, E 2, RW 1, RS 0): latches the
+    data lines when E falls, starts in 8-bit mode, and keeps its display RAM."""
+
+    E, RS = 0x04, 0x01
+
+    def __init__(self, columns: int = 16, rows: int = 2):
+        self.columns, self.rows = columns, rows
+        self.ram = [0x20] * 128
+        self.address = 0
+        self.four_bit = False
+        self._high: int | None = None
+        self._e = False
+        self.backlight = False
+
+    def feed(self, values: list[int]) -> "Hd44780":
+        for value in values:
+            self.backlight = bool(value & 0x08)
+            e = bool(value & self.E)
+            if self._e and not e:
+                self._latch(value)
+            self._e = e
+        return self
+
+    def _latch(self, value: int) -> None:
+        nibble, rs = value >> 4, value & self.RS
+        if not self.four_bit:  # 8-bit mode: D3..D0 are not wired, so they read 0
+            self._apply(nibble << 4, rs)
+            return
+        if self._high is None:
+            self._high = nibble
+            return
+        self._apply(self._high << 4 | nibble, rs)
+        self._high = None
+
+    def _apply(self, byte: int, rs: int) -> None:
+        if rs:
+            self.ram[self.address] = byte
+            self.address = (self.address + 1) & 0x7F
+        elif byte & 0x80:
+            self.address = byte & 0x7F
+        elif byte & 0x20:  # function set: DL is bit 4
+            if not self.four_bit and not byte & 0x10:
+                self.four_bit = True
+                self._high = None
+        elif byte == 0x01:
+            self.ram = [0x20] * 128
+            self.address = 0
+        elif byte in (0x02, 0x03):
+            self.address = 0
+
+    def lines(self) -> list[str]:
+        offsets = [0x00, 0x40, self.columns, 0x40 + self.columns]
+        return ["".join(chr(c) for c in self.ram[offsets[r]:offsets[r] + self.columns]) for r in range(self.rows)]
+
+
+def lcd_text(bus: RecordingSMBus, address: int = 0x27, columns: int = 16, rows: int = 2) -> list[str]:
+    """What the LCD at ``address`` shows now, from every byte sent to it since power-up."""
+    return Hd44780(columns, rows).feed(bus.bytes_to(address)).lines()
+
+
+# ----------------------------------------------------------------------------- TM1637
+class ProbePin(MockPin):
+    """A MockPin that also tells a listener about every change of its level."""
+
+    def __init__(self, factory, info):
+        self.listener: Callable[[int, bool], None] | None = None
+        super().__init__(factory, info)
+
+    def _change_state(self, value):
+        changed = super()._change_state(value)
+        if changed and self.listener is not None:
+            self.listener(self.info.name, value)
+        return changed
+
+
+class Tm1637Chip:
+    """Reads the TM1637 wire: start (DIO falls, CLK high), bits on CLK rising edges, LSB first,
+    a 9th clock for the acknowledge, stop (DIO rises, CLK high); keeps the four digit bytes."""
+
+    def __init__(self, factory: MockFactory, clk: int, dio: int):
+        self.clk_pin, self.dio_pin = factory.pin(clk), factory.pin(dio)
+        self.clk_name, self.dio_name = self.clk_pin.info.name, self.dio_pin.info.name
+        self.clk, self.dio = True, True
+        self.frames: list[list[int]] = []
+        self.digits = [0, 0, 0, 0]
+        self.display_on = False
+        self.brightness = 0
+        self._frame: list[int] | None = None
+        self._bits: list[int] = []
+        self.clk_pin.listener = self._changed
+        self.dio_pin.listener = self._changed
+
+    def _changed(self, name: str, value: bool) -> None:
+        if name == self.clk_name:
+            self.clk = value
+            if value and self._frame is not None:
+                self._bits.append(int(self.dio))
+                if len(self._bits) == 9:  # 8 data bits + the acknowledge clock
+                    self._frame.append(sum(bit << i for i, bit in enumerate(self._bits[:8])))
+                    self._bits = []
+            return
+        self.dio = value
+        if self.clk and not value:
+            self._frame, self._bits = [], []
+        elif self.clk and value and self._frame is not None:
+            self._end(self._frame)
+            self._frame = None
+
+    def _end(self, frame: list[int]) -> None:
+        self.frames.append(frame)
+        if frame and frame[0] & 0xC0 == 0xC0:
+            start = frame[0] & 0x03
+            for i, byte in enumerate(frame[1:]):
+                self.digits[(start + i) % 4] = byte
+        elif frame and frame[0] & 0xF0 == 0x80:
+            self.display_on = bool(frame[0] & 0x08)
+            self.brightness = frame[0] & 0x07
+
+
+# ----------------------------------------------------------------------------- buttons, light
+def press(factory: MockFactory, pin: int, hold_s: float = 0.03) -> float:
+    """Press a button (pin low), keep it down ``hold_s``, release; returns the release time."""
+    factory.pin(pin).drive_low()
+    time.sleep(hold_s)
+    released = time.monotonic()
+    factory.pin(pin).drive_high()
+    return released
+
+
+def wait_until(check: Callable[[], object], timeout: float = 5.0, what: str = "condition") -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout} s (last: {value!r})")
+        time.sleep(0.005)
+
+
+def on_off_durations(pin: MockPin, active_high: bool = True) -> list[tuple[bool, float]]:
+    """The recorded levels of an LED pin as (lit, seconds it stayed so), oldest first;
+    the last (still running) level is left out."""
+    states = pin.states
+    out = []
+    for current, following in zip(states, states[1:]):
+        out.append((current.state == active_high, following.timestamp))
+    return out
