@@ -105,6 +105,8 @@ class QueueModel:
         self.by_ref: dict[str, Ticket] = {}
         self.by_code: dict[str, Ticket] = {}
         self.waiting: dict[str, list[tuple[tuple[float, int], Ticket]]] = {s.id: [] for s in site.services}
+        #: waiting priority tickets per service, kept in step with ``waiting`` (O(1) counts)
+        self.priority_waiting: dict[str, int] = {s.id: 0 for s in site.services}
         self.counters: dict[str, CounterState] = {c.id: CounterState(c.id) for c in site.counters}
         self.sequences: dict[tuple[str, str], int] = {}
         self.open_legs: dict[int, Leg] = {}
@@ -125,7 +127,7 @@ class QueueModel:
         self.by_ref[ticket.ref] = ticket
         self.by_code[ticket.code] = ticket
         if ticket.status == "waiting" and ticket.service in self.waiting:
-            bisect.insort(self.waiting[ticket.service], (ticket.sort_key(), ticket))
+            self._add_waiting(ticket)
         self.next_ticket_id = max(self.next_ticket_id, ticket.id + 1)
 
     # ------------------------------------------------------------------ queries
@@ -177,9 +179,13 @@ class QueueModel:
             index += 1
         if index < len(queue):
             del queue[index]
+            if ticket.priority:
+                self.priority_waiting[ticket.service] -= 1
 
     def _add_waiting(self, ticket: Ticket) -> None:
         bisect.insort(self.waiting[ticket.service], (ticket.sort_key(), ticket))
+        if ticket.priority:
+            self.priority_waiting[ticket.service] = self.priority_waiting.get(ticket.service, 0) + 1
 
     def _end_leg(self, ticket: Ticket, now: float, outcome: str, changes: Changes) -> None:
         leg = self.open_legs.pop(ticket.id, None)
@@ -247,13 +253,16 @@ class QueueModel:
         heads: dict[bool, list[tuple[float, float, int, Ticket]]] = {False: [], True: []}
         for cs in counter.services:
             seen: set[bool] = set()
-            for _, ticket in self.waiting.get(cs.service, ()):
+            queue = self.waiting.get(cs.service, ())
+            priority = self.priority_waiting.get(cs.service, 0)
+            classes = (priority > 0) + (len(queue) > priority)  # stop once each waiting class has its head
+            for _, ticket in queue:
                 if ticket.priority in seen:
                     continue
                 seen.add(ticket.priority)
                 heads[ticket.priority].append((-(now - ticket.queued_at) * cs.weight, ticket.queued_at,
                                                ticket.id, ticket))
-                if len(seen) == 2:
+                if len(seen) == classes:
                     break
         want_priority = (state.cycle_pos % (normal_n + priority_n)) < priority_n
         chosen_class = want_priority if heads[want_priority] else (not want_priority)
@@ -473,6 +482,8 @@ class QueueModel:
         self.by_code.clear()
         for queue in self.waiting.values():
             queue.clear()
+        for service in self.priority_waiting:
+            self.priority_waiting[service] = 0
         self.service_day = new_day
         changes.services |= set(self.waiting)
         return changes

@@ -72,7 +72,9 @@ class HubService:
         self._ready = threading.Event()
         self._worker: threading.Thread | None = None
         self._closed = False
+        self._beat = time.monotonic()
         self.batches = 0
+        self._event_props = publish_properties(MessageExpiryInterval=EVENT_EXPIRY_S)  # the same for every event
         self.client = make_client(self.hub_id, broker.username, broker.password,
                                   broker.reconnect_min_s, broker.reconnect_max_s, manual_ack=True)
         self.client.will_set(self.topics.presence(self.hub_id), _presence(False, time.time()), qos=1, retain=True)
@@ -88,6 +90,11 @@ class HubService:
                                   clean_start=False, properties=connect_properties(persistent=True))
         self.client.loop_start()
         return self
+
+    def is_alive(self) -> bool:
+        """The worker runs and has gone round its loop lately (the systemd watchdog asks)."""
+        return (self._worker is not None and self._worker.is_alive()
+                and time.monotonic() - self._beat < 3 * TICK_S)
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
         """True once connected, subscribed and all retained state is published."""
@@ -148,6 +155,7 @@ class HubService:
     # ------------------------------------------------------------- the work
     def _work(self) -> None:
         while True:
+            self._beat = time.monotonic()
             try:
                 task = self._tasks.get(timeout=TICK_S)
             except queue.Empty:
@@ -199,7 +207,6 @@ class HubService:
                     props.CorrelationData = out.correlation
                 self.client.publish(out.topic, out.payload, qos=1, properties=props)
             elif out.kind == "event":
-                self.client.publish(out.topic, out.payload, qos=1,
-                                    properties=publish_properties(MessageExpiryInterval=EVENT_EXPIRY_S))
+                self.client.publish(out.topic, out.payload, qos=1, properties=self._event_props)
             else:
                 self.client.publish(out.topic, out.payload, qos=1, retain=out.retain)

@@ -75,7 +75,7 @@ class Snapshots:
         queue = m.waiting.get(service_id, [])
         return {"v": 1, "type": "state.service", "rev": rev, "service": service_id,
                 "service_day": m.service_day, "waiting": len(queue),
-                "waiting_priority": sum(1 for _, t in queue if t.priority),
+                "waiting_priority": m.priority_waiting.get(service_id, 0),
                 "open_counters": m.open_counters(service_id),
                 "mean_service_min": round(m.mean_service_minutes(service_id), 1),
                 "estimated_wait_min": m.estimated_wait_min(service_id, len(queue)),

@@ -470,6 +470,7 @@ def check_invariants(model: QueueModel) -> None:
         assert [k for k, _ in queue] == sorted(k for k, _ in queue)
         for _, ticket in queue:
             assert ticket.status == "waiting" and ticket.service == service_id
+        assert model.priority_waiting[service_id] == sum(t.priority for _, t in queue)
     waiting_ids = [t.id for q in model.waiting.values() for _, t in q]
     assert len(waiting_ids) == len(set(waiting_ids))
     assert set(waiting_ids) == {t.id for t in model.tickets.values() if t.status == "waiting"}
