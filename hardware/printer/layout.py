@@ -1,0 +1,131 @@
+"""What goes on a ticket, independent of how it is drawn.
+
+``ticket_layout`` turns the hub's ``issue_ticket`` reply (a ``TicketView``
+dict), the site's public config and the visitor's language into a
+``TicketLayout``: a short list of blocks (text with a style, a QR code, a
+rule).  The ESC/POS writer (``escpos_writer``) prints it and the PNG renderer
+(``render``) draws the same blocks, so what a test looks at is what the
+printer gets, and the layout itself is testable without either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Mapping, Union
+
+from typeset.scripts import is_rtl_language
+
+from .i18n import translations
+
+#: title: the site name; heading: the service; code: the ticket code (the biggest thing);
+#: body: normal lines; small: the hint and the privacy line
+Style = Literal["title", "heading", "code", "body", "small"]
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    style: Style = "body"
+    #: the language the text is in: its direction and letter forms (None: from the text)
+    language: str | None = None
+
+    @property
+    def rtl(self) -> bool | None:
+        """Right to left (Arabic), left to right, or None to decide from the text itself."""
+        return is_rtl_language(self.language) if self.language else None
+
+
+@dataclass(frozen=True)
+class QRCode:
+    payload: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A thin horizontal line between parts of the ticket."""
+
+
+Block = Union[Text, QRCode, Rule]
+
+
+@dataclass(frozen=True)
+class TicketLayout:
+    code: str
+    language: str
+    qr: str | None
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
+
+    def texts(self) -> list[str]:
+        """Every text line in order (for tests and logs)."""
+        return [block.text for block in self.blocks if isinstance(block, Text)]
+
+
+def _pick(text: Mapping[str, str] | None, language: str, default: str) -> str:
+    text = text or {}
+    return text.get(language) or text.get("en") or text.get(default) or next(iter(text.values()), "")
+
+
+def _issued(issued_at: str) -> str:
+    """The hub's time as printed (site local time, as the hub wrote it; never the device clock)."""
+    try:
+        return f"{datetime.fromisoformat(issued_at):%d/%m/%Y  %H:%M}"
+    except (TypeError, ValueError):
+        return str(issued_at)
+
+
+def ticket_layout(ticket: Mapping, site: Mapping, language: str | None = None) -> TicketLayout:
+    """The ticket's layout from the hub's reply and the site's public config (``config/site``).
+
+    ``ticket`` is ``reply["result"]["ticket"]``; ``site`` is the retained ``config.site``
+    payload (or ``siteconf.slices.public_config(site)``); ``language`` is the visitor's,
+    by default the one the hub stored with the ticket.  Raises ``ValueError`` naming
+    what is missing when the reply is not a ticket.
+    """
+    missing = [key for key in ("code", "service", "issued_at") if not ticket.get(key)]
+    if missing:
+        raise ValueError(f"not a ticket: the reply has no {', '.join(missing)}")
+    info = site.get("site", {})
+    default = info.get("default_language", "pt")
+    language = language or ticket.get("language") or default
+    _ = translations(language)
+    local = translations(default)
+    service = next((s for s in site.get("services", []) if s.get("id") == ticket["service"]), {})
+
+    blocks: list[Block] = []
+    if info.get("name"):
+        blocks.append(Text(info["name"], "title", default))
+    blocks.append(Rule())
+    name_visitor = _pick(service.get("name"), language, default) or ticket["service"]
+    name_local = _pick(service.get("name"), default, default) or ticket["service"]
+    blocks.append(Text(name_visitor, "heading", language))
+    if name_local != name_visitor:
+        blocks.append(Text(name_local, "body", default))
+    blocks.append(Text(ticket["code"], "code"))
+    if ticket.get("priority"):
+        blocks.append(Text(_.gettext("Priority"), "body", language))
+    ahead = ticket.get("people_ahead")
+    if ahead is not None:
+        if ahead == 0:
+            blocks.append(Text(_.gettext("You are next"), "body", language))
+        else:
+            blocks.append(Text(_.ngettext("%(n)d person ahead of you", "%(n)d people ahead of you", ahead)
+                               % {"n": ahead}, "body", language))
+            wait = ticket.get("estimated_wait_min")
+            if wait is not None:
+                blocks.append(Text(_.gettext("Estimated wait: about %(min)d min") % {"min": wait},
+                                   "body", language))
+    area = _pick(service.get("waiting_area"), language, default)
+    if area:
+        blocks.append(Text(_.gettext("Wait in: %(area)s") % {"area": area}, "body", language))
+    if ticket.get("qr"):
+        blocks.append(QRCode(ticket["qr"]))
+        blocks.append(Text(_.gettext("Show this code at a kiosk scanner to see your turn."), "small", language))
+    blocks.append(Text(_issued(ticket["issued_at"]), "body"))
+    blocks.append(Rule())
+    privacy_visitor = _.gettext("No personal data is kept.")
+    privacy_local = local.gettext("No personal data is kept.")
+    blocks.append(Text(privacy_visitor, "small", language))
+    if privacy_local != privacy_visitor:
+        blocks.append(Text(privacy_local, "small", default))
+    return TicketLayout(code=ticket["code"], language=language, qr=ticket.get("qr"), blocks=tuple(blocks))

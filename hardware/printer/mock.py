@@ -1,0 +1,181 @@
+"""``PtyPrinter``: a pretend serial ESC/POS printer for tests, benchmarks and demos.
+
+It sits at the far end of a pseudo-terminal, below the serial byte stream:
+the code under test opens the pty with pyserial exactly as it would open
+``/dev/ttyUSB0``, writes the real ESC/POS stream and sends real ``DLE EOT``
+queries.  A thread on the master side reads the stream command by command
+(``stream.split``, so status bytes inside image data are not mistaken for
+queries) and answers as a printer in the chosen ``mode`` would.
+
+Like gpiozero's MockFactory, it fakes the device, never the driver.  The port
+is reached through a symlink (as ``/dev/serial/by-id/...`` is on a Pi), so
+``unplug()`` / ``plug()`` can take the device away and bring it back at the
+same path.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import tempfile
+import threading
+import time
+import tty
+from pathlib import Path
+
+from .stream import Command, split
+
+#: answers to DLE EOT 1 (printer), 2 (offline cause), 4 (paper sensor) in each mode
+ANSWERS: dict[str, dict[int, int] | None] = {
+    "online": {1: 0x12, 2: 0x12, 4: 0x12},
+    "near_end": {1: 0x12, 2: 0x12, 4: 0x1E},
+    "paper_out": {1: 0x1A, 2: 0x32, 4: 0x7E},
+    "cover_open": {1: 0x1A, 2: 0x16, 4: 0x12},
+    "offline": {1: 0x1A, 2: 0x52, 4: 0x12},
+    #: a printer that never answers (switched off, wrong cable)
+    "silent": None,
+}
+#: "jammed": reads nothing at all, so the sender's buffer fills and its writes block
+MODES = (*ANSWERS, "jammed")
+PRINTING_MODES = ("online", "near_end")
+
+
+class PtyPrinter:
+    def __init__(self, mode: str = "online", link: str | Path | None = None):
+        self._check(mode)
+        self.mode = mode
+        self._dir = None
+        if link is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="pty-printer-")
+            link = Path(self._dir.name) / "printer"
+        self.port = str(link)
+        self.received = bytearray()
+        self.commands: list[Command] = []
+        #: perf_counter() of the first byte received, and of each cut printed
+        self.first_byte_at: float | None = None
+        self.cut_times: list[float] = []
+        self.status_queries = 0
+        self._jam_after: int | None = None
+        self._pending = b""
+        self._changed = threading.Condition()
+        self._fds: tuple[int, int] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.plug()
+
+    @staticmethod
+    def _check(mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown printer mode {mode!r}; one of {', '.join(MODES)}")
+
+    # --------------------------------------------------------------- control
+    def set_mode(self, mode: str) -> None:
+        self._check(mode)
+        self.mode = mode
+
+    def jam_after(self, byte_count: int) -> None:
+        """Stop reading (mode "jammed") once ``byte_count`` more bytes have arrived: a printer
+        whose buffer is full, after it answered the status queries before a job."""
+        self._jam_after = len(self.received) + byte_count
+
+    def plug(self) -> None:
+        """Connect the printer (a new pty behind the same path)."""
+        if self._fds is not None:
+            return
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        self._fds = (master, slave)
+        tmp = f"{self.port}.new"
+        os.symlink(os.ttyname(slave), tmp)
+        os.replace(tmp, self.port)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._serve, args=(master,), name="pty-printer", daemon=True)
+        self._thread.start()
+
+    def unplug(self) -> None:
+        """Pull the cable: the pty and the path disappear; the sender gets I/O errors."""
+        if self._fds is None:
+            return
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        for fd in self._fds:
+            os.close(fd)
+        self._fds = None
+        Path(self.port).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self.unplug()
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+    def __enter__(self) -> "PtyPrinter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --------------------------------------------------------------- reading back
+    @property
+    def cuts(self) -> int:
+        return len(self.cut_times)
+
+    def wait_for(self, predicate, timeout: float = 5.0) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+        return True
+
+    def wait_for_cuts(self, count: int = 1, timeout: float = 5.0) -> bool:
+        return self.wait_for(lambda: self.cuts >= count, timeout)
+
+    def take(self) -> bytes:
+        """Everything received so far (and forget it)."""
+        with self._changed:
+            data, self.received = bytes(self.received), bytearray()
+            self.commands.clear()
+            self.cut_times.clear()
+            self.first_byte_at = None
+            return data
+
+    # --------------------------------------------------------------- the printer
+    def _serve(self, master: int) -> None:
+        while not self._stop.is_set():
+            if self.mode == "jammed":
+                time.sleep(0.02)
+                continue
+            ready, _, _ = select.select([master], [], [], 0.02)
+            if not ready:
+                continue
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                time.sleep(0.02)  # nobody has the port open right now
+                continue
+            now = time.perf_counter()
+            with self._changed:
+                if self.first_byte_at is None and data:
+                    self.first_byte_at = now
+                self.received += data
+                if self._jam_after is not None and len(self.received) >= self._jam_after:
+                    self.mode, self._jam_after = "jammed", None
+                items, self._pending = split(self._pending + data)
+                for item in items:
+                    if isinstance(item, Command):
+                        self._command(master, item, now)
+                self._changed.notify_all()
+
+    def _command(self, master: int, command: Command, now: float) -> None:
+        self.commands.append(command)
+        if command.name == "DLE EOT":
+            self.status_queries += 1
+            answers = ANSWERS.get(self.mode)
+            if answers is not None and command.data[0] in answers:
+                os.write(master, bytes([answers[command.data[0]]]))
+        elif command.name == "GS V" and self.mode in PRINTING_MODES:
+            self.cut_times.append(now)
