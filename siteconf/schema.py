@@ -503,7 +503,7 @@ class Site(_Model):
 
 
 def _index(site: Site, attr: str) -> dict:
-    cache = site._indexes
+    cache = site.__pydantic_private__["_indexes"]  # direct: pydantic's __getattr__ is slow on a hot path
     if attr not in cache:
         cache[attr] = {item.id: item for item in getattr(site, attr)}
     return cache[attr]
