@@ -16,6 +16,7 @@ import sys
 import threading
 from pathlib import Path
 
+from mqttlink.systemd import ServiceNotifier
 from siteconf import SiteFileError, load_site
 from siteconf.device import load_device_file
 
@@ -74,11 +75,17 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     signal.signal(signal.SIGHUP, lambda *_: reload.set())
+    systemd = ServiceNotifier.from_environment()
     start(service)
+    systemd.ready(f"serving site {service.site.site.id}")
     while not stop.is_set():
         if reload.wait(0.5):
             reload.clear()
+            systemd.reloading()
             service = reloaded(service, args.device)
+            systemd.ready(f"serving site {service.site.site.id}")
+        systemd.ping_if(service.is_alive())
+    systemd.stopping()
     service.stop()
     return 0
 
