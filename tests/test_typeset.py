@@ -343,6 +343,25 @@ def test_no_ink_is_cut_at_the_edges(lang):
             assert box[2] - box[0] >= roomy[2] - roomy[0] - 1, f"{lang}: ink cut in {line!r}"
 
 
+@pytest.mark.parametrize("text", [
+    *(t for pair in SAMPLES.values() for t in pair),
+    "مَرْحَبًا بِكُمْ فِي المَرْكَز",  # Arabic with vowel marks stacked above and below
+    "कृपया श्रृंखला ड्रॉ क्षत्रिय",  # Devanagari marks below and above the headline
+    "কৃষ্ণ গ্রন্থ",
+])
+def test_no_ink_is_cut_above_or_below(text):
+    image = render_text(text, SIZE, WIDTH)
+    top, bottom = ink_box(image)[1], ink_box(image)[3]
+    assert top > 0 and bottom < image.height, f"ink touches the image edge ({top}, {bottom}, {image.height})"
+
+
+def test_latin_and_arabic_lines_keep_a_similar_rhythm():
+    """Line height follows the ink, not Noto Sans Arabic's 2.1 em reserve."""
+    latin = sum(line_metrics(SAMPLES["pt"][1], SIZE))
+    arabic = sum(line_metrics(SAMPLES["ar"][1], SIZE))
+    assert latin <= arabic <= 1.25 * latin
+
+
 def test_alignment_center_and_end():
     text = SAMPLES["pt"][0]
     natural = render_text(text, SIZE).width
@@ -352,6 +371,29 @@ def test_alignment_center_and_end():
     assert end[-1] >= 1000 - 6 and end[0] >= 1000 - natural - 6
     arabic_end = ink_columns(render_text(SAMPLES["ar"][0], SIZE, 1000, align="end"))
     assert arabic_end[0] <= 6, "end of an Arabic line is the left edge"
+
+
+def line_bands(image: Image.Image, count: int) -> list[list[int]]:
+    h = image.height // count
+    return [ink_columns(image.crop((0, i * h, image.width, (i + 1) * h))) for i in range(count)]
+
+
+def test_each_paragraph_starts_at_its_own_edge():
+    """A ticket shows the service in Arabic and in Portuguese: each line starts at its edge;
+    a line without letters follows the paragraph before it."""
+    image = render_text("خدمة الإقامة\nAutorização de residência\nتذكرتك\n5", SIZE, WIDTH)
+    arabic, portuguese, arabic2, number = line_bands(image, 4)
+    assert arabic[-1] >= WIDTH - 6 and arabic[0] > WIDTH / 3
+    assert portuguese[0] <= 6
+    assert arabic2[-1] >= WIDTH - 6 and number[-1] >= WIDTH - 6
+    forced = line_bands(render_text("خدمة الإقامة\nAutorização de residência", SIZE, WIDTH, base_rtl=True), 2)
+    assert forced[1][-1] >= WIDTH - 6, "a given base direction applies to every paragraph"
+
+
+def test_physical_left_and_right():
+    left = line_bands(render_text(SAMPLES["ar"][0], SIZE, WIDTH, align="left"), 1)[0]
+    right = line_bands(render_text(SAMPLES["pt"][0], SIZE, WIDTH, align="right"), 1)[0]
+    assert left[0] <= 6 and right[-1] >= WIDTH - 6
 
 
 def test_transparent_background_keeps_the_ink_colour():

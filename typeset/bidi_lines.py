@@ -24,6 +24,26 @@ def paragraph_rtl(text: str) -> bool:
     return bool(_fribidi.paragraph_rtl(text))
 
 
+def paragraphs(text: str, base_rtl: bool | None = None) -> list[tuple[str, bool]]:
+    """The "\\n"-separated paragraphs of `text`, each with its base direction.
+
+    A given base_rtl applies to all.  Otherwise each paragraph takes the
+    direction of its first strong letter (Unicode rule P2), so an Arabic line
+    and its Portuguese translation each start at their own edge; a paragraph
+    without letters ("5", "") follows the one before it.
+    """
+    parts = text.split("\n")
+    if base_rtl is not None:
+        return [(part, base_rtl) for part in parts]
+    found = [_fribidi.paragraph_rtl(part) for part in parts]
+    current = next((d for d in found if d is not None), False)
+    result = []
+    for part, direction in zip(parts, found):
+        current = current if direction is None else direction
+        result.append((part, current))
+    return result
+
+
 def visual_runs(line: str, base_rtl: bool | None = None, bold: bool = False) -> list[Run]:
     """The runs of one line in left-to-right display order.
 
@@ -95,13 +115,13 @@ def run_width(run: Run, size_px: int, language: str | None = None) -> float:
 
 
 @lru_cache(maxsize=8192)
-def _run_ink(run: Run, size_px: int, language: str | None) -> tuple[float, float] | None:
-    """(left, right) of the run's ink from its pen start; None for blank runs."""
+def run_ink(run: Run, size_px: int, language: str | None = None) -> tuple[float, float, float, float] | None:
+    """(left, top, right, bottom) of the run's ink from its pen start on the baseline
+    (top is negative above the baseline); None for blank runs."""
     if not run.text.strip():
         return None
-    left, _, right, _ = pil_font(run.font, size_px).getbbox(
+    return pil_font(run.font, size_px).getbbox(
         run.text, direction="rtl" if run.rtl else "ltr", language=language, anchor="ls")
-    return left, right
 
 
 @dataclass(frozen=True)
@@ -111,6 +131,7 @@ class LaidLine:
 
     runs: tuple[Run, ...]
     offsets: tuple[float, ...]
+    rtl: bool
     advance: float
     overhang_left: float
     overhang_right: float
@@ -125,15 +146,16 @@ class LaidLine:
 def lay_out(line: str, size_px: int, bold: bool = False, base_rtl: bool | None = None,
             language: str | None = None) -> LaidLine:
     """Runs of one line in display order with their positions and ink extent."""
-    runs = tuple(visual_runs(line, base_rtl, bold))
+    rtl = paragraph_rtl(line) if base_rtl is None else base_rtl
+    runs = tuple(visual_runs(line, rtl, bold))
     offsets, x, ink_left, ink_right = [], 0.0, 0.0, 0.0
     for run in runs:
         offsets.append(x)
-        ink = _run_ink(run, size_px, language)
+        ink = run_ink(run, size_px, language)
         if ink:
-            ink_left, ink_right = min(ink_left, x + ink[0]), max(ink_right, x + ink[1])
+            ink_left, ink_right = min(ink_left, x + ink[0]), max(ink_right, x + ink[2])
         x += run_width(run, size_px, language)
-    return LaidLine(runs, tuple(offsets), x, max(0.0, -ink_left), max(0.0, ink_right - x))
+    return LaidLine(runs, tuple(offsets), rtl, x, max(0.0, -ink_left), max(0.0, ink_right - x))
 
 
 def text_width(text: str, size_px: int, bold: bool = False, language: str | None = None,
@@ -147,17 +169,25 @@ def wrap(text: str, width_px: float, size_px: int, bold: bool = False,
     """Lines of `text` no wider than width_px, broken at spaces (and at "\\n").
 
     A word wider than the whole line is broken between grapheme clusters so a
-    conjunct or a letter with its marks is never split.  base_rtl None takes
-    the direction from the text's first strong letter.
+    conjunct or a letter with its marks is never split.  base_rtl None gives
+    each paragraph its own direction (see paragraphs).
     """
-    if width_px <= 0:
+    return [line for line, _ in wrap_lines(text, width_px, size_px, bold, language, base_rtl)]
+
+
+def wrap_lines(text: str, width_px: float | None, size_px: int, bold: bool = False,
+               language: str | None = None, base_rtl: bool | None = None) -> list[tuple[str, bool]]:
+    """Like wrap, each line with its paragraph's direction; width_px None only splits at "\\n"."""
+    if width_px is not None and width_px <= 0:
         raise ValueError(f"wrap width must be positive, got {width_px}")
     if size_px <= 0:
         raise ValueError(f"text size must be positive, got {size_px}")
-    rtl = paragraph_rtl(text) if base_rtl is None else base_rtl
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        lines.extend(_wrap_paragraph(paragraph, width_px, size_px, bold, language, rtl))
+    lines: list[tuple[str, bool]] = []
+    for paragraph, rtl in paragraphs(text, base_rtl):
+        if width_px is None:
+            lines.append((paragraph, rtl))
+        else:
+            lines.extend((line, rtl) for line in _wrap_paragraph(paragraph, width_px, size_px, bold, language, rtl))
     return lines
 
 

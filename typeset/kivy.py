@@ -15,7 +15,7 @@ from kivy.uix.label import Label
 from kivy.utils import escape_markup
 
 from typeset import _fribidi
-from typeset.bidi_lines import paragraph_rtl, visual_runs
+from typeset.bidi_lines import paragraphs, visual_runs
 from typeset.pillow import render_text
 from typeset.scripts import RTL_SCRIPTS, is_rtl_language, script_of
 
@@ -25,10 +25,9 @@ def markup_for(line: str, base_rtl: bool | None = None, bold: bool = False) -> s
 
     Give it to a Label with markup=True and no text_size width (Kivy would
     re-wrap the runs left to right).  Several lines are allowed (each is
-    ordered on its own with the direction of the whole text).
+    ordered on its own, see typeset.bidi_lines.paragraphs).
     """
-    rtl = paragraph_rtl(line) if base_rtl is None else base_rtl
-    return "\n".join(_line_markup(part, rtl, bold) for part in line.split("\n"))
+    return "\n".join(_line_markup(part, rtl, bold) for part, rtl in paragraphs(line, base_rtl))
 
 
 def _line_markup(line: str, rtl: bool, bold: bool) -> str:
@@ -73,11 +72,9 @@ class ScriptLabel(Label):
         if value:
             is_rtl_language(value)  # a clear error for a code nobody knows
 
-    def base_rtl(self) -> bool:
-        """Whether lines start at the right edge."""
-        if self.language:
-            return is_rtl_language(self.language)
-        return paragraph_rtl(self.source_text)
+    def base_rtl(self) -> bool | None:
+        """The direction the language sets; None lets each paragraph take its own."""
+        return is_rtl_language(self.language) if self.language else None
 
     def texture_update(self, *_largs):
         pad_left, pad_top, pad_right, pad_bottom = _padding(self.padding)
@@ -87,11 +84,10 @@ class ScriptLabel(Label):
             self.texture = None
             self.texture_size = (0, 0)
             return
-        rtl = self.base_rtl()
         colour = self.disabled_color if self.disabled else self.color
         image = render_text(
             text, int(round(self.font_size)), max_width_px=inner, bold=self.bold,
-            align=_align(self.halign, rtl), base_rtl=rtl,
+            align=_ALIGN.get(self.halign, "start"), base_rtl=self.base_rtl(),
             fill=tuple(int(round(c * 255)) for c in colour), background=None,
             language=self.language or None)
         if pad_left or pad_top or pad_right or pad_bottom:
@@ -107,14 +103,8 @@ class ScriptLabel(Label):
         self.texture_size = list(texture.size)
 
 
-def _align(halign: str, rtl: bool) -> str:
-    if halign == "center":
-        return "center"
-    if halign == "left":
-        return "end" if rtl else "start"
-    if halign == "right":
-        return "start" if rtl else "end"
-    return "start"  # auto, justify
+#: Label.halign -> render_text align ("auto" and "justify" start each line at its start edge)
+_ALIGN = {"center": "center", "left": "left", "right": "right"}
 
 
 def _padding(padding) -> tuple[int, int, int, int]:

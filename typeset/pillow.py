@@ -1,8 +1,8 @@
 """Draw text to a Pillow image: wrapped, bidi-ordered, every run shaped with its font.
 
 The printer prints these images for lines its code pages cannot shape, and the
-tests render tickets with them.  All runs of a line sit on one baseline; the
-line height is the tallest ascent plus the deepest descent of the fonts used.
+tests render tickets with them.  All runs of a line sit on one baseline; see
+line_metrics for the line height.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import math
 
 from PIL import Image, ImageDraw
 
-from typeset.bidi_lines import LaidLine, lay_out, paragraph_rtl, pil_font, wrap
+from typeset import fonts
+from typeset.bidi_lines import LaidLine, lay_out, pil_font, run_ink, wrap_lines
 from typeset.scripts import split_runs
 
-ALIGNS = ("start", "center", "end")
+ALIGNS = ("start", "center", "end", "left", "right")
 
 
 def render_text(text: str, size_px: int, max_width_px: int | None = None, bold: bool = False,
@@ -25,8 +26,10 @@ def render_text(text: str, size_px: int, max_width_px: int | None = None, bold: 
 
     max_width_px wraps the text and makes the image exactly that wide; without
     it the image is as wide as the longest line.  align "start" is the left
-    edge for left-to-right text and the right edge for right-to-left text
-    (base_rtl None: from the first strong letter of the text).  background
+    edge for left-to-right text and the right edge for right-to-left text,
+    "end" the other one; "left" and "right" are the physical edges
+    (base_rtl None: each paragraph from its first strong letter, see
+    typeset.bidi_lines.paragraphs).  background
     None gives a transparent image (for Kivy textures).  language (e.g. "ne")
     selects the language's letter forms where the font has them.
     """
@@ -35,18 +38,16 @@ def render_text(text: str, size_px: int, max_width_px: int | None = None, bold: 
     if size_px <= 0:
         raise ValueError(f"text size must be positive, got {size_px}")
     fill = _rgba(fill)
-    rtl = paragraph_rtl(text) if base_rtl is None else base_rtl
-    lines = (wrap(text, max_width_px, size_px, bold, language, rtl) if max_width_px
-             else text.split("\n"))
-    ascent, descent = line_metrics(text, size_px, bold)
-    laid_out = [lay_out(line, size_px, bold, rtl, language) for line in lines]
+    lines = wrap_lines(text, max_width_px or None, size_px, bold, language, base_rtl)
+    ascent, descent = line_metrics(text, size_px, bold, language)
+    laid_out = [lay_out(line, size_px, bold, rtl, language) for line, rtl in lines]
     width = int(max_width_px) if max_width_px else max(1, math.ceil(max(ln.width for ln in laid_out)))
     height = max(1, (ascent + descent) * len(lines))
     bg = (*fill[:3], 0) if background is None else _rgba(background)
     image = Image.new("RGBA", (width, height), bg)
     draw = ImageDraw.Draw(image)
     for index, line in enumerate(laid_out):
-        x0 = _line_x(align, rtl, width, line)
+        x0 = _line_x(align, width, line)
         baseline = index * (ascent + descent) + ascent
         for run, offset in zip(line.runs, line.offsets):
             draw.text((x0 + offset, baseline), run.text, font=pil_font(run.font, size_px), fill=fill,
@@ -54,18 +55,32 @@ def render_text(text: str, size_px: int, max_width_px: int | None = None, bold: 
     return image
 
 
-def line_metrics(text: str, size_px: int, bold: bool = False) -> tuple[int, int]:
-    """(ascent, descent) in pixels covering every font the text uses (NotoSans when empty)."""
-    paths = {r.font for r in split_runs(text, bold)} or {split_runs("x", bold)[0].font}
-    metrics = [pil_font(p, size_px).getmetrics() for p in paths]
-    return max(a for a, _ in metrics), max(d for _, d in metrics)
+def line_metrics(text: str, size_px: int, bold: bool = False, language: str | None = None) -> tuple[int, int]:
+    """(ascent, descent) of every line of `text`, in pixels.
+
+    At least NotoSans' own metrics (so all labels share a rhythm), more when the
+    text's ink reaches higher or lower.  Not the script fonts' metrics: Noto
+    Sans Arabic reserves 2.1 em for stacked vowel marks, which would space
+    ordinary Arabic lines twice as far apart as Latin ones.
+    """
+    ascent, descent = pil_font(fonts.font_path("latin", bold), size_px).getmetrics()
+    for paragraph in text.split("\n"):
+        for run in split_runs(paragraph, bold):
+            ink = run_ink(run, size_px, language)
+            if ink:
+                # one pixel more so antialiased edges are not shaved
+                ascent, descent = max(ascent, math.ceil(-ink[1]) + 1), max(descent, math.ceil(ink[3]) + 1)
+    return ascent, descent
 
 
-def _line_x(align: str, rtl: bool, width: int, line: LaidLine) -> float:
+def _line_x(align: str, width: int, line: LaidLine) -> float:
     """Pen start of a line so its ink (not just its advance) sits at the aligned edge."""
     if align == "center":
         return (width - line.width) / 2 + line.overhang_left
-    at_right = (align == "start") == rtl
+    if align in ("left", "right"):
+        at_right = align == "right"
+    else:
+        at_right = (align == "start") == line.rtl
     if at_right:
         return width - line.advance - line.overhang_right
     return line.overhang_left
