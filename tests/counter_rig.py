@@ -9,6 +9,8 @@ import threading
 import time
 from typing import Callable
 
+import pytest
+
 from gpiozero.pins.mock import MockFactory, MockPin
 
 
@@ -184,3 +186,123 @@ def on_off_durations(pin: MockPin, active_high: bool = True) -> list[tuple[bool,
     for current, following in zip(states, states[1:]):
         out.append((current.state == active_high, following.timestamp))
     return out
+
+
+def check_rhythm(durations: list[tuple[bool, float]], rhythm: tuple[float, ...], cycles: int,
+                 tolerance_s: float = 0.05) -> None:
+    """The recorded (lit, seconds) match ``rhythm`` for ``cycles`` whole cycles, within the tolerance."""
+    start = next(i for i, (lit, _) in enumerate(durations) if lit)  # from the first flash
+    measured = durations[start:start + len(rhythm) * cycles]
+    assert len(measured) == len(rhythm) * cycles, f"too few changes recorded: {durations}"
+    expected = [(i % 2 == 0, rhythm[i % len(rhythm)]) for i in range(len(measured))]
+    for (lit, seconds), (want_lit, want_s) in zip(measured, expected):
+        assert lit == want_lit
+        assert seconds == pytest.approx(want_s, abs=tolerance_s), f"{measured} vs {expected}"
+
+
+def rhythm_seen(durations: list[tuple[bool, float]], rhythm: tuple[float, ...], tolerance_s: float = 0.05) -> bool:
+    """Somewhere after the first (maybe partial) level, one whole cycle of ``rhythm`` was recorded,
+    starting at any of its flashes."""
+    n = len(rhythm)
+    for start in range(1, len(durations) - n + 1):
+        if not durations[start][0]:
+            continue
+        for phase in range(0, n, 2):
+            turned = rhythm[phase:] + rhythm[:phase]
+            if all(lit == (i % 2 == 0) and abs(seconds - turned[i]) <= tolerance_s
+                   for i, (lit, seconds) in enumerate(durations[start:start + n])):
+                return True
+    return False
+
+
+# ----------------------------------------------------------------------------- a whole desk
+class Desk:
+    """A counter device as in a test: its own MockFactory pins, its LCD's bus, its real link
+    to the test centre, and the CounterDevice firmware on top."""
+
+    def __init__(self, centre, device_id: str, factory: MockFactory | None = None, settings=None, **device_args):
+        from counter.controller import CounterSettings
+        from counter.device import CounterDevice
+
+        self.centre = centre
+        self.device_id = device_id
+        self.config = centre.site.device(device_id)
+        self.pins = self.config.pins
+        self.factory = factory or MockFactory()
+        self.bus = RecordingSMBus()
+        self.link = centre.link(device_id)
+        self.device = CounterDevice(self.link, pin_factory=self.factory, i2c_bus=self.bus,
+                                    settings=settings or CounterSettings(), **device_args).start()
+        if not self.device.ready.wait(5):
+            raise AssertionError(f"{device_id} got no config/device slice")
+
+    @property
+    def controller(self):
+        return self.device.controller
+
+    def press(self, button: str, hold: bool = False) -> float:
+        """A short press (released after the debounce window) or a hold; returns the deciding edge's time."""
+        pin = getattr(self.pins, button)
+        down_s = self.pins.hold_s + 0.1 if hold else self.pins.debounce_ms / 1000 + 0.01
+        self.factory.pin(pin).drive_low()
+        time.sleep(down_s)
+        released = time.monotonic()
+        self.factory.pin(pin).drive_high()
+        return released
+
+    def settle(self, timeout: float = 5.0) -> None:
+        """Wait until no request is on its way (its reply or failure is in)."""
+        wait_until(lambda: self.controller.in_flight is None, timeout, f"{self.device_id}: reply")
+
+    def lcd(self) -> list[str]:
+        """What the LCD shows (trailing blanks dropped), decoded from the bytes on its bus."""
+        display = self.device.hardware.display
+        display.flush(5)
+        lines = lcd_text(self.bus, self.config.small_display.i2c_address, display.columns, display.rows)
+        return [line.rstrip() for line in lines]
+
+    def wait_lcd(self, check: Callable[[list[str]], bool], timeout: float = 5.0) -> list[str]:
+        box: list = []
+
+        def seen():
+            box[:] = [self.lcd()]
+            return check(box[0])
+        try:
+            wait_until(seen, timeout, "LCD text")
+        except AssertionError:
+            raise AssertionError(f"{self.device_id}: the LCD shows {box[0] if box else None}") from None
+        return box[0]
+
+    def led_pins(self) -> list[MockPin]:
+        return [self.factory.pin(p) for p in (self.pins.led_red, self.pins.led_green, self.pins.led_blue)]
+
+    def light_shows(self, indication, timeout: float = 5.0) -> None:
+        """Read the status light back from its pins until it shows ``indication``'s pattern."""
+        from counter.indications import PATTERNS
+
+        pattern = PATTERNS[indication]
+        deadline = time.monotonic() + timeout
+        while True:
+            pins = self.led_pins()
+            for pin in pins:
+                pin.clear_states()
+            window = 0.3 if pattern.steady else pattern.period + max(pattern.rhythm) + 0.15
+            time.sleep(window)
+            lit = [pin.state == self.pins.led_active_high for pin in pins]
+            changes = [on_off_durations(pin, self.pins.led_active_high) for pin in pins]
+            if pattern.colour is None:
+                ok = not any(lit) and all(not any(on for on, _ in c) for c in changes)
+            elif pattern.steady:
+                ok = lit == [bool(c) for c in pattern.colour] and all(len(c) == 0 for c in changes)
+            else:
+                ok = all(rhythm_seen(c, pattern.rhythm) if on else not any(x for x, _ in c) and not l
+                         for c, on, l in zip(changes, pattern.colour, lit))
+            if ok:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.device_id}: the light does not show {indication.value}: "
+                                     f"now {lit}, changes {changes}")
+
+    def close(self) -> None:
+        self.device.close()
+        self.link.close()

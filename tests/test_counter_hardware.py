@@ -10,8 +10,8 @@ import threading
 import time
 
 import pytest
-from counter_rig import (Hd44780, ProbePin, RecordingSMBus, Tm1637Chip, lcd_text, on_off_durations, press,
-                         wait_until)
+from counter_rig import (Hd44780, ProbePin, RecordingSMBus, Tm1637Chip, check_rhythm, lcd_text, on_off_durations,
+                         press, wait_until)
 from gpiozero.pins.mock import MockFactory
 
 from counter.indications import PATTERNS, Indication
@@ -156,17 +156,6 @@ def test_every_meaning_has_its_own_rhythm():
     assert PATTERNS[Indication.CLOSED].colour is None and PATTERNS[Indication.SERVING].rhythm == ()
 
 
-def _check_rhythm(durations: list[tuple[bool, float]], rhythm: tuple[float, ...], cycles: int) -> None:
-    """The recorded (lit, seconds) match ``rhythm`` for ``cycles`` whole cycles, within the tolerance."""
-    start = next(i for i, (lit, _) in enumerate(durations) if lit)  # from the first flash
-    measured = durations[start:start + len(rhythm) * cycles]
-    assert len(measured) == len(rhythm) * cycles, f"too few changes recorded: {durations}"
-    expected = [(i % 2 == 0, rhythm[i % len(rhythm)]) for i in range(len(measured))]
-    for (lit, seconds), (want_lit, want_s) in zip(measured, expected):
-        assert lit == want_lit
-        assert seconds == pytest.approx(want_s, abs=TOLERANCE_S), f"{measured} vs {expected}"
-
-
 def test_each_blink_pattern_is_played_on_the_pins_as_defined(factory):
     """All blinking meanings at once, each on its own light (its own three pins)."""
     blinking = [ind for ind, p in PATTERNS.items() if p.rhythm and p.colour]
@@ -187,7 +176,7 @@ def test_each_blink_pattern_is_played_on_the_pins_as_defined(factory):
             for channel_on, pin in zip(pattern.colour, pins):
                 durations = on_off_durations(factory.pin(pin))
                 if channel_on:
-                    _check_rhythm(durations, pattern.rhythm, cycles)
+                    check_rhythm(durations, pattern.rhythm, cycles)
                 else:
                     assert not any(lit for lit, _ in durations), f"{ind.value}: pin {pin} should stay dark"
     finally:
@@ -224,7 +213,7 @@ def test_a_desk_with_one_led_still_shows_every_rhythm(factory):
         factory.pin(6).clear_states()
         light.play(offline)
         time.sleep(2 * offline.period + 0.2)
-        _check_rhythm(on_off_durations(factory.pin(6)), offline.rhythm, 2)
+        check_rhythm(on_off_durations(factory.pin(6)), offline.rhythm, 2)
 
 
 def test_a_common_anode_led_lights_when_its_pin_is_low(factory):

@@ -1,0 +1,246 @@
+"""The counter device: its link to the hub, its hardware, and the controller between them.
+
+``CounterDevice`` subscribes to the device's own slice of the site file
+(``config/device/<id>``: pins, small display, printer), builds the hardware
+from it (and rebuilds it when a technician changes the site file), follows
+``config/site`` (transfer targets), ``state/counter/<counter>`` (status,
+current ticket, people waiting) and ``presence/hub``, and sends the
+controller's requests through the link on a worker thread, so a pin callback
+or an MQTT callback never waits for the hub.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any, Callable
+
+from gpiozero import Buzzer
+from pydantic import BaseModel
+
+from contract.topics import HUB_ID
+from hardware.buttons import CallButtons
+from hardware.counter_display import CharacterLcd, CounterDisplay, FourDigitDisplay
+from hardware.leds import StatusLight
+from mqttlink.link import DeviceLink, LinkError, RequestRefused
+from siteconf.schema import CounterPins, Printer, SmallDisplay
+
+from .controller import (BUTTONS, HOLD_BUTTONS, NO_ANSWER, NOT_CONNECTED, CounterController, CounterSettings,
+                         Outcome)
+from .indications import PATTERNS, Indication
+from .screen import CounterView, digits, lcd_lines
+
+log = logging.getLogger(__name__)
+
+#: how long after a request's deadline the device still waits for its reply (network time)
+REPLY_GRACE_S = 0.3
+
+
+def tolerant(model: type[BaseModel], data: dict | None) -> Any:
+    """Parse a part of the hub's slice, ignoring keys a newer hub may add (the contract's rule)."""
+    data = {k: v for k, v in (data or {}).items() if k in model.model_fields}
+    return model.model_validate(data)
+
+
+class CounterHardware:
+    """The desk's buttons, status light, optional buzzer, small display and printer, from the slice."""
+
+    def __init__(self, device: dict, on_button, pin_factory=None, i2c_bus=None,
+                 printer_factory: Callable[[Printer], Any] | None = None):
+        self.pins: CounterPins = tolerant(CounterPins, device.get("pins"))
+        self.small_display: SmallDisplay = tolerant(SmallDisplay, device.get("small_display"))
+        self.printer_config: Printer = tolerant(Printer, device.get("printer"))
+        p = self.pins
+        self.buttons: CallButtons | None = None
+        self.light: StatusLight | None = None
+        self.buzzer: Buzzer | None = None
+        self.display: CounterDisplay | None = None
+        self.printer: Any = None
+        try:
+            self.buttons = CallButtons({name: getattr(p, name) for name in BUTTONS}, on_button, HOLD_BUTTONS,
+                                       hold_s=p.hold_s, debounce_s=p.debounce_ms / 1000, pin_factory=pin_factory)
+            self.light = StatusLight(p.led_red, p.led_green, p.led_blue, active_high=p.led_active_high,
+                                     pin_factory=pin_factory)
+            if p.buzzer is not None:
+                self.buzzer = Buzzer(p.buzzer, pin_factory=pin_factory)
+            d = self.small_display
+            if d.kind == "lcd_i2c":
+                self.display = CharacterLcd(d.columns, d.rows, d.i2c_address, bus=i2c_bus)
+            elif d.kind == "tm1637":
+                self.display = FourDigitDisplay(d.clk_pin, d.dio_pin, pin_factory=pin_factory)
+            if self.printer_config.connector != "none" and printer_factory is not None:
+                self.printer = printer_factory(self.printer_config)
+        except Exception:
+            self.close()
+            raise
+
+    def same_as(self, device: dict) -> bool:
+        return (tolerant(CounterPins, device.get("pins")) == self.pins
+                and tolerant(SmallDisplay, device.get("small_display")) == self.small_display
+                and tolerant(Printer, device.get("printer")) == self.printer_config)
+
+    def show(self, indication: Indication, view: CounterView, language: str) -> None:
+        if self.light is not None:
+            self.light.play(PATTERNS[indication])
+        if isinstance(self.display, FourDigitDisplay):
+            self.display.show([digits(view)])
+        elif self.display is not None:
+            self.display.show(lcd_lines(view, self.display.columns, language))
+
+    def beep(self) -> None:
+        if self.buzzer is not None:
+            self.buzzer.beep(0.08, 0.08, n=2, background=True)
+
+    def close(self) -> None:
+        """Idempotent."""
+        for part in (self.buttons, self.light, self.buzzer, self.display, self.printer):
+            close = getattr(part, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    log.exception("closing %r", part)
+
+
+class CounterDevice:
+    """One desk's firmware on a started or not yet started ``DeviceLink`` of a counter device."""
+
+    def __init__(self, link: DeviceLink, pin_factory=None, i2c_bus=None, settings: CounterSettings = CounterSettings(),
+                 printer_factory: Callable[[Printer], Any] | None = None):
+        self.link = link
+        self.topics = link.topics
+        self.pin_factory = pin_factory
+        self.i2c_bus = i2c_bus
+        self.printer_factory = printer_factory
+        self.controller = CounterController(self._send, self._show, settings,
+                                            on_transferred=self._print_second_ticket)
+        self.hardware: CounterHardware | None = None
+        self.counter_id: str | None = None
+        self._site: dict | None = None
+        self._lock = threading.RLock()
+        self._requests = ThreadPoolExecutor(1, thread_name_prefix="counter-request")
+        self._printing = ThreadPoolExecutor(1, thread_name_prefix="counter-printer")
+        self._last_indication: Indication | None = None
+        #: set once the hardware is built from the device's slice
+        self.ready = threading.Event()
+        self._closed = False
+
+    # ------------------------------------------------------------- lifecycle
+    def start(self) -> "CounterDevice":
+        self.link.on_connection_change = self.controller.set_link
+        self.link.subscribe(self.topics.device_config(self.link.device_id), self._on_device_config)
+        self.link.subscribe(self.topics.site_config(), self._on_site_config)
+        self.link.subscribe(self.topics.presence(HUB_ID), self._on_hub_presence)
+        self.controller.set_link(self.link.connected)
+        return self
+
+    def close(self) -> None:
+        """Dark light, pins released, link left open for its owner; idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            hardware, self.hardware = self.hardware, None
+        self._requests.shutdown(wait=True, cancel_futures=True)
+        self._printing.shutdown(wait=True, cancel_futures=True)
+        if hardware is not None:
+            hardware.close()
+
+    # ---------------------------------------------------------- subscriptions
+    def _on_device_config(self, topic: str, payload: Any) -> None:
+        if not isinstance(payload, dict) or not isinstance(payload.get("device"), dict):
+            return
+        device = payload["device"]
+        with self._lock:
+            if self._closed:
+                return
+            counter_id = device.get("counter")
+            if counter_id and counter_id != self.counter_id:
+                self.counter_id = counter_id
+                self.link.subscribe(self.topics.counter_state(counter_id), self._on_counter_state)
+            if self.hardware is None or not self.hardware.same_as(device):
+                old, self.hardware = self.hardware, None
+                if old is not None:
+                    old.close()
+                try:
+                    self.hardware = CounterHardware(device, self.controller.on_button, self.pin_factory,
+                                                    self.i2c_bus, self.printer_factory)
+                except Exception as exc:
+                    log.error("%s: cannot use the hardware of its site-file entry: %s", self.link.device_id, exc)
+                    self.link.publish_health(hardware=f"fault: {exc}")
+                    return
+                pins = self.hardware.pins
+                self.link.timing = self.link.timing.model_copy(
+                    update={"request_expiry_s": pins.reply_timeout_ms / 1000})
+                self.controller.settings = replace(self.controller.settings,
+                                                   repeat_guard_s=pins.repeat_guard_ms / 1000)
+                self._last_indication = None
+            if self._site is not None and self.counter_id:
+                self.controller.set_site(self._site, self.counter_id)
+            self._refresh_output()
+        self.ready.set()
+
+    def _on_site_config(self, topic: str, payload: Any) -> None:
+        if not isinstance(payload, dict):
+            return
+        with self._lock:
+            self._site = payload
+            if self.counter_id:
+                self.controller.set_site(payload, self.counter_id)
+
+    def _on_counter_state(self, topic: str, payload: Any) -> None:
+        if self.counter_id and topic == self.topics.counter_state(self.counter_id):
+            self.controller.set_counter_state(payload if isinstance(payload, dict) else None)
+
+    def _on_hub_presence(self, topic: str, payload: Any) -> None:
+        self.controller.set_hub_online(isinstance(payload, dict) and payload.get("online") is True)
+
+    # ------------------------------------------------------------- outputs
+    def _show(self, indication: Indication, view: CounterView) -> None:
+        hardware = self.hardware
+        if hardware is None:
+            return
+        hardware.show(indication, view, self.controller.language)
+        if indication == Indication.ERROR and self._last_indication != Indication.ERROR:
+            hardware.beep()
+        self._last_indication = indication
+
+    def _refresh_output(self) -> None:
+        self._show(self.controller.indication(), self.controller.view())
+
+    # ------------------------------------------------------------- requests
+    def _send(self, action: str, fields: dict, done: Callable[[Outcome], None]) -> None:
+        try:
+            self._requests.submit(self._request, action, fields, done)
+        except RuntimeError:  # shut down
+            done(Outcome(False, code=NOT_CONNECTED))
+
+    def _request(self, action: str, fields: dict, done: Callable[[Outcome], None]) -> None:
+        timeout = self.link.timing.request_expiry_s + REPLY_GRACE_S
+        try:
+            outcome = Outcome(True, self.link.request(action, timeout=timeout, **fields))
+        except RequestRefused as exc:
+            outcome = Outcome(False, code=exc.code)
+        except LinkError:
+            outcome = Outcome(False, code=NO_ANSWER if self.link.connected else NOT_CONNECTED)
+        done(outcome)
+
+    # ------------------------------------------------------------- printing
+    def _print_second_ticket(self, ticket: dict) -> None:
+        hardware = self.hardware
+        if hardware is None or hardware.printer is None:
+            return
+        self._printing.submit(self._print, hardware.printer, ticket)
+
+    def _print(self, printer: Any, ticket: dict) -> None:
+        code = ticket.get("code", "?")
+        try:
+            printer.print_ticket(ticket)
+            ok = True
+        except Exception as exc:
+            log.error("%s: the second ticket %s was not printed: %s", self.link.device_id, code, exc)
+            ok = False
+        self.link.publish_health(printer="ok" if ok else "fault")
+        self.controller.on_print_result(code, ok)
