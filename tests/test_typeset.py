@@ -279,6 +279,22 @@ def test_render_each_language(lang, build_dir):
         assert cols[-1] < WIDTH and cols[0] >= 0
 
 
+LANGUAGE_NAMES = ("Português · English · Français · Español\nУкраїнська · Русский · Ελληνικά\n"
+                  "العربية · فارسی · اردو · עברית\nहिन्दी · नेपाली · বাংলা · ਪੰਜਾਬੀ · தமிழ்\n"
+                  "שלום A023 — דלפק 5\nنوبت شما A023 — باجه ۵")
+
+
+def test_language_names_as_the_start_screen_shows_them(build_dir):
+    for paragraph in LANGUAGE_NAMES.split("\n"):
+        for run in split_runs(paragraph):
+            assert all(ord(c) in cmap(run.font) for c in run.text), f"tofu in {run.text!r}"
+    image = render_text(LANGUAGE_NAMES, 36, 900, align="center")
+    (build_dir / "typeset").mkdir(parents=True, exist_ok=True)
+    image.save(build_dir / "typeset" / "language_names.png")
+    for cols in line_bands(image, 6):
+        assert abs((cols[0] + cols[-1]) / 2 - 450) < 12, "centred lines"
+
+
 def code_position(line: str, size: int) -> tuple[float, float]:
     """(left, right) of "A023" in render_text(line, size), from the display-order runs."""
     laid = lay_out(line, size)

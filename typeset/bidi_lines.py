@@ -9,6 +9,7 @@ the digits of "A023" left to right.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -101,10 +102,25 @@ def _reorder(pieces: list[tuple[Run, int]]) -> list[tuple[Run, int]]:
     return order
 
 
-@lru_cache(maxsize=256)
+_thread_fonts = threading.local()
+
+
 def pil_font(path: str, size_px: int) -> ImageFont.FreeTypeFont:
-    """A Pillow font that shapes with raqm (joins Arabic, forms Indic conjuncts)."""
-    return ImageFont.truetype(path, size_px, layout_engine=ImageFont.Layout.RAQM)
+    """A Pillow font that shapes with raqm (joins Arabic, forms Indic conjuncts).
+
+    Cached per thread: a FreeType face must not be used by two threads at once,
+    and the printer may render while the screen does.
+    """
+    cache = getattr(_thread_fonts, "cache", None)
+    if cache is None:
+        cache = _thread_fonts.cache = {}
+    key = (path, int(size_px))
+    font = cache.get(key)
+    if font is None:
+        if len(cache) > 256:
+            cache.clear()
+        font = cache[key] = ImageFont.truetype(path, int(size_px), layout_engine=ImageFont.Layout.RAQM)
+    return font
 
 
 @lru_cache(maxsize=8192)
