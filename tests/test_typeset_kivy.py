@@ -100,6 +100,18 @@ def show_samples(args: dict) -> dict:
                                             "ink": texture_ink(app.sentence)})
         ui.screenshot("typeset/kivy_ar_narrow")
 
+        # bad input is refused and changes nothing
+        def refuse(name, value):
+            before = (app.sentence.language, app.sentence.source_text, app.sentence.texture)
+            try:
+                setattr(app.sentence, name, value)
+            except ValueError as exc:
+                after = (app.sentence.language, app.sentence.source_text, app.sentence.texture)
+                return {"error": str(exc), "unchanged": after == before}
+            return {"error": None}
+        result["bad_language"] = ui.call(refuse, "language", "zz-nonsense")
+        result["bad_text"] = ui.call(refuse, "source_text", "Senha 中")
+
         # every language's ticket line at once
         def all_lines():
             root = app.root
@@ -162,6 +174,8 @@ def test_script_labels_in_a_real_window(tmp_path):
     assert tex_w == 360 and tex_h > result["languages"]["ar"]["sentence_texture"][1]
     left, right, width = result["narrow"]["ink"]
     assert right >= width - 6, "back to Arabic: right edge again"
+    assert "zz-nonsense" in result["bad_language"]["error"] and result["bad_language"]["unchanged"]
+    assert "U+4E2D" in result["bad_text"]["error"] and result["bad_text"]["unchanged"]
 
 
 def test_kivy_stays_out_of_the_printer_path():

@@ -10,14 +10,14 @@ Labels that show one short line.
 from __future__ import annotations
 
 from kivy.graphics.texture import Texture
-from kivy.properties import StringProperty
+from kivy.properties import AliasProperty
 from kivy.uix.label import Label
 from kivy.utils import escape_markup
 
 from typeset import _fribidi
 from typeset.bidi_lines import paragraphs, visual_runs
 from typeset.pillow import render_text
-from typeset.scripts import RTL_SCRIPTS, is_rtl_language, script_of
+from typeset.scripts import RTL_SCRIPTS, is_rtl_language, script_of, split_runs
 
 
 def markup_for(line: str, base_rtl: bool | None = None, bold: bool = False) -> str:
@@ -49,13 +49,39 @@ class ScriptLabel(Label):
     It wraps to its width (less padding) and aligns each line to its start,
     the right edge for right-to-left languages (halign "auto"; "center",
     "left" and "right" also work).  `text` mirrors `source_text` so finders and
-    screen readers see the words.  Size it with ``height: self.texture_size[1]``.
+    screen readers see the words; setting `text` itself draws nothing.  Size it
+    with ``height: self.texture_size[1]``; text_size, valign, shorten and
+    max_lines are not used.  An unknown language code or a character no
+    installed font has is refused when set (ValueError), leaving the label as
+    it was.
     """
 
-    #: the text in reading (logical) order
-    source_text = StringProperty("")
+    _source_text = ""
+    _language = ""
+
+    def _get_source_text(self) -> str:
+        return self._source_text
+
+    def _set_source_text(self, value: str) -> bool:
+        if not isinstance(value, str):
+            raise TypeError(f"source_text must be a str, got {type(value).__name__}")
+        split_runs(value, self.bold)  # UnsupportedTextError now, not later inside a frame
+        self._source_text = value
+        return True
+
+    def _get_language(self) -> str:
+        return self._language
+
+    def _set_language(self, value: str) -> bool:
+        if value:
+            is_rtl_language(value)  # ValueError for a code nobody knows, before anything changes
+        self._language = value or ""
+        return True
+
+    #: the text in reading (logical) order; a character no installed font has is refused
+    source_text = AliasProperty(_get_source_text, _set_source_text)
     #: language code ("ar", "pt", "hi"...): sets the base direction and letter forms; "" = from the text
-    language = StringProperty("")
+    language = AliasProperty(_get_language, _set_language)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -67,10 +93,6 @@ class ScriptLabel(Label):
 
     def _mirror_text(self, *_):
         self.text = self.source_text
-
-    def on_language(self, _instance, value):
-        if value:
-            is_rtl_language(value)  # a clear error for a code nobody knows
 
     def base_rtl(self) -> bool | None:
         """The direction the language sets; None lets each paragraph take its own."""
