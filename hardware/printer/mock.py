@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import os
 import select
-import tempfile
 import threading
 import time
-import tty
 from pathlib import Path
 
+from ..mockpty import PtyPort
 from .stream import Command, split
 
 #: answers to DLE EOT 1 (printer), 2 (offline cause), 4 (paper sensor) in each mode
@@ -44,11 +43,8 @@ class PtyPrinter:
     def __init__(self, mode: str = "online", link: str | Path | None = None):
         self._check(mode)
         self.mode = mode
-        self._dir = None
-        if link is None:
-            self._dir = tempfile.TemporaryDirectory(prefix="pty-printer-")
-            link = Path(self._dir.name) / "printer"
-        self.port = str(link)
+        self._port = PtyPort(link, prefix="pty-printer-")
+        self.port = self._port.path
         self.received = bytearray()
         self.commands: list[Command] = []
         #: perf_counter() of the first byte received, and of each cut printed
@@ -58,7 +54,6 @@ class PtyPrinter:
         self._jam_after: int | None = None
         self._pending = b""
         self._changed = threading.Condition()
-        self._fds: tuple[int, int] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.plug()
@@ -80,35 +75,25 @@ class PtyPrinter:
 
     def plug(self) -> None:
         """Connect the printer (a new pty behind the same path)."""
-        if self._fds is not None:
+        if self._port.plugged:
             return
-        master, slave = os.openpty()
-        tty.setraw(slave)
-        self._fds = (master, slave)
-        tmp = f"{self.port}.new"
-        os.symlink(os.ttyname(slave), tmp)
-        os.replace(tmp, self.port)
+        master = self._port.plug()
         self._stop.clear()
         self._thread = threading.Thread(target=self._serve, args=(master,), name="pty-printer", daemon=True)
         self._thread.start()
 
     def unplug(self) -> None:
         """Pull the cable: the pty and the path disappear; the sender gets I/O errors."""
-        if self._fds is None:
+        if not self._port.plugged:
             return
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
-        for fd in self._fds:
-            os.close(fd)
-        self._fds = None
-        Path(self.port).unlink(missing_ok=True)
+        self._port.unplug()
 
     def close(self) -> None:
         self.unplug()
-        if self._dir is not None:
-            self._dir.cleanup()
-            self._dir = None
+        self._port.close()
 
     def __enter__(self) -> "PtyPrinter":
         return self

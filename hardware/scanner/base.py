@@ -1,0 +1,173 @@
+"""The common part of every scanner: a reader thread that opens the device,
+reads scans until the device goes away, reports that, and opens it again
+when it comes back.
+
+Subclasses only say how to open the device and how to read from it
+(``_open``, ``_read_scans``, ``_close_device``).  Callbacks run on the reader
+thread: a Kivy app hands them over with ``Clock.schedule_once``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable, Iterator
+
+from .parse import Scan, ScanParser
+
+log = logging.getLogger(__name__)
+
+
+class ScannerState(str, Enum):
+    #: not opened yet
+    UNKNOWN = "unknown"
+    OK = "ok"
+    #: the device is gone or cannot be opened; the reader keeps trying
+    DISCONNECTED = "disconnected"
+    #: no scanner configured (kind "none")
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True)
+class ScannerStatus:
+    state: ScannerState
+    detail: str = ""
+    at: float = field(default_factory=time.time)
+
+
+ScanCallback = Callable[[Scan], None]
+StatusCallback = Callable[[ScannerStatus], None]
+
+
+class DeviceGone(Exception):
+    """The device disappeared or failed while reading."""
+
+
+class Scanner(ABC):
+    """A barcode/QR scanner read on its own thread; ``on_scan`` gets each ``Scan``."""
+
+    def __init__(self, *, parser: ScanParser | None = None, reconnect_s: float = 1.0,
+                 poll_s: float = 0.1, name: str = "scanner"):
+        self.parser = parser or ScanParser()
+        self.reconnect_s = reconnect_s
+        #: how often the reader looks at ``close()`` while the device is quiet
+        self.poll_s = poll_s
+        self.name = name
+        self._scan_callbacks: list[ScanCallback] = []
+        self._status_callbacks: list[StatusCallback] = []
+        self._status = ScannerStatus(ScannerState.UNKNOWN, "not opened yet")
+        self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------ public
+    def on_scan(self, callback: ScanCallback) -> None:
+        self._scan_callbacks.append(callback)
+
+    def on_status(self, callback: StatusCallback) -> None:
+        """``callback(status)`` on every change (ok, disconnected...)."""
+        self._status_callbacks.append(callback)
+
+    @property
+    def status(self) -> ScannerStatus:
+        return self._status
+
+    def start(self) -> "Scanner":
+        if self._thread is None and not self._closed.is_set():
+            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+            self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop reading and release the device (idempotent)."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2 + self.poll_s)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    def __enter__(self) -> "Scanner":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ subclass side
+    @abstractmethod
+    def _open(self) -> str:
+        """Open the device; return a description for the status.  Raise ``DeviceGone`` (or OSError)."""
+
+    @abstractmethod
+    def _read_scans(self) -> Iterator[str]:
+        """Yield each scanned text; return when closed; raise ``DeviceGone`` when the device fails.
+        Must come back to check ``self.closed`` at least every ``poll_s``."""
+
+    @abstractmethod
+    def _close_device(self) -> None:
+        """Release the device (may be called when it is already gone)."""
+
+    # ------------------------------------------------------------ reader thread
+    def _run(self) -> None:
+        while not self._closed.is_set():
+            try:
+                description = self._open()
+            except (DeviceGone, OSError) as exc:
+                self._set_status(ScannerState.DISCONNECTED, f"{self.name}: {exc}")
+                self._closed.wait(self.reconnect_s)
+                continue
+            self._set_status(ScannerState.OK, description)
+            try:
+                for text in self._read_scans():
+                    self._deliver(text)
+            except (DeviceGone, OSError) as exc:
+                self._set_status(ScannerState.DISCONNECTED, f"{self.name}: {exc}")
+            finally:
+                self._close_device()
+            if not self._closed.is_set():
+                self._closed.wait(self.reconnect_s)
+
+    def _deliver(self, text: str) -> None:
+        scan = self.parser.parse(text)
+        for callback in list(self._scan_callbacks):
+            try:
+                callback(scan)
+            except Exception:
+                log.exception("%s: scan callback failed", self.name)
+
+    def _set_status(self, state: ScannerState, detail: str) -> None:
+        previous, self._status = self._status, ScannerStatus(state, detail)
+        if previous.state == state:
+            return
+        log.info("%s: %s (%s)", self.name, state.value, detail)
+        for callback in list(self._status_callbacks):
+            try:
+                callback(self._status)
+            except Exception:
+                log.exception("%s: status callback failed", self.name)
+
+
+class NoScanner(Scanner):
+    """Scanner kind "none": never scans, status ``disabled``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._status = ScannerStatus(ScannerState.DISABLED, "no scanner configured")
+
+    def start(self) -> "Scanner":
+        return self
+
+    def _open(self) -> str:
+        raise DeviceGone("no scanner configured")
+
+    def _read_scans(self) -> Iterator[str]:
+        return iter(())
+
+    def _close_device(self) -> None:
+        pass
