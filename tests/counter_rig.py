@@ -228,7 +228,10 @@ class Desk:
         self.device_id = device_id
         self.config = centre.site.device(device_id)
         self.pins = self.config.pins
-        self.factory = factory or MockFactory()
+        display = self.config.small_display
+        self.factory = factory or MockFactory(pin_class=ProbePin)
+        #: the TM1637 chip listening on its two pins, when the desk has one
+        self.chip = Tm1637Chip(self.factory, display.clk_pin, display.dio_pin) if display.kind == "tm1637" else None
         self.bus = RecordingSMBus()
         self.link = centre.link(device_id)
         self.device = CounterDevice(self.link, pin_factory=self.factory, i2c_bus=self.bus,
@@ -260,6 +263,11 @@ class Desk:
         display.flush(5)
         lines = lcd_text(self.bus, self.config.small_display.i2c_address, display.columns, display.rows)
         return [line.rstrip() for line in lines]
+
+    def digits(self) -> list[int]:
+        """The segment bytes the TM1637 chip holds now."""
+        self.device.hardware.display.flush(5)
+        return list(self.chip.digits)
 
     def wait_lcd(self, check: Callable[[list[str]], bool], timeout: float = 5.0) -> list[str]:
         box: list = []

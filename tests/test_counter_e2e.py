@@ -18,6 +18,7 @@ from sites import small_site, small_site_dict
 
 from counter.controller import CounterSettings
 from counter.indications import Indication
+from hardware.counter_display import segments
 
 pytestmark = pytest.mark.broker
 
@@ -33,12 +34,14 @@ def counter_site_dict(printer_path: str | None = None) -> dict:
         {"id": "legal", "prefix": "C", "name": {"pt": "Apoio jurídico", "en": "Legal support"},
          "office": {"pt": "Gabinete jurídico", "en": "Legal office"}, "zone": "first",
          "waiting_area": {"pt": "Sala C", "en": "Room C"}})
-    data["counters"][1]["services"] = [{"service": "immigration"}, {"service": "legal"}]
+    # c2 (first floor) also helps with reception: two counters can race for one ticket
+    data["counters"][1]["services"] = [{"service": "immigration"}, {"service": "legal"}, {"service": "reception"}]
     data["counters"][0]["transfer_targets"] = ["immigration", "legal"]
     for device in data["devices"]:
         if device["role"] == "counter":
             device["pins"] = dict(FAST_PINS)
             device["small_display"] = {"kind": "lcd_i2c", "i2c_address": 0x27, "columns": 16, "rows": 2}
+    data["devices"][3]["small_display"] = {"kind": "tm1637", "clk_pin": 20, "dio_pin": 21}
     if printer_path:
         data["devices"][2]["printer"] = {"connector": "file", "path": printer_path}
     return data
@@ -85,7 +88,8 @@ class Wall:
         def match(topic, payload):
             entry = next((c for c in payload["counters"] if c["counter"] == counter_id), {})
             return all(entry.get(k) == v for k, v in expected.items())
-        return self.state.wait_for(match)[1]
+        payload = self.state.wait_for(match)[1]
+        return next(c for c in payload["counters"] if c["counter"] == counter_id)
 
     def calls(self, kind: str = "ticket_called") -> list[str]:
         return [e["data"]["code"] for e in self.events.events(kind)]
@@ -192,3 +196,190 @@ def test_a_day_at_one_counter_from_the_buttons_to_the_wall(centre, desks):
     desk.light_shows(Indication.CLOSED)
     assert desk.lcd()[0] == "----     FECHADO"
     assert wall.calls() == codes[:3] + [codes[3], codes[4]]
+
+
+# ----------------------------------------------------------------------------- double presses
+def test_a_second_press_within_the_repeat_window_is_not_sent(centre, desks):
+    wall = Wall(centre, "display-ground", "ground")
+    codes = issue(centre.link("kiosk-1"), 3)
+    desk = desks(centre, "counter-1")
+    desk.press("pause")
+    wall.wait_counter("c1", status="open")
+    between_presses(desk)
+
+    first = desk.press("next")  # a quick double press: release, press again 40 ms later
+    time.sleep(0.04)
+    second = desk.press("next")
+    assert second - first < desk.pins.repeat_guard_ms / 1000
+    wall.events.wait_for(event_is("ticket_called", code=codes[0]))
+    time.sleep(0.5)
+    assert wall.calls() == [codes[0]]
+    assert wall.wait_counter("c1", current=codes[0])["current"] == codes[0]
+    waiting = next(s for s in wall.state.latest(wall.topics.zone_state("ground"))["services"]
+                   if s["service"] == "reception")
+    assert waiting["waiting"] == 2
+
+    between_presses(desk)  # once the window has passed, the same button works again
+    desk.press("next")
+    wall.events.wait_for(event_is("ticket_called", code=codes[1]))
+    assert wall.calls() == codes[:2]
+
+
+def _frozen_hub_centre(broker_only, tmp_path, site_data: dict):
+    """The hub as its own process, so a test can freeze it (SIGSTOP) like a hung machine."""
+    site_file = tmp_path / "site.toml"
+    site_file.write_text(tomli_w.dumps(site_data), encoding="utf-8")
+    return broker_only.spawn_hub_process(site_file)
+
+
+def test_presses_while_a_request_is_in_flight_are_not_sent(broker_only, tmp_path, desks):
+    centre = broker_only
+    data = counter_site_dict()
+    for device in data["devices"]:
+        if device["role"] == "counter":
+            device["pins"]["reply_timeout_ms"] = 3000
+    hub = _frozen_hub_centre(centre, tmp_path, data)
+    wall = Wall(centre, "display-ground", "ground")
+    desk = desks(centre, "counter-1")
+    desk.light_shows(Indication.CLOSED, timeout=15)  # the hub process is up
+    codes = issue(centre.link("kiosk-1"), 2)
+
+    hub.send_signal(signal.SIGSTOP)  # the hub hangs: the request stays in flight
+    try:
+        desk.press("next")
+        assert desk.controller.in_flight == "call_next"
+        desk.light_shows(Indication.SENDING, timeout=1)
+        between_presses(desk)
+        desk.press("next")  # impatient presses while it is on its way
+        desk.press("recall")
+        desk.press("pause")
+        assert desk.controller.in_flight == "call_next"
+    finally:
+        hub.send_signal(signal.SIGCONT)
+    wall.events.wait_for(event_is("ticket_called", code=codes[0]))
+    desk.settle()
+    time.sleep(0.5)
+    assert wall.calls() == [codes[0]]
+    assert wall.events.events("ticket_recalled") == []
+    # call_next opened the closed counter; the PAUSE press was not sent
+    assert [e["data"]["status"] for e in wall.events.events("counter_status")] == ["open"]
+    assert wall.wait_counter("c1", status="open", current=codes[0])
+    desk.light_shows(Indication.SERVING)
+
+
+def test_a_press_the_hub_did_not_answer_in_time_is_never_applied_later(broker_only, tmp_path, desks):
+    centre = broker_only
+    hub = _frozen_hub_centre(centre, tmp_path, counter_site_dict())
+    wall = Wall(centre, "display-ground", "ground")
+    desk = desks(centre, "counter-1")
+    desk.light_shows(Indication.CLOSED, timeout=15)
+    codes = issue(centre.link("kiosk-1"), 1)
+
+    hub.send_signal(signal.SIGSTOP)
+    try:
+        pressed = desk.press("next")
+        desk.wait_lcd(lambda lines: lines[1] == "Sem resposta", timeout=3)
+        told = time.monotonic() - pressed
+        assert told <= desk.pins.reply_timeout_ms / 1000 + 0.5
+        desk.light_shows(Indication.ERROR, timeout=1)
+        time.sleep(0.3)  # the hub comes back after the press's deadline
+    finally:
+        hub.send_signal(signal.SIGCONT)
+    time.sleep(1.0)
+    assert wall.calls() == [], "a press reported as failed was applied later"
+    assert wall.counter("c1")["status"] == "closed"
+
+    desk.light_shows(Indication.CLOSED, timeout=5)  # the staff member presses again: it works
+    desk.press("next")
+    wall.events.wait_for(event_is("ticket_called", code=codes[0]))
+    assert wall.calls() == [codes[0]]
+
+
+# ----------------------------------------------------------------------------- outages
+def test_a_press_during_a_broker_restart_shows_at_once_and_is_not_replayed(centre, desks):
+    wall = Wall(centre, "display-ground", "ground")
+    codes = issue(centre.link("kiosk-1"), 2)
+    desk = desks(centre, "counter-1")
+    desk.press("next")
+    wall.events.wait_for(event_is("ticket_called", code=codes[0]))
+    desk.light_shows(Indication.SERVING)
+
+    centre.broker.stop()
+    wait_until(lambda: desk.controller.indication() == Indication.OFFLINE, 2, "the counter to notice")
+    desk.light_shows(Indication.OFFLINE, timeout=2)
+    assert desk.lcd()[0] == f"{codes[0]}     SEM HUB"
+    between_presses(desk)
+    red = desk.factory.pin(desk.pins.led_red)
+    assert not red.state
+    desk.press("next")  # NEXT acts on release: the error must be on the light right after it
+    wait_until(lambda: red.state, 0.05, "the red light at once")
+    assert desk.controller.in_flight is None  # nothing was sent
+    assert desk.lcd()[1] == "Hub sem ligacao"
+    desk.light_shows(Indication.ERROR, timeout=1)
+
+    centre.broker.start()
+    desk.light_shows(Indication.SERVING, timeout=10)  # link, hub and retained state are back
+    time.sleep(0.5)
+    assert wall.link.connected
+    assert wall.counter("c1")["current"] == codes[0], "the press during the outage was applied"
+    assert codes[1] not in wall.calls()
+    between_presses(desk)
+    desk.press("next")  # pressed again once the light says the link is back
+    wall.events.wait_for(event_is("ticket_called", code=codes[1]))
+    assert wall.calls() == codes
+
+
+def test_a_press_while_the_hub_is_down_is_refused_at_once(centre, desks):
+    desk = desks(centre, "counter-1")
+    issue(centre.link("kiosk-1"), 1)
+    desk.light_shows(Indication.CLOSED)
+    centre.stop_hub()  # a clean stop: the hub says offline
+    desk.light_shows(Indication.OFFLINE, timeout=2)
+    desk.press("pause")
+    assert desk.controller.in_flight is None  # nothing was sent
+    assert desk.lcd()[1] == "Hub sem ligacao"
+    desk.light_shows(Indication.ERROR, timeout=1)
+    centre.start_hub()
+    desk.light_shows(Indication.CLOSED, timeout=5)
+    between_presses(desk)
+    desk.press("pause")
+    wait_until(lambda: desk.controller.indication() == Indication.IDLE, 5, "the counter open")
+
+
+# ----------------------------------------------------------------------------- the race
+def test_two_counters_racing_for_the_last_ticket_exactly_one_gets_it(centre, desks):
+    ground = Wall(centre, "display-ground", "ground")
+    first = Wall(centre, "display-first", "first")
+    one, two = desks(centre, "counter-1"), desks(centre, "counter-2")
+    kiosk = centre.link("kiosk-1")
+    winners = []
+    for round_ in range(5):
+        (code,) = issue(kiosk, 1)
+        start = threading.Barrier(2)
+
+        def press_next(desk):
+            start.wait()
+            desk.press("next")
+
+        threads = [threading.Thread(target=press_next, args=(d,)) for d in (one, two)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        one.settle()
+        two.settle()
+        time.sleep(0.2)
+        called = [c for c in ground.calls() + first.calls() if c == code]
+        assert called == [code], f"round {round_}: {code} was called {len(called)} times"
+        currents = {d.device_id: (d.controller.view().current) for d in (one, two)}
+        winner = [d for d, current in currents.items() if current == code]
+        assert len(winner) == 1, currents
+        winners.append(winner[0])
+        if winner[0] == "counter-1":
+            one.wait_lcd(lambda lines: lines[0] == code)
+            assert two.digits() == segments("   0")  # nobody at counter 2, 0 waiting
+        else:
+            assert two.digits() == segments(code)
+            one.wait_lcd(lambda lines: lines == ["----", "Ninguem a espera"])
+        time.sleep(FAST_PINS["repeat_guard_ms"] / 1000)
+    assert len(winners) == 5
