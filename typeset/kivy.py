@@ -43,6 +43,16 @@ def _line_markup(line: str, rtl: bool, bold: bool) -> str:
     return "".join(parts)
 
 
+def image_texture(image) -> Texture:
+    """A Kivy texture of a Pillow RGBA image (e.g. from render_text), right way up."""
+    if image.mode != "RGBA":
+        image = image.convert("RGBA")
+    texture = Texture.create(size=image.size, colorfmt="rgba")
+    texture.blit_buffer(image.tobytes(), colorfmt="rgba", bufferfmt="ubyte")
+    texture.flip_vertical()
+    return texture
+
+
 class ScriptLabel(Label):
     """A Label for text in any script: set `source_text` (reading order) and `language`.
 
@@ -118,9 +128,7 @@ class ScriptLabel(Label):
                                (*image.getpixel((0, 0))[:3], 0))
             padded.paste(image, (pad_left, pad_top))
             image = padded
-        texture = Texture.create(size=image.size, colorfmt="rgba")
-        texture.blit_buffer(image.tobytes(), colorfmt="rgba", bufferfmt="ubyte")
-        texture.flip_vertical()
+        texture = image_texture(image)
         self.texture = texture
         self.texture_size = list(texture.size)
 
