@@ -68,8 +68,8 @@ def test_kiosk_counter_and_display_processes_work_together(centre, tmp_path):
         data["broker"]["port"] = centre.port  # the test broker's free port
         out.write_text(tomli_w.dumps(data))
         files[device] = str(out)
-    procs = [Proc("display", "--device", files["display-ground"]),
-             Proc("kiosk", "--device", files["kiosk-1"], "--language", "en"),
+    procs = [Proc("display", "--console", "--device", files["display-ground"]),
+             Proc("kiosk", "--device", files["kiosk-1"], "--console", "--language", "en"),
              Proc("counter", "--device", files["counter-1"])]
     display, kiosk, counter = procs
     try:

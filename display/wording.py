@@ -1,0 +1,34 @@
+"""The few words of the display's own (headings, badges, units), per language.
+
+Headings show the site's default language and English ("Chamadas
+anteriores · Previous calls"); the data (services, counters, ticker) comes in
+every language from the site file.
+"""
+
+from __future__ import annotations
+
+WORDS = {
+    "pt": {"ticket": "Senha", "counter": "Balcão", "previous": "Chamadas anteriores", "new_call": "Nova chamada",
+           "recall": "Chamada repetida", "waiting": "Em espera", "estimate": "Espera prevista",
+           "offline": "Sem ligação", "minutes": "min", "no_calls": "Aguarde a sua vez", "service": "Serviço"},
+    "en": {"ticket": "Ticket", "counter": "Counter", "previous": "Previous calls", "new_call": "New call",
+           "recall": "Called again", "waiting": "Waiting", "estimate": "Expected wait",
+           "offline": "Offline", "minutes": "min", "no_calls": "Please wait for your turn", "service": "Service"},
+}
+
+
+def word(key: str, language: str) -> str:
+    return (WORDS.get(language) or WORDS["en"])[key]
+
+
+def heading(key: str, language: str) -> str:
+    """``"Chamadas anteriores · Previous calls"``; once when the default language is English."""
+    first = word(key, language)
+    second = WORDS["en"][key]
+    return first if first == second else f"{first} · {second}"
+
+
+def wait_text(minutes: int | None, language: str) -> str:
+    if minutes is None:
+        return "–"
+    return f"~{minutes} {word('minutes', language)}"
