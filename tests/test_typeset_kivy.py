@@ -8,6 +8,8 @@ language or the width changes.
 
 from __future__ import annotations
 
+import re
+
 from PIL import Image
 
 from kivy_harness import run_app, run_scenario
@@ -100,6 +102,8 @@ def show_samples(args: dict) -> dict:
                                             "ink": texture_ink(app.sentence)})
         ui.screenshot("typeset/kivy_ar_narrow")
 
+        result["markup"] = {t: markup_for(t) for t in ("مرحبا (شكرا)", "[A023] & 5", "تذكرتك A023\nSenha A023")}
+
         # bad input is refused and changes nothing
         def refuse(name, value):
             before = (app.sentence.language, app.sentence.source_text, app.sentence.texture)
@@ -174,6 +178,12 @@ def test_script_labels_in_a_real_window(tmp_path):
     assert tex_w == 360 and tex_h > result["languages"]["ar"]["sentence_texture"][1]
     left, right, width = result["narrow"]["ink"]
     assert right >= width - 6, "back to Arabic: right edge again"
+    markup = {text: re.sub(r"\[font=[^\]]*/(\w+)-Regular\.ttf\]", r"[\1]", m) for text, m in result["markup"].items()}
+    # runs in display order; the brackets around an Arabic word are handed over mirrored
+    assert markup["مرحبا (شكرا)"] == "[NotoSans]([/font][NotoSansArabic]شكرا[/font][NotoSans])[/font][NotoSansArabic]مرحبا [/font]"
+    assert markup["[A023] & 5"] == "[NotoSans]&bl;A023&br; &amp; 5[/font]"
+    assert markup["تذكرتك A023\nSenha A023"] == (
+        "[NotoSans]A023[/font][NotoSansArabic]تذكرتك [/font]\n[NotoSans]Senha A023[/font]")
     assert "zz-nonsense" in result["bad_language"]["error"] and result["bad_language"]["unchanged"]
     assert "U+4E2D" in result["bad_text"]["error"] and result["bad_text"]["unchanged"]
 
