@@ -47,8 +47,10 @@ class PtyPrinter:
         self.port = self._port.path
         self.received = bytearray()
         self.commands: list[Command] = []
-        #: perf_counter() of the first byte received, and of each cut printed
+        #: perf_counter() of the first byte received, of the first byte that is not a
+        #: status query (the ticket's start), and of each cut printed
         self.first_byte_at: float | None = None
+        self.ticket_started_at: float | None = None
         self.cut_times: list[float] = []
         self.status_queries = 0
         self._jam_after: int | None = None
@@ -125,7 +127,7 @@ class PtyPrinter:
             data, self.received = bytes(self.received), bytearray()
             self.commands.clear()
             self.cut_times.clear()
-            self.first_byte_at = None
+            self.first_byte_at = self.ticket_started_at = None
             return data
 
     # --------------------------------------------------------------- the printer
@@ -157,6 +159,8 @@ class PtyPrinter:
 
     def _command(self, master: int, command: Command, now: float) -> None:
         self.commands.append(command)
+        if command.name != "DLE EOT" and self.ticket_started_at is None:
+            self.ticket_started_at = now
         if command.name == "DLE EOT":
             self.status_queries += 1
             answers = ANSWERS.get(self.mode)
