@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from contract.topics import HUB_ID
 from hardware.buttons import CallButtons
+from hardware.health import HealthReport
 from hardware.counter_display import CharacterLcd, CounterDisplay, FourDigitDisplay
 from hardware.leds import StatusLight
 from mqttlink.link import DeviceLink, LinkError, RequestRefused
@@ -44,11 +45,20 @@ def tolerant(model: type[BaseModel], data: dict | None) -> Any:
     return model.model_validate(data)
 
 
+def make_ticket_printer(config: Printer):
+    """The sorting office's ESC/POS printer: the kiosk's ``TicketPrinter`` (hardware.printer)."""
+    from hardware.printer import TicketPrinter
+
+    return TicketPrinter(config).start()
+
+
 class CounterHardware:
     """The desk's buttons, status light, optional buzzer, small display and printer, from the slice."""
 
     def __init__(self, device: dict, on_button, pin_factory=None, i2c_bus=None,
                  printer_factory: Callable[[Printer], Any] | None = None):
+        """``printer_factory(config)`` makes the printer when one is configured (default: a
+        started ``TicketPrinter``)."""
         self.pins: CounterPins = tolerant(CounterPins, device.get("pins"))
         self.small_display: SmallDisplay = tolerant(SmallDisplay, device.get("small_display"))
         self.printer_config: Printer = tolerant(Printer, device.get("printer"))
@@ -70,8 +80,8 @@ class CounterHardware:
                 self.display = CharacterLcd(d.columns, d.rows, d.i2c_address, bus=i2c_bus)
             elif d.kind == "tm1637":
                 self.display = FourDigitDisplay(d.clk_pin, d.dio_pin, pin_factory=pin_factory)
-            if self.printer_config.connector != "none" and printer_factory is not None:
-                self.printer = printer_factory(self.printer_config)
+            if self.printer_config.connector != "none":
+                self.printer = (printer_factory or make_ticket_printer)(self.printer_config)
         except Exception:
             self.close()
             raise
@@ -171,6 +181,8 @@ class CounterDevice:
                     log.error("%s: cannot use the hardware of its site-file entry: %s", self.link.device_id, exc)
                     self.link.publish_health(hardware=f"fault: {exc}")
                     return
+                if self.hardware.printer is not None:
+                    HealthReport(self.link.publish_health).watch_printer(self.hardware.printer).publish()
                 pins = self.hardware.pins
                 self.link.timing = self.link.timing.model_copy(
                     update={"request_expiry_s": pins.reply_timeout_ms / 1000})
@@ -235,12 +247,15 @@ class CounterDevice:
         self._printing.submit(self._print, hardware.printer, ticket)
 
     def _print(self, printer: Any, ticket: dict) -> None:
+        """Print the visitor's second ticket (same code, new service); when it cannot be printed
+        the LCD says so with the code, and the ticket is in its new queue all the same."""
+        from hardware.printer import PrinterFault, ticket_layout
+
         code = ticket.get("code", "?")
         try:
-            printer.print_ticket(ticket)
+            printer.print_ticket(ticket_layout(ticket, self._site or {}))
             ok = True
-        except Exception as exc:
+        except (PrinterFault, ValueError) as exc:
             log.error("%s: the second ticket %s was not printed: %s", self.link.device_id, code, exc)
             ok = False
-        self.link.publish_health(printer="ok" if ok else "fault")
         self.controller.on_print_result(code, ok)

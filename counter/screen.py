@@ -28,7 +28,7 @@ TEXTS = {
         "recall": "chamada {n}", "transfer_to": "para", "nobody_waiting": "Ninguém à espera",
         "no_answer": "Sem resposta", "unreachable": "Hub sem ligação", "no_ticket": "Sem senha agora",
         "no_targets": "Sem destinos", "cancelled": "Transf. anulada", "transferred": "{code} -> {to}",
-        "finished": "{code} terminada", "printed": "{code} impressa", "print_failed": "SEM IMPRESSÃO",
+        "finished": "{code} terminada", "printed": "{code} impressa", "print_failed": "Falha imp. {code}",
         "recall_limit": "Limite chamadas", "no_show_needs_recall": "Rechame primeiro",
         "illegal_transition": "Agora não", "not_a_transfer_target": "Destino inválido",
         "forbidden": "Não permitido", "expired": "Tarde: de novo", "refused": "Recusado {code}",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import tomli_w
@@ -16,9 +17,14 @@ from gpiozero.pins.mock import MockFactory
 from mqtt_helpers import Inbox, event_is, topic_is
 from sites import small_site, small_site_dict
 
+from contract.qr import TicketQR
 from counter.controller import CounterSettings
 from counter.indications import Indication
 from hardware.counter_display import segments
+from hardware.printer import render_ticket_png, stream, ticket_layout
+from hardware.printer.mock import PtyPrinter
+from simulator.centre import LocalCentre
+from siteconf.slices import public_config
 
 pytestmark = pytest.mark.broker
 
@@ -106,7 +112,7 @@ def between_presses(desk: Desk) -> None:
 
 
 # ----------------------------------------------------------------------------- a whole day
-def test_a_day_at_one_counter_from_the_buttons_to_the_wall(centre, desks):
+def test_a_day_at_one_counter_from_the_buttons_to_the_wall(centre, desks, build_dir):
     wall = Wall(centre, "display-ground", "ground")
     first_floor = Wall(centre, "display-first", "first")
     desk = desks(centre, "counter-1")
@@ -164,7 +170,8 @@ def test_a_day_at_one_counter_from_the_buttons_to_the_wall(centre, desks):
     desk.press("transfer", hold=True)
     _, moved = first_floor.events.wait_for(event_is("ticket_transferred", code=codes[3]))
     assert moved["data"]["from"] == "reception" and moved["data"]["to"] == "immigration"
-    desk.wait_lcd(lambda lines: lines == ["----", f"{codes[3]} -> B"])
+    desk.wait_lcd(lambda lines: lines == ["----", f"{codes[3]} impressa"])  # the second ticket is out
+    _check_second_ticket(centre, codes[3], build_dir)
     first_floor.state.wait_for(lambda t, p: any(s["service"] == "immigration" and s["waiting"] == 1
                                                 for s in p["services"]))
 
@@ -196,6 +203,24 @@ def test_a_day_at_one_counter_from_the_buttons_to_the_wall(centre, desks):
     desk.light_shows(Indication.CLOSED)
     assert desk.lcd()[0] == "----     FECHADO"
     assert wall.calls() == codes[:3] + [codes[3], codes[4]]
+
+
+def _check_second_ticket(centre, code: str, build_dir) -> None:
+    """The sorting office's printer got a real ESC/POS ticket with the same code for the new service;
+    saved (bytes and a rendering) under build/tickets/ for people to look at."""
+    data = Path(centre.site.device("counter-1").printer.path).read_bytes()
+    assert stream.unknown_commands(data) == []
+    assert stream.cut_count(data) == 1
+    (qr,) = stream.qr_payloads(data)
+    ref = TicketQR.decode(qr).ref
+    text = stream.decoded_text(data)
+    assert f"\n{code}\n" in text and "Residence permit" in text and "Autoriza" in text
+    ticket = centre.link("kiosk-1", client_id="kiosk-1-check").request("ticket_status", ref=ref)["ticket"]
+    assert (ticket["code"], ticket["service"], ticket["status"]) == (code, "immigration", "waiting")
+    (build_dir / "tickets").mkdir(parents=True, exist_ok=True)
+    (build_dir / "tickets" / "counter-second-ticket.bin").write_bytes(data)
+    render_ticket_png(ticket_layout(ticket, public_config(centre.site)),
+                      build_dir / "tickets" / "counter-second-ticket.png")
 
 
 # ----------------------------------------------------------------------------- double presses
@@ -383,3 +408,33 @@ def test_two_counters_racing_for_the_last_ticket_exactly_one_gets_it(centre, des
             one.wait_lcd(lambda lines: lines == ["----", "Ninguem a espera"])
         time.sleep(FAST_PINS["repeat_guard_ms"] / 1000)
     assert len(winners) == 5
+
+
+# ----------------------------------------------------------------------------- printer fault
+def test_a_printer_fault_at_the_sorting_office_loses_no_ticket(tmp_path, desks):
+    with PtyPrinter("paper_out") as paper:
+        data = counter_site_dict()
+        data["devices"][2]["printer"] = {"connector": "serial", "serial_port": paper.port, "baudrate": 9600,
+                                         "status_poll_s": 0.1}
+        with LocalCentre(small_site(data), tmp_path) as centre:
+            first_floor = Wall(centre, "display-first", "first")
+            (code,) = issue(centre.link("kiosk-1"), 1)
+            desk = desks(centre, "counter-1")
+            desk.press("next")
+            desk.wait_lcd(lambda lines: lines[0] == code)
+            desk.press("transfer")
+            desk.wait_lcd(lambda lines: "1/2" in lines[0])
+            between_presses(desk)
+            desk.press("transfer", hold=True)
+            first_floor.events.wait_for(event_is("ticket_transferred", code=code))
+            # the LCD names the code, so the staff member can tell the visitor; the light flags it
+            desk.wait_lcd(lambda lines: lines[1] == f"Falha imp. {code}", timeout=15)
+            desk.light_shows(Indication.ERROR, timeout=1)
+            assert b"\n" + code.encode() + b"\n" not in bytes(paper.received)
+            first_floor.state.wait_for(lambda t, p: any(s["service"] == "immigration" and s["waiting"] == 1
+                                                        for s in p["services"]))
+            health = Inbox()
+            probe = centre.link("counter-1", client_id="counter-1-probe")
+            probe.subscribe(probe.topics.health("counter-1"), health)
+            health.wait_for(lambda t, p: p.get("printer") == "paper_out")
+            desk.close()  # before its centre goes away
