@@ -1,19 +1,17 @@
-"""``onestop-kiosk``: the ticket dispenser and information point.
+"""``onestop-kiosk --console``: the kiosk in a terminal, without a screen.
 
-The Kivy touchscreen app comes with the kiosk issue (see
-docs/architecture.md); until then this runs the kiosk's core in a terminal:
-it reads the menu from the hub's retained site config, and each typed
-number issues a ticket for that matter.  ``LANG`` picks the language.
+For a technician at a kiosk without its touchscreen, and for tests of the
+role processes: it reads the menu from the hub's retained site config, and
+each typed number issues a ticket for that matter.  ``--language`` (default
+``LANG``) picks the language.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import threading
 
-from mqttlink.bootstrap import DEFAULT_DEVICE_FILE, open_link
+from mqttlink.bootstrap import open_link
 from mqttlink.link import LinkError, RequestRefused
 
 
@@ -28,12 +26,8 @@ def pick(text: dict, language: str, default: str) -> str:
     return text.get(language) or text.get("en") or text[default]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="onestop-kiosk", description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default=DEFAULT_DEVICE_FILE)
-    parser.add_argument("--language", default=os.environ.get("LANG", "pt")[:2])
-    args = parser.parse_args(argv)
-    device, link = open_link(args.device, "kiosk")
+def run_console(device_file: str, language: str) -> int:
+    device, link = open_link(device_file, "kiosk")
     config: dict = {}
     ready = threading.Event()
 
@@ -49,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             print("tickets are unavailable: the hub does not answer", flush=True)
             return 1
         default = config["site"]["default_language"]
-        language = args.language if args.language in config["site"]["languages"] else default
+        language = language if language in config["site"]["languages"] else default
         entries = leaves(config["kiosk"]["menu"])
         for number, entry in enumerate(entries, 1):
             print(f"{number:>2}  {pick(entry['label'], language, default)}", flush=True)

@@ -100,6 +100,19 @@ class KioskFlow:
         self._last_touch = clock()
         self._ticket_until = 0.0
 
+    def reconfigure(self, config: KioskConfig) -> None:
+        """A new site config: keep the visitor where they are if it still exists, else start over."""
+        self.config = config
+        s = self.state
+        try:
+            self.entries()
+            valid = s.language is None or s.language in config.languages
+        except StopIteration:
+            valid = False
+        if not valid:
+            self.state = VisitorState(large_text=s.large_text, low_layout=s.low_layout)
+        self._changed()
+
     # ------------------------------------------------------------ reading
     @property
     def screen(self) -> str:

@@ -1,0 +1,355 @@
+"""The Kivy touchscreen kiosk: ticket dispenser and information point.
+
+``KioskApp`` wires three things together and keeps logic out of widgets:
+
+* the visitor's state machine (kiosk/flow.py), which every tap calls;
+* the hub connection (kiosk/connection.py): site config, content pack,
+  availability, tickets; its callbacks arrive on other threads and are moved
+  to Kivy's main thread with ``Clock.schedule_once``;
+* the printer (kiosk/printing.py), which prints each ticket on its own thread
+  as soon as the hub's reply is in, while the screen shows it.
+
+Screens are kv files (kiosk/kv/, one per screen) plus thin classes in
+kiosk/screens.py.  Sizes (15 mm targets, text sizes) and colours live on the
+app as Kivy properties, so the large-text / high-contrast and low-layout
+toggles restyle every screen through kv bindings.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from functools import partial
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import (BooleanProperty, ColorProperty, ListProperty, NumericProperty, ObjectProperty,
+                             StringProperty)
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.modalview import ModalView
+from kivy.uix.screenmanager import FadeTransition, NoTransition, ScreenManager
+
+from typeset.fonts import register_kivy_fonts
+from typeset.scripts import is_rtl_language
+
+from .flow import KioskConfig, KioskFlow
+from .i18n import KIOSK_LANGUAGES, language_name, pick, tr
+from .screens import (InfoItemScreen, InfoScreen, MenuScreen, StartScreen, TicketScreen,
+                      UnavailableScreen)
+from .sizing import Sizes, card_grid
+from .theme import palette
+from .widgets import LanguageButton
+
+log = logging.getLogger(__name__)
+
+KV_DIR = Path(__file__).with_name("kv")
+KV_FILES = ("widgets.kv", "start.kv", "menu.kv", "ticket.kv", "unavailable.kv", "info.kv", "info_item.kv",
+            "root.kv")
+SCREEN_CLASSES = {"start": StartScreen, "menu": MenuScreen, "ticket": TicketScreen,
+                  "unavailable": UnavailableScreen, "info": InfoScreen, "info_item": InfoItemScreen}
+_kv_loaded = False
+
+
+def load_kv() -> None:
+    global _kv_loaded
+    if not _kv_loaded:
+        for name in KV_FILES:
+            Builder.load_file(str(KV_DIR / name))
+        _kv_loaded = True
+
+
+def empty_config() -> KioskConfig:
+    """Before the first site config: the kiosk's own languages, no menu (tickets are unavailable)."""
+    return KioskConfig(menu=(), unsure_service="", languages=KIOSK_LANGUAGES, default_language="pt")
+
+
+class BusyOverlay(FloatLayout):
+    """While the hub answers, a layer that swallows touches (a second tap asks for nothing)."""
+
+    def on_touch_down(self, touch):
+        return bool(App.get_running_app().busy)
+
+    def on_touch_up(self, touch):
+        return bool(App.get_running_app().busy)
+
+
+class LanguagePicker(ModalView):
+    """Every language as its own name, over any screen; the screen stays where it was."""
+
+    def fill(self, app) -> None:
+        grid = self.ids.languages
+        geometry = card_grid(grid.width or Window.width * 0.9, grid.height or Window.height * 0.6, app.sizes,
+                             min_card_mm=38, max_cols=5, hints=False)
+        fit = max(len(language_name(code)) for code in app.languages)
+        grid.show(app, [partial(LanguageButton, code=code, label=language_name(code), fit_chars=fit, selected=code == app.lang,
+                                on_release=app.on_language) for code in app.languages], geometry, stretch=True)
+
+
+class KioskRoot(FloatLayout):
+    manager = ObjectProperty(None)
+    picker = ObjectProperty(None, allownone=True)
+
+    def show_language_picker(self, show: bool, app) -> None:
+        if show and self.picker is None:
+            self.picker = LanguagePicker()
+            self.picker.open(animation=False)
+            self.picker.ids.languages.bind(size=lambda *_: self.picker and self.picker.fill(app))
+            self.picker.fill(app)
+        elif not show and self.picker is not None:
+            self.picker.dismiss(animation=False)
+            self.picker = None
+
+
+class KioskApp(App):
+    # the visitor's language and the page direction
+    lang = StringProperty("pt")
+    rtl = BooleanProperty(False)
+    default_language = StringProperty("pt")
+    languages = ListProperty(list(KIOSK_LANGUAGES))
+    large_text = BooleanProperty(False)
+    low_layout = BooleanProperty(False)
+    busy = BooleanProperty(False)
+    tickets_available = BooleanProperty(False)
+    site_name = StringProperty("")
+    helpline = StringProperty("808 257 257")
+    #: bumped when the site config or the content changes, so screens rebuild
+    config_rev = NumericProperty(0)
+    # sizes (pixels), from kiosk/sizing.py
+    sizes = ObjectProperty(None)
+    target = NumericProperty(80)
+    gap = NumericProperty(10)
+    f_body = NumericProperty(24)
+    f_small = NumericProperty(18)
+    f_button = NumericProperty(26)
+    f_title = NumericProperty(34)
+    f_lang = NumericProperty(36)
+    f_icon = NumericProperty(44)
+    f_code = NumericProperty(120)
+    # colours, from kiosk/theme.py
+    c_bg = ColorProperty()
+    c_surface = ColorProperty()
+    c_surface_down = ColorProperty()
+    c_text = ColorProperty()
+    c_muted = ColorProperty()
+    c_accent = ColorProperty()
+    c_on_accent = ColorProperty()
+    c_border = ColorProperty()
+    c_warn = ColorProperty()
+    c_selected = ColorProperty()
+    c_on_selected = ColorProperty()
+    c_icon = ColorProperty()
+
+    def __init__(self, connection, *, printer=None, diagonal_in: float | None = None, animations: bool = True,
+                 clock=time.monotonic, printer_factory=None, **kwargs):
+        super().__init__(**kwargs)
+        self.title = "onestop kiosk"
+        self.connection = connection
+        self.printer = printer
+        self.printer_factory = printer_factory
+        self.diagonal_in = diagonal_in
+        self.animations = animations
+        self.site_config: dict | None = None
+        self.device: dict | None = None
+        self._printer_config = None
+        self.flow = KioskFlow(empty_config(), clock, on_change=self._flow_changed)
+        self._apply_palette()
+        self._update_sizes()
+
+    # ------------------------------------------------------------ lifecycle
+    def build(self):
+        register_kivy_fonts()
+        load_kv()
+        manager = ScreenManager(transition=FadeTransition(duration=0.12) if self.animations else NoTransition())
+        for name, cls in SCREEN_CLASSES.items():
+            manager.add_widget(cls(name=name))
+        root = KioskRoot(manager=manager)
+        root.add_widget(manager, index=len(root.children))
+        Window.bind(size=lambda *_: self._update_sizes(), on_touch_down=self._touched)
+        Window.clearcolor = self.c_bg
+        return root
+
+    def on_start(self):
+        conn = self.connection
+        if conn is not None:
+            conn.on_config = lambda site, device: Clock.schedule_once(lambda _dt: self._apply_config(site, device))
+            conn.on_content = lambda *_: Clock.schedule_once(lambda _dt: self._content_changed())
+            conn.on_availability = lambda ok, why: Clock.schedule_once(lambda _dt: self._set_available(ok, why))
+            if conn.site_config:  # from the disk cache: the menus work before the broker answers
+                self._apply_config(conn.site_config, conn.device)
+            conn.start()
+            self._set_available(*conn.availability())
+        Clock.schedule_interval(lambda _dt: self.flow.tick(), 0.1)
+        self.sync()
+
+    def on_stop(self):
+        if self.printer is not None:
+            self.printer.close()
+        if self.connection is not None:
+            self.connection.close()
+
+    # ------------------------------------------------------------ from the hub
+    def _apply_config(self, site_config: dict, device: dict | None) -> None:
+        self.site_config, self.device = site_config, device
+        site = site_config["site"]
+        self.site_name = site.get("name", "")
+        self.default_language = site["default_language"]
+        self.languages = list(site["languages"])
+        self.helpline = site_config["kiosk"].get("helpline", self.helpline)
+        if device and device.get("screen", {}).get("diagonal_in"):
+            self.diagonal_in = device["screen"]["diagonal_in"]
+            self._update_sizes()
+        self._ensure_printer(device)
+        self.config_rev += 1
+        self.flow.reconfigure(KioskConfig.from_payloads(site_config, device))
+
+    def _ensure_printer(self, device: dict | None) -> None:
+        if self.printer_factory is None or device is None:
+            return
+        config = device.get("printer")
+        if config == self._printer_config and self.printer is not None:
+            return
+        if self.printer is not None:
+            self.printer.close()
+        self._printer_config = config
+        self.printer = self.printer_factory(config)
+
+    def _content_changed(self) -> None:
+        self.config_rev += 1
+        self.sync()
+
+    def _set_available(self, available: bool, reason: str) -> None:
+        self.tickets_available = available
+        self.flow.set_tickets_available(available, reason)
+        self.sync()
+
+    def content_for(self, language: str) -> dict | None:
+        """The content pack to show: the visitor's language, else English, else the site's default."""
+        content = self.connection.content if self.connection else {}
+        for code in (language, "en", self.default_language):
+            if code in content:
+                return content[code]
+        return next(iter(content.values()), None)
+
+    def service(self, service_id: str) -> dict:
+        for service in (self.site_config or {}).get("services", []):
+            if service["id"] == service_id:
+                return service
+        return {}
+
+    # ------------------------------------------------------------ taps
+    def _touched(self, *_):
+        self.flow.touched()
+        return False
+
+    def on_language(self, button) -> None:
+        self.flow.choose_language(button.code)
+
+    def on_menu_card(self, card) -> None:
+        request = self.flow.unsure() if card.action == "unsure" else self.flow.open_entry(card.value)
+        self._issue(request)
+
+    def on_priority(self, chip) -> None:
+        self.flow.toggle_priority(chip.value)
+
+    def on_info_card(self, card) -> None:
+        self.flow.open_info_item(card.action, card.value)
+
+    def on_issue_from_info(self, button) -> None:
+        self._issue(self.flow.issue_for(button.value))
+
+    def on_nav(self, button) -> None:
+        flow = self.flow
+        actions = {"back": flow.back, "home": flow.start_again, "language": flow.open_language_picker,
+                   "info": flow.open_info, "tickets": flow.open_tickets, "large_text": flow.toggle_large_text,
+                   "low_layout": flow.toggle_low_layout, "survey": flow.open_survey}
+        actions[button.action]()
+
+    def close_language_picker(self) -> None:
+        self.flow.open_language_picker(False)
+
+    # ------------------------------------------------------------ tickets
+    def _issue(self, request) -> None:
+        if request is None or self.connection is None:
+            return
+        self.connection.issue(request, self._issued)
+
+    def _issued(self, outcome: str, value) -> None:
+        """On the request's thread: show the ticket and print it at the same time."""
+        if outcome == "ok":
+            ticket = value
+            Clock.schedule_once(lambda _dt: self._show_ticket(ticket))
+            printer = self.printer
+            if printer is not None and printer.enabled:
+                printer.print_ticket(ticket, self.site_config or {}, ticket.get("language") or self.lang,
+                                     lambda ok, reason: Clock.schedule_once(lambda _dt: self._printed(ok, reason)))
+        elif outcome == "refused":
+            Clock.schedule_once(lambda _dt: self.flow.issue_refused(value))
+        else:
+            Clock.schedule_once(lambda _dt: self.flow.issue_failed(value))
+
+    def _show_ticket(self, ticket: dict) -> None:
+        self.flow.ticket_issued(ticket)
+        if self.printer is None or not self.printer.enabled:
+            self.flow.no_printer()
+
+    def _printed(self, ok: bool, reason: str) -> None:
+        self.flow.ticket_printed(ok, reason)
+        if self.connection is not None:
+            self.connection.report_health(last_print="ok" if ok else reason)
+
+    def printer_status(self, state: str, detail: str) -> None:
+        """The printer's status changed (any thread): part of the kiosk's health."""
+        if self.connection is not None:
+            self.connection.report_health(printer=state, printer_detail=detail or None)
+
+    # ------------------------------------------------------------ drawing the state
+    def _flow_changed(self, flow: KioskFlow) -> None:
+        self.sync()
+
+    def sync(self, *_):
+        """Make the screens show the flow's state (main thread)."""
+        if self.root is None:
+            return
+        state = self.flow.state
+        self.lang = self.flow.language
+        self.rtl = is_rtl_language(self.lang)
+        self.busy = state.busy
+        if state.large_text != self.large_text:
+            self.large_text = state.large_text
+            self._apply_palette()
+            self._update_sizes()
+        self.low_layout = state.low_layout
+        manager = self.root.manager
+        if state.screen in manager.screen_names and manager.current != state.screen:
+            manager.current = state.screen
+        manager.current_screen.refresh(self)
+        self.root.show_language_picker(state.language_picker, self)
+
+    def _apply_palette(self) -> None:
+        for name, colour in palette(self.large_text).items():
+            setattr(self, f"c_{name}", colour)
+        Window.clearcolor = self.c_bg
+
+    def _update_sizes(self) -> None:
+        sizes = Sizes.for_screen(Window.width, Window.height, self.diagonal_in, self.large_text)
+        self.sizes = sizes
+        self.target, self.gap = sizes.target, sizes.gap
+        self.f_body, self.f_small, self.f_button = sizes.font_body, sizes.font_small, sizes.font_button
+        self.f_title, self.f_lang, self.f_icon = sizes.font_title, sizes.font_language, sizes.font_icon
+        self.f_code = sizes.font_code(Window.height)
+
+    # ------------------------------------------------------------ kv helpers
+    def t(self, message: str, language: str, **values) -> str:
+        """A kiosk text in ``language`` (kv: ``app.t("Back", app.lang)``)."""
+        return tr(language, message, **values)
+
+    def p(self, text: dict | None, language: str) -> str:
+        return pick(text, language, self.default_language)
+
+
+def animations_enabled() -> bool:
+    return os.environ.get("ONESTOP_KIOSK_ANIMATIONS", "1") != "0"

@@ -1,0 +1,134 @@
+"""Sizes in millimetres on the real glass, and how many menu cards fit.
+
+A touch target must be at least 15 mm whatever the panel: the screen's
+diagonal (``screen.diagonal_in`` in the device's entry of the site file)
+gives pixels per millimetre; without it 150 dpi is assumed, the densest
+usual kiosk panel, so a target is never smaller than 15 mm.  Pure functions,
+no Kivy: the screens read the numbers, tests check them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+MM_PER_INCH = 25.4
+ASSUMED_DPI = 150.0
+MIN_TARGET_MM = 15.0
+LARGE_TEXT_FACTOR = 1.3
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Pixel sizes for one window size, panel and text mode."""
+
+    px_per_mm: float
+    large_text: bool = False
+
+    @classmethod
+    def for_screen(cls, width_px: int, height_px: int, diagonal_in: float | None,
+                   large_text: bool = False) -> "Sizes":
+        if diagonal_in:
+            dpi = math.hypot(width_px, height_px) / diagonal_in
+        else:
+            dpi = ASSUMED_DPI
+        return cls(dpi / MM_PER_INCH, large_text)
+
+    def mm(self, millimetres: float) -> float:
+        return millimetres * self.px_per_mm
+
+    @property
+    def _text(self) -> float:
+        return LARGE_TEXT_FACTOR if self.large_text else 1.0
+
+    @property
+    def target(self) -> float:
+        """The smallest side of anything a visitor taps: 15 mm, more with large text."""
+        return math.ceil(self.mm(MIN_TARGET_MM) * (1.15 if self.large_text else 1.0))
+
+    @property
+    def gap(self) -> float:
+        return round(self.mm(2.0))
+
+    @property
+    def font_body(self) -> float:
+        return round(self.mm(4.2) * self._text)
+
+    @property
+    def font_small(self) -> float:
+        return round(self.mm(3.4) * self._text)
+
+    @property
+    def font_button(self) -> float:
+        return round(self.mm(4.6) * self._text)
+
+    @property
+    def font_title(self) -> float:
+        return round(self.mm(6.0) * self._text)
+
+    @property
+    def font_language(self) -> float:
+        return round(self.mm(6.5) * self._text)
+
+    @property
+    def font_icon(self) -> float:
+        return round(self.mm(8.0) * self._text)
+
+    def font_code(self, height_px: float) -> float:
+        """The ticket code: as large as a fifth of the screen, at least 25 mm."""
+        return round(max(self.mm(25.0), height_px * 0.2))
+
+
+@dataclass(frozen=True)
+class Grid:
+    cols: int
+    rows: int
+    card_height: float
+    show_hints: bool
+
+    @property
+    def per_page(self) -> int:
+        return self.cols * self.rows
+
+
+def card_grid(width: float, height: float, sizes: Sizes, min_card_mm: float = 45.0, max_cols: int = 3,
+              hints: bool = True) -> Grid:
+    """Columns and rows of menu cards that fit ``width`` x ``height`` with targets of at least 15 mm.
+
+    Cards show their one-line hint when that still leaves room for three rows
+    (or every card fits); otherwise the label alone, at the full target height."""
+    gap = sizes.gap
+    cols = max(1, min(max_cols, int((width + gap) // (sizes.mm(min_card_mm) + gap))))
+    plain = sizes.target
+    # a label and a hint of up to two lines each (long words wrap, nothing is cut)
+    with_hint = max(plain, (sizes.font_button + sizes.font_small) * 1.4 * 2 + 2 * gap)
+    rows_with_hint = int((height + gap) // (with_hint + gap))
+    if hints and rows_with_hint >= 3:
+        return Grid(cols, rows_with_hint, with_hint, True)
+    rows = max(1, int((height + gap) // (plain + gap)))
+    return Grid(cols, rows, plain, False)
+
+
+def page_slots(count: int, per_page: int, fixed_tail: int = 1) -> list[list[tuple[str, int]]]:
+    """Cut ``count`` entries into pages of ``per_page`` grid cells.
+
+    Every page ends with ``fixed_tail`` cells that are always there ("I don't
+    know"); a page with entries before it starts with a ("prev", 0) cell, one
+    with entries after it ends (before the tail) with a ("next", 0) cell, so
+    paging is done with big buttons like everything else.  Entries are
+    ("entry", index)."""
+    room = max(1, per_page - fixed_tail)
+    if count <= room:
+        return [[("entry", i) for i in range(count)]]
+    result, start = [], 0
+    while start < count:
+        cells = [("prev", 0)] if start else []
+        space = room - len(cells)
+        if count - start > space:  # more after this page: keep a cell for "next"
+            space = max(1, space - 1)
+            cells += [("entry", i) for i in range(start, start + space)] + [("next", 0)]
+        else:
+            cells += [("entry", i) for i in range(start, count)]
+        result.append(cells)
+        start += space
+    return result
