@@ -19,27 +19,11 @@ from hardware.printer import stream
 from hardware.printer.mock import PtyPrinter
 from siteconf.slices import public_config
 
+from device_helpers import Recorder
+
 TICKET = {"code": "B023", "service": "immigration", "status": "waiting", "priority": False, "language": "en",
           "service_day": "2026-03-10", "issued_at": "2026-03-10T09:02:00+00:00", "people_ahead": 3,
           "estimated_wait_min": 20, "qr": "OSS1:test-centre:2026-03-10:B023:abcdefghijklmnopqr"}
-
-
-class Changes:
-    """Collects status changes from the printer's thread."""
-
-    def __init__(self):
-        self.states: list[str] = []
-        self._cond = threading.Condition()
-
-    def __call__(self, status) -> None:
-        with self._cond:
-            self.states.append(status.state.value)
-            self._cond.notify_all()
-
-    def wait_for(self, state: str, timeout: float = 5.0) -> None:
-        with self._cond:
-            if not self._cond.wait_for(lambda: self.states and self.states[-1] == state, timeout):
-                raise AssertionError(f"printer state never became {state!r}: {self.states}")
 
 
 @pytest.fixture
@@ -53,9 +37,10 @@ def fake():
         yield printer
 
 
-def serial_printer(fake, changes=None, poll=0.05, **kwargs) -> TicketPrinter:
+def serial_printer(fake, changes: Recorder | None = None, poll=0.05, **kwargs) -> TicketPrinter:
     config = {"connector": "serial", "serial_port": fake.port, "baudrate": 9600, "status_poll_s": poll}
-    return TicketPrinter(config, on_status=changes, status_timeout_s=0.2, **kwargs).start()
+    return TicketPrinter(config, on_status=changes.status if changes else None, status_timeout_s=0.2,
+                         **kwargs).start()
 
 
 def test_online_printer_gets_the_whole_ticket(fake, layout):
@@ -76,10 +61,10 @@ def test_online_printer_gets_the_whole_ticket(fake, layout):
 @pytest.mark.parametrize("mode, state", [("paper_out", "paper_out"), ("cover_open", "cover_open"),
                                          ("offline", "offline"), ("silent", "no_answer")])
 def test_fault_refuses_before_printing_anything(fake, layout, mode, state):
-    changes = Changes()
+    changes = Recorder()
     fake.set_mode(mode)
     with serial_printer(fake, changes) as printer:
-        changes.wait_for(state)
+        changes.wait_state(state)
         with pytest.raises(PrinterFault) as fault:
             printer.print_ticket(layout)
     assert fault.value.reason == state
@@ -89,24 +74,24 @@ def test_fault_refuses_before_printing_anything(fake, layout, mode, state):
 
 
 def test_near_end_still_prints_and_is_reported(fake, layout):
-    changes = Changes()
+    changes = Recorder()
     with serial_printer(fake, changes) as printer:
-        changes.wait_for("ok")
+        changes.wait_state("ok")
         fake.set_mode("near_end")
-        changes.wait_for("paper_near_end")
+        changes.wait_state("paper_near_end")
         result = printer.print_ticket(layout)
         assert result.status.state is PrinterState.PAPER_NEAR_END
         assert fake.wait_for_cuts(1)
 
 
 def test_status_changes_are_polled_and_reported_once_each(fake):
-    changes = Changes()
+    changes = Recorder()
     with serial_printer(fake, changes):
-        changes.wait_for("ok")
+        changes.wait_state("ok")
         for mode, state in [("near_end", "paper_near_end"), ("paper_out", "paper_out"), ("silent", "no_answer"),
                             ("online", "ok")]:
             fake.set_mode(mode)
-            changes.wait_for(state)
+            changes.wait_state(state)
     assert changes.states == ["ok", "paper_near_end", "paper_out", "no_answer", "ok"]
 
 
@@ -129,16 +114,16 @@ def test_paper_running_out_during_the_ticket_is_a_fault_after_printing(fake, lay
 
 
 def test_unplugged_printer_is_an_io_error_and_comes_back(fake, layout):
-    changes = Changes()
+    changes = Recorder()
     with serial_printer(fake, changes) as printer:
-        changes.wait_for("ok")
+        changes.wait_state("ok")
         fake.unplug()
-        changes.wait_for("io_error")
+        changes.wait_state("io_error")
         with pytest.raises(PrinterFault) as fault:
             printer.print_ticket(layout)
         assert fault.value.reason == "io_error"
         fake.plug()
-        changes.wait_for("ok")
+        changes.wait_state("ok")
         printer.print_ticket(layout)
         assert fake.wait_for_cuts(1)
 
@@ -163,8 +148,8 @@ def test_a_driver_stuck_in_open_makes_callers_fail_fast(tmp_path, layout):
     and printing works again when the device does."""
     fifo = tmp_path / "lp0"
     os.mkfifo(fifo)
-    changes = Changes()
-    printer = TicketPrinter({"connector": "file", "path": str(fifo), "status_poll_s": 0.1}, on_status=changes,
+    changes = Recorder()
+    printer = TicketPrinter({"connector": "file", "path": str(fifo), "status_poll_s": 0.1}, on_status=changes.status,
                             status_timeout_s=0.1).start()
     try:
         with pytest.raises(PrinterFault) as first:
@@ -178,7 +163,7 @@ def test_a_driver_stuck_in_open_makes_callers_fail_fast(tmp_path, layout):
         received = []
         reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
         reader.start()
-        changes.wait_for("unmonitored")
+        changes.wait_state("unmonitored")
         printer.print_ticket(layout)
     finally:
         printer.close()

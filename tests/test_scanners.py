@@ -8,8 +8,6 @@ through a fake device with evdev's read interface (there is no /dev/uinput).
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from evdev import InputEvent, ecodes
 from pydantic import ValidationError
@@ -21,46 +19,18 @@ from hardware.scanner.keymap import KeyDecoder
 from hardware.scanner.mock import MockInputBus, PtyScanner, key_events
 from hardware.scanner.parse import ALPHABET
 
+from device_helpers import Recorder
+
 SITE = "test-centre"
 TICKET_QR = TicketQR(SITE, "2026-03-10", "A023", new_ref()).encode()
 
 
-class Collector:
-    """Scans and status changes from the reader thread, with waits."""
-
-    def __init__(self):
-        self.scans: list = []
-        self.states: list[str] = []
-        self._cond = threading.Condition()
-
-    def scan(self, scan) -> None:
-        with self._cond:
-            self.scans.append(scan)
-            self._cond.notify_all()
-
-    def status(self, status) -> None:
-        with self._cond:
-            self.states.append(status.state.value)
-            self._cond.notify_all()
-
-    def wait_scans(self, count: int, timeout: float = 5.0) -> list:
-        with self._cond:
-            if not self._cond.wait_for(lambda: len(self.scans) >= count, timeout):
-                raise AssertionError(f"expected {count} scans, got {self.scans}")
-            return list(self.scans)
-
-    def wait_state(self, state: str, timeout: float = 5.0) -> None:
-        with self._cond:
-            if not self._cond.wait_for(lambda: self.states and self.states[-1] == state, timeout):
-                raise AssertionError(f"scanner never became {state!r}: {self.states}")
-
-
-def attach(scanner) -> Collector:
-    collector = Collector()
-    scanner.on_scan(collector.scan)
-    scanner.on_status(collector.status)
+def attach(scanner) -> Recorder:
+    recorder = Recorder()
+    scanner.on_scan(recorder.scan)
+    scanner.on_status(recorder.status)
     scanner.start()
-    return collector
+    return recorder
 
 
 # --------------------------------------------------------------------------- parsing
