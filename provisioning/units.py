@@ -157,6 +157,33 @@ RestartSec=2
 """
 
 
+SETUP_DIR = "/var/lib/onestop-setup"
+
+
+def packages_unit_text() -> str:
+    """A one-shot unit for the Debian packages a first boot without network could not install."""
+    roles = " ".join(unit.unit_name for unit in ROLE_UNITS.values())
+    return f"""\
+# onestop-packages.service: made by provisioning.units.  Runs once, when the first boot
+# could not install the Debian packages (no network and no debs/ in the bundle).
+[Unit]
+Description=One-Stop-Shop: install the Debian packages this device needs
+After=network-online.target
+Wants=network-online.target
+Before={roles} mosquitto.service
+ConditionPathExists={SETUP_DIR}/packages-pending
+
+[Service]
+Type=oneshot
+ExecStart=/bin/bash {SETUP_DIR}/install.sh packages
+RemainAfterExit=yes
+TimeoutStartSec=1800
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
 def write_units(folder: Path | str, roles: list[str] | None = None, bin_dir: str = BIN_DIR,
                 device_file: str = DEVICE_FILE, with_mosquitto: bool = True) -> list[Path]:
     """Write the role units (and the Mosquitto drop-in) into ``folder``; returns the paths."""

@@ -1,0 +1,164 @@
+#!/bin/bash
+# install.sh: install the One-Stop-Shop firmware on a Raspberry Pi from this bundle, offline.
+#
+# Run as root from the boot partition by firstrun.sh (Raspberry Pi OS Bookworm) or by
+# cloud-init's runcmd (newer images), both written by `onestop-provision sd-card`:
+#     bash /boot/firmware/onestop/install.sh [all|configure|packages]
+# configure: service user and groups, the bundle's etc/ tree (device file, certificates,
+#            units, udev rules, time), host name, time zone, Wi-Fi, the firmware in
+#            /opt/onestop/venv from the bundle's wheelhouse (no internet), the role's service.
+# packages:  the Debian packages the role needs (from debs/ in the bundle, else apt);
+#            without network it leaves onestop-packages.service to retry at the next boot.
+# Afterwards the secrets (device key, passwords, Wi-Fi) are removed from the boot partition.
+#
+# ONESTOP_ROOT=/a/folder installs into that folder instead of / (tests): no users, no
+# chown, and systemctl calls are written to var/lib/onestop-setup/systemctl.log.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="${ONESTOP_ROOT:-}"
+PHASE="${1:-all}"
+SETUP="$ROOT/var/lib/onestop-setup"
+VENV="$ROOT/opt/onestop/venv"
+MARK="$ROOT/etc/onestop/installed"
+
+# shellcheck source=/dev/null
+. "$HERE/manifest.env"
+
+log() { echo "onestop-install [$DEVICE_ID]: $*"; }
+real_system() { [ -z "$ROOT" ]; }
+run_systemctl() {
+    if real_system; then systemctl "$@"; else echo "systemctl $*" >> "$SETUP/systemctl.log"; fi
+}
+
+configure() {
+    if [ ! -d "$HERE/etc" ]; then
+        if [ -e "$MARK" ]; then log "already installed ($(cat "$MARK"))"; return 0; fi
+        log "this bundle has no etc/ folder: rebuild it with onestop-provision"; exit 3
+    fi
+    mkdir -p "$SETUP" "$ROOT/etc/onestop"
+
+    log "service user and hardware groups"
+    if real_system; then
+        for group in $HW_GROUPS; do getent group "$group" >/dev/null || groupadd --system "$group"; done
+        getent group onestop >/dev/null || groupadd --system onestop
+        id onestop >/dev/null 2>&1 || useradd --system --gid onestop --home-dir /var/lib/onestop \
+            --no-create-home --shell /usr/sbin/nologin onestop
+    fi
+
+    log "configuration, certificates, units, udev rules, time"
+    cp -R --no-preserve=ownership "$HERE/etc/." "$ROOT/etc/"
+    chmod 0750 "$ROOT/etc/onestop"
+    chmod 0640 "$ROOT/etc/onestop/device.toml"
+    if [ -d "$ROOT/etc/onestop/tls" ]; then
+        chmod 0750 "$ROOT/etc/onestop/tls"
+        chmod 0640 "$ROOT/etc/onestop/tls/device.key"
+    fi
+    real_system && chown -R root:onestop "$ROOT/etc/onestop"
+    protect_broker_files
+
+    log "host name $HOST_NAME, time zone $TIMEZONE"
+    echo "$HOST_NAME" > "$ROOT/etc/hostname"
+    if [ -f "$ROOT/etc/hosts" ] && grep -q '^127\.0\.1\.1' "$ROOT/etc/hosts"; then
+        sed -i "s/^127\.0\.1\.1.*/127.0.1.1\t$HOST_NAME/" "$ROOT/etc/hosts"
+    else
+        printf '127.0.1.1\t%s\n' "$HOST_NAME" >> "$ROOT/etc/hosts"
+    fi
+    ln -sf "/usr/share/zoneinfo/$TIMEZONE" "$ROOT/etc/localtime"
+    echo "$TIMEZONE" > "$ROOT/etc/timezone"
+
+    if [ -f "$HERE/wifi.nmconnection" ]; then
+        log "Wi-Fi"
+        install -D -m 0600 "$HERE/wifi.nmconnection" \
+            "$ROOT/etc/NetworkManager/system-connections/onestop-wifi.nmconnection"
+        real_system && command -v rfkill >/dev/null && rfkill unblock wifi || true
+    fi
+
+    log "the firmware, from the wheelhouse (no internet needed)"
+    firmware
+
+    log "services: $SERVICE"
+    run_systemctl enable "$SERVICE"
+    if [ "$ROLE" = "hub" ]; then
+        run_systemctl enable chrony.service mosquitto.service
+    else
+        run_systemctl enable systemd-timesyncd.service
+    fi
+
+    # what the packages phase needs later (no secrets)
+    cp "$HERE/install.sh" "$HERE/manifest.env" "$SETUP/"
+    if [ -d "$HERE/debs" ]; then cp -R "$HERE/debs" "$SETUP/"; fi
+    date -u +"%Y-%m-%dT%H:%M:%SZ $DEVICE_ID" > "$MARK"
+}
+
+firmware() {
+    local wheels="$HERE/wheelhouse" python="${ONESTOP_PYTHON:-python3}"
+    if [ ! -d "$wheels" ]; then log "no wheelhouse/ in the bundle: cannot install the firmware"; exit 3; fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        mkdir -p "$(dirname "$VENV")"
+        # --without-pip: Raspberry Pi OS Lite may lack ensurepip; pip comes from the wheelhouse
+        "$python" -m venv --without-pip "$VENV"
+        local pip_wheel
+        pip_wheel="$(ls "$wheels"/pip-*.whl 2>/dev/null | head -n 1)"
+        if [ -z "$pip_wheel" ]; then log "no pip wheel in the wheelhouse"; exit 3; fi
+        "$VENV/bin/python" "$pip_wheel/pip" install --quiet --no-index --find-links "$wheels" pip
+    fi
+    # shellcheck disable=SC2086
+    "$VENV/bin/python" -m pip install --quiet --no-index --find-links "$wheels" ${ONESTOP_PIP_FLAGS:-} \
+        onestop-firmware
+}
+
+protect_broker_files() {
+    local dir="$ROOT/etc/mosquitto/onestop"
+    [ -d "$dir" ] || return 0
+    chmod 0640 "$dir/passwd"
+    [ -f "$dir/tls/server.key" ] && chmod 0640 "$dir/tls/server.key"
+    [ -f "$dir/bridge/bridge.key" ] && chmod 0640 "$dir/bridge/bridge.key"
+    [ -f "$dir/conf.d/bridge.conf" ] && chmod 0640 "$dir/conf.d/bridge.conf"
+    if real_system && getent group mosquitto >/dev/null; then
+        chgrp -R mosquitto "$dir"
+    fi
+    return 0
+}
+
+packages() {
+    mkdir -p "$SETUP"
+    local missing=() package
+    for package in $PACKAGES; do
+        if ! real_system || ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+            missing+=("$package")
+        fi
+    done
+    if ((${#missing[@]} == 0)); then rm -f "$SETUP/packages-pending"; return 0; fi
+    echo "${missing[*]}" > "$SETUP/packages-pending"
+    if ! real_system; then return 0; fi
+    export DEBIAN_FRONTEND=noninteractive
+    if [ -d "$SETUP/debs" ] && ls "$SETUP"/debs/*.deb >/dev/null 2>&1; then
+        log "Debian packages from the bundle: ${missing[*]}"
+        apt-get install -y --no-install-recommends "$SETUP"/debs/*.deb
+    elif apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+        log "Debian packages installed: ${missing[*]}"
+    else
+        log "no network for ${missing[*]}: onestop-packages.service retries at the next boot"
+        run_systemctl enable onestop-packages.service
+        return 0
+    fi
+    rm -f "$SETUP/packages-pending"
+    run_systemctl disable onestop-packages.service || true
+    protect_broker_files
+    if [ "$ROLE" = "hub" ]; then run_systemctl enable chrony.service mosquitto.service; fi
+}
+
+forget_secrets() {
+    [ "${ONESTOP_KEEP_BUNDLE:-}" = "1" ] && return 0
+    # the boot partition is FAT: anyone with the card could read these
+    rm -rf "$HERE/etc" "$HERE/wifi.nmconnection"
+}
+
+case "$PHASE" in
+    configure) configure; forget_secrets ;;
+    packages) packages ;;
+    all) configure; packages; forget_secrets ;;
+    *) echo "usage: install.sh [all|configure|packages]" >&2; exit 2 ;;
+esac
+log "done ($PHASE)"
