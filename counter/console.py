@@ -1,18 +1,14 @@
-"""``onestop-counter``: the staff controls of one counter.
+"""The counter's keyboard console (``onestop-counter --console``): a desk without
+buttons, a bench test, or a technician checking a counter's link.
 
-The gpiozero buttons and LEDs come with the counter issue (see
-docs/architecture.md); until then this runs the counter's core from a
-keyboard, one line per press:
-n = next, r = recall, x = no-show, f = finish, t SERVICE = transfer,
-p = pause, o = open, c = close, q = quit.
+One line per press: n = next, r = recall, x = no-show, f = finish,
+t SERVICE = transfer, p = pause, o = open, c = close, q = quit.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from mqttlink.bootstrap import DEFAULT_DEVICE_FILE, open_link
 from mqttlink.link import LinkError, RequestRefused
 
 KEYS = {"n": ("call_next", {}), "r": ("recall", {}), "x": ("no_show", {}), "f": ("finish", {}),
@@ -39,11 +35,8 @@ def describe(action: str, result: dict) -> str:
     return f"{ticket['code']}: {ticket['status']}" + (f" in {ticket['service']}" if action == "transfer" else "")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="onestop-counter", description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default=DEFAULT_DEVICE_FILE)
-    args = parser.parse_args(argv)
-    device, link = open_link(args.device, "counter")
+def run_console(device, link) -> int:
+    """Read commands from standard input until ``q`` or its end."""
     link.start()
     if not link.wait_connected(10):
         print(f"{device.device_id}: the broker does not answer yet; keeps trying", flush=True)

@@ -70,7 +70,7 @@ def test_kiosk_counter_and_display_processes_work_together(centre, tmp_path):
         files[device] = str(out)
     procs = [Proc("display", "--console", "--device", files["display-ground"]),
              Proc("kiosk", "--device", files["kiosk-1"], "--console", "--language", "en"),
-             Proc("counter", "--device", files["counter-1"])]
+             Proc("counter", "--console", "--device", files["counter-1"])]
     display, kiosk, counter = procs
     try:
         display.expect("showing zone ground")
