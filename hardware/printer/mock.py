@@ -1,22 +1,24 @@
-"""``PtyPrinter``: a pretend serial ESC/POS printer for tests, benchmarks and demos.
+"""Pretend ESC/POS printers for tests, benchmarks and demos, below the byte stream.
 
-It sits at the far end of a pseudo-terminal, below the serial byte stream:
-the code under test opens the pty with pyserial exactly as it would open
-``/dev/ttyUSB0``, writes the real ESC/POS stream and sends real ``DLE EOT``
-queries.  A thread on the master side reads the stream command by command
-(``stream.split``, so status bytes inside image data are not mistaken for
-queries) and answers as a printer in the chosen ``mode`` would.
+* ``PtyPrinter``: a serial printer at the far end of a pseudo-terminal.  The code
+  under test opens the pty with pyserial exactly as it would open
+  ``/dev/ttyUSB0``.  The port is reached through a symlink (as
+  ``/dev/serial/by-id/...`` is on a Pi), so ``unplug()`` / ``plug()`` take the
+  device away and bring it back at the same path.
+* ``TcpPrinter``: a network printer listening on a loopback port (as a printer
+  listens on 9100).
 
-Like gpiozero's MockFactory, it fakes the device, never the driver.  The port
-is reached through a symlink (as ``/dev/serial/by-id/...`` is on a Pi), so
-``unplug()`` / ``plug()`` can take the device away and bring it back at the
-same path.
+Both read the real ESC/POS stream command by command (``stream.split``, so
+status bytes inside image data are not mistaken for queries) and answer the
+real ``DLE EOT`` queries as a printer in the chosen ``mode`` would.  Like
+gpiozero's MockFactory, they fake the device, never the driver.
 """
 
 from __future__ import annotations
 
 import os
 import select
+import socket
 import threading
 import time
 from pathlib import Path
@@ -39,12 +41,12 @@ MODES = (*ANSWERS, "jammed")
 PRINTING_MODES = ("online", "near_end")
 
 
-class PtyPrinter:
-    def __init__(self, mode: str = "online", link: str | Path | None = None):
+class PretendPrinter:
+    """What a printer does with the stream; subclasses connect it to a pty or a socket."""
+
+    def __init__(self, mode: str = "online"):
         self._check(mode)
         self.mode = mode
-        self._port = PtyPort(link, prefix="pty-printer-")
-        self.port = self._port.path
         self.received = bytearray()
         self.commands: list[Command] = []
         #: perf_counter() of the first byte received, of the first byte that is not a
@@ -58,7 +60,6 @@ class PtyPrinter:
         self._changed = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.plug()
 
     @staticmethod
     def _check(mode: str) -> None:
@@ -74,34 +75,6 @@ class PtyPrinter:
         """Stop reading (mode "jammed") once ``byte_count`` more bytes have arrived: a printer
         whose buffer is full, after it answered the status queries before a job."""
         self._jam_after = len(self.received) + byte_count
-
-    def plug(self) -> None:
-        """Connect the printer (a new pty behind the same path)."""
-        if self._port.plugged:
-            return
-        master = self._port.plug()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._serve, args=(master,), name="pty-printer", daemon=True)
-        self._thread.start()
-
-    def unplug(self) -> None:
-        """Pull the cable: the pty and the path disappear; the sender gets I/O errors."""
-        if not self._port.plugged:
-            return
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-        self._port.unplug()
-
-    def close(self) -> None:
-        self.unplug()
-        self._port.close()
-
-    def __enter__(self) -> "PtyPrinter":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     # --------------------------------------------------------------- reading back
     @property
@@ -130,8 +103,18 @@ class PtyPrinter:
             self.first_byte_at = self.ticket_started_at = None
             return data
 
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # --------------------------------------------------------------- the printer
-    def _serve(self, master: int) -> None:
+    def _serve(self, master: int, until_eof: bool = False) -> None:
+        """Read and answer on ``master`` until stopped (or, for a socket, until the peer hangs up)."""
         while not self._stop.is_set():
             if self.mode == "jammed":
                 time.sleep(0.02)
@@ -142,8 +125,12 @@ class PtyPrinter:
             try:
                 data = os.read(master, 65536)
             except OSError:
+                if until_eof:
+                    return
                 time.sleep(0.02)  # nobody has the port open right now
                 continue
+            if not data and until_eof:
+                return
             now = time.perf_counter()
             with self._changed:
                 if self.first_byte_at is None and data:
@@ -168,3 +155,63 @@ class PtyPrinter:
                 os.write(master, bytes([answers[command.data[0]]]))
         elif command.name == "GS V" and self.mode in PRINTING_MODES:
             self.cut_times.append(now)
+
+
+class PtyPrinter(PretendPrinter):
+    """A serial printer on a pseudo-terminal; ``port`` is the path to open."""
+
+    def __init__(self, mode: str = "online", link: str | Path | None = None):
+        super().__init__(mode)
+        self._port = PtyPort(link, prefix="pty-printer-")
+        self.port = self._port.path
+        self.plug()
+
+    def plug(self) -> None:
+        """Connect the printer (a new pty behind the same path)."""
+        if self._port.plugged:
+            return
+        master = self._port.plug()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._serve, args=(master,), name="pty-printer", daemon=True)
+        self._thread.start()
+
+    def unplug(self) -> None:
+        """Pull the cable: the pty and the path disappear; the sender gets I/O errors."""
+        if not self._port.plugged:
+            return
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        self._port.unplug()
+
+    def close(self) -> None:
+        self.unplug()
+        self._port.close()
+
+
+class TcpPrinter(PretendPrinter):
+    """A network printer on ``host``:``port`` (loopback); one connection at a time."""
+
+    def __init__(self, mode: str = "online"):
+        super().__init__(mode)
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.host, self.port = self._server.getsockname()[:2]
+        self._thread = threading.Thread(target=self._accept, name="tcp-printer", daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._server], [], [], 0.02)
+            if not ready:
+                continue
+            try:
+                connection, _ = self._server.accept()
+            except OSError:
+                return
+            with connection:
+                self._serve(connection.fileno(), until_eof=True)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._server.close()

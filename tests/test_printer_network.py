@@ -1,0 +1,52 @@
+"""A network ticket printer (python-escpos' Network class) against a pretend printer
+listening on a loopback port, answering the real status queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from hardware.printer import PrinterFault, PrinterState, TicketPrinter, ticket_layout
+from hardware.printer import stream
+from hardware.printer.mock import TcpPrinter
+from siteconf.slices import public_config
+
+from device_helpers import Recorder
+from test_printer_serial import TICKET
+
+
+@pytest.fixture
+def layout(site):
+    return ticket_layout(TICKET, public_config(site))
+
+
+def network_printer(fake: TcpPrinter, recorder: Recorder) -> TicketPrinter:
+    config = {"connector": "network", "host": fake.host, "port": fake.port, "status_poll_s": 0.05}
+    return TicketPrinter(config, on_status=recorder.status, status_timeout_s=0.2).start()
+
+
+def test_network_printer_prints_and_reports_paper_out(layout):
+    recorder = Recorder()
+    with TcpPrinter() as fake, network_printer(fake, recorder) as printer:
+        recorder.wait_state("ok")
+        future = printer.print_ticket_async(layout)
+        assert future.result(timeout=5).status.state is PrinterState.OK
+        assert fake.wait_for_cuts(1)
+        assert stream.qr_payloads(bytes(fake.received)) == [TICKET["qr"]]
+        fake.set_mode("paper_out")
+        recorder.wait_state("paper_out")
+        with pytest.raises(PrinterFault) as fault:
+            printer.print_ticket_async(layout).result(timeout=5)
+        assert fault.value.reason == "paper_out"
+
+
+def test_nobody_listening_is_an_io_error():
+    recorder = Recorder()
+    with TcpPrinter() as fake:
+        port = fake.port
+    printer = TicketPrinter({"connector": "network", "host": "127.0.0.1", "port": port, "status_poll_s": 0.05},
+                            on_status=recorder.status, status_timeout_s=0.2).start()
+    try:
+        recorder.wait_state("io_error")
+        assert "127.0.0.1" in printer.status.detail
+    finally:
+        printer.close()
