@@ -100,6 +100,8 @@ class TicketPrinter:
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._running: _Job | None = None
         self._lock = threading.Lock()
+        #: status changes come from the worker and from waiting callers: one at a time, in order
+        self._status_lock = threading.RLock()
         self._thread: threading.Thread | None = None
         self._closed = False
 
@@ -286,8 +288,10 @@ class TicketPrinter:
         return PrintResult(len(data), time.perf_counter() - started, after)
 
     def _set_status(self, status: PrinterStatus) -> None:
-        previous, self._status = self._status, status
-        if previous.state != status.state:
+        with self._status_lock:
+            previous, self._status = self._status, status
+            if previous.state == status.state:
+                return
             log.info("printer: %s (%s)", status.state.value, status.detail)
             for listener in list(self._listeners):
                 try:
