@@ -24,7 +24,7 @@ from display import theme
 from display.board import BoardView, CallLine, ServiceLine
 from display.wording import heading, wait_text, word
 
-ROW_PX = 124          # a previous call's row (reference px)
+ROW_PX = 120          # a previous call's row (reference px)
 SERVICE_ROW_PX = 68   # a service's row
 TICKER_GAP_PX = 140   # between two ticker messages
 

@@ -31,4 +31,6 @@ def heading(key: str, language: str) -> str:
 def wait_text(minutes: int | None, language: str) -> str:
     if minutes is None:
         return "–"
+    if minutes < 1:
+        return f"< 1 {word('minutes', language)}"
     return f"~{minutes} {word('minutes', language)}"
