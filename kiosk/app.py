@@ -85,8 +85,9 @@ class LanguagePicker(ModalView):
         geometry = card_grid(grid.width or Window.width * 0.9, grid.height or Window.height * 0.6, app.sizes,
                              min_card_mm=38, max_cols=5, hints=False)
         fit = max(len(language_name(code)) for code in app.languages)
-        grid.show(app, [partial(LanguageButton, code=code, label=language_name(code), fit_chars=fit, selected=code == app.lang,
-                                on_release=app.on_language) for code in app.languages], geometry, stretch=True)
+        grid.show(app, [partial(LanguageButton, code=code, label=language_name(code), fit_chars=fit,
+                                selected=code == app.lang, on_release=app.on_language)
+                        for code in app.languages], geometry, stretch=True)
 
 
 class KioskRoot(FloatLayout):
@@ -343,8 +344,8 @@ class KioskApp(App):
         self.f_code = sizes.font_code(Window.height)
 
     # ------------------------------------------------------------ kv helpers
-    def t(self, message: str, language: str, **values) -> str:
-        """A kiosk text in ``language`` (kv: ``app.t("Back", app.lang)``)."""
+    def tx(self, message: str, language: str, **values) -> str:
+        """A kiosk text in ``language`` (kv: ``app.tx("Back", app.lang)``)."""
         return tr(language, message, **values)
 
     def p(self, text: dict | None, language: str) -> str:

@@ -40,7 +40,7 @@ class Catalogs:
         self.domain = domain
         self.fallbacks = fallbacks
         self._chains: dict[str, gettext.NullTranslations] = {}
-        self._single: dict[str, gettext.GNUTranslations | None] = {}
+        self._compiled: dict[str, bytes | None] = {}
 
     def po_file(self, language: str) -> Path:
         return self.locale_dir / language / "LC_MESSAGES" / f"{self.domain}.po"
@@ -48,8 +48,9 @@ class Catalogs:
     def languages(self) -> list[str]:
         return sorted(p.parent.parent.name for p in self.locale_dir.glob(f"*/LC_MESSAGES/{self.domain}.po"))
 
-    def _catalog(self, language: str) -> gettext.GNUTranslations | None:
-        if language not in self._single:
+    def _mo(self, language: str) -> bytes | None:
+        """The language's catalog compiled to .mo bytes (fuzzy entries left out), None without one."""
+        if language not in self._compiled:
             path = self.po_file(language)
             compiled = None
             if path.is_file():
@@ -57,19 +58,19 @@ class Catalogs:
                     catalog = read_po(source, locale=None, domain=self.domain)
                 buffer = io.BytesIO()
                 write_mo(buffer, catalog, use_fuzzy=False)
-                buffer.seek(0)
-                compiled = gettext.GNUTranslations(buffer)
-            self._single[language] = compiled
-        return self._single[language]
+                compiled = buffer.getvalue()
+            self._compiled[language] = compiled
+        return self._compiled[language]
 
     def translator(self, language: str) -> gettext.NullTranslations:
-        """The chain language → English → Portuguese → the source text."""
+        """The chain language → English → Portuguese → the source text (each link its own object:
+        ``add_fallback`` links them, so a link is never shared between chains)."""
         if language not in self._chains:
             chain = gettext.NullTranslations()
             for code in dict.fromkeys((language, *self.fallbacks)):
-                catalog = self._catalog(code)
-                if catalog is not None:
-                    chain.add_fallback(catalog)
+                compiled = self._mo(code)
+                if compiled is not None:
+                    chain.add_fallback(gettext.GNUTranslations(io.BytesIO(compiled)))
             self._chains[language] = chain
         return self._chains[language]
 

@@ -15,7 +15,7 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from .i18n import language_name, ntr, pick, tr
+from .i18n import _, language_name, ntr, pick, tr
 from .sizing import card_grid
 from .widgets import LanguageButton, MenuCard, NavButton, PriorityChip
 
@@ -57,7 +57,7 @@ class KioskScreen(Screen):
             return
         items = self.nav_items(app)
         items += [("large_text", "large_text", tr(app.lang, "Large text")),
-                  ("low_layout", "low_layout", tr(app.lang, "Low layout"))]
+                  ("low_layout", "low_layout", tr(app.lang, "Lower buttons"))]
         key = (tuple(items), app.large_text, app.low_layout, app.lang)
         if getattr(nav, "_key", None) == key:
             return
@@ -93,8 +93,8 @@ class StartScreen(KioskScreen):
         grid = self.ids.languages
         geometry = card_grid(grid.width, grid.height, app.sizes, min_card_mm=38, max_cols=5, hints=False)
         fit = max(len(language_name(code)) for code in app.languages)
-        grid.show(app, [partial(LanguageButton, code=code, label=language_name(code), fit_chars=fit, on_release=app.on_language)
-                        for code in app.languages], geometry, stretch=True)
+        grid.show(app, [partial(LanguageButton, code=code, label=language_name(code), fit_chars=fit,
+                                on_release=app.on_language) for code in app.languages], geometry, stretch=True)
         self.ids.choose.source_text = tr(app.default_language, "Touch your language")
         english = tr("en", "Touch your language")
         self.ids.choose_en.source_text = english if english != self.ids.choose.source_text else ""
@@ -156,9 +156,9 @@ class MenuScreen(KioskScreen):
 
 #: what the menu says when the hub refused a ticket (reason code -> message)
 NOTICES = {
-    "site_closed": "The centre is closed now. Please come back during opening hours.",
-    "not_priority_eligible": "This office has no priority tickets. Please take a normal ticket.",
-    None: "Something went wrong. Please ask at the welcoming desk.",
+    "site_closed": _("The centre is closed now. Please come back during opening hours."),
+    "not_priority_eligible": _("This office has no priority tickets. Please take a normal ticket."),
+    None: _("Something went wrong. Please ask at the welcoming desk."),
 }
 
 
@@ -184,7 +184,7 @@ class TicketScreen(KioskScreen):
         if ahead is None:
             self.ids.ahead.source_text = ""
         elif ahead == 0:
-            self.ids.ahead.source_text = tr(lang, "You are next")
+            self.ids.ahead.source_text = tr(lang, "No one is ahead of you")
         else:
             self.ids.ahead.source_text = ntr(lang, "%(n)d person ahead of you", "%(n)d people ahead of you", ahead)
         wait = ticket.get("estimated_wait_min")
@@ -222,9 +222,9 @@ class UnavailableScreen(KioskScreen):
         lang, default = app.lang, app.default_language
         unsure = app.service(app.flow.config.unsure_service)
         place = pick(unsure.get("waiting_area"), lang, default)
-        office = pick(unsure.get("office"), lang, default) or tr(lang, "welcoming desk")
+        office = pick(unsure.get("office"), lang, default) or tr(lang, "Welcoming desk")
         self.ids.title.source_text = tr(lang, "Tickets are not available right now.")
-        self.ids.where.source_text = tr(lang, "Please go to the %(office)s or ask a mediator. They will help you.",
+        self.ids.where.source_text = tr(lang, "Please go to: %(office)s. Or ask a mediator: they will help you.",
                                         office=office)
         self.ids.place.source_text = place
         self.ids.helpline.source_text = tr(lang, "SOS Immigrant Line: %(number)s", number=app.helpline)
@@ -342,7 +342,7 @@ class InfoItemScreen(KioskScreen):
             for icon, text, bold in rows:
                 body.add_widget(InfoLine(icon=icon, text=text, bold=bold, text_language=content_lang))
         elif kind == "topic":
-            topic = next((t for t in pack.get("topics", []) if t["id"] == item_id), None)
+            topic = next((x for x in pack.get("topics", []) if x["id"] == item_id), None)
             self.ids.title.source_text = topic["title"] if topic else ""
             if topic:
                 body.add_widget(InfoLine(icon=TOPIC_ICONS.get(item_id, "information"), text=topic["text"],
