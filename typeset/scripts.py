@@ -183,6 +183,10 @@ def _neutral_font(char: str, neighbours, bold: bool) -> tuple[str, str]:
     for path in fonts.fallback_paths(bold):
         if fonts.covers(path, char):
             return "common", path
+    i = bisect_right(_STARTS, ord(char)) - 1
+    if char in _COMMON_IN_BLOCKS and i >= 0 and _RANGES[i][0] <= ord(char) <= _RANGES[i][1]:
+        # shared punctuation alone (a word "1،" measured while wrapping): its own block's font has it
+        return _RANGES[i][2], fonts.font_path(_RANGES[i][2], bold)
     raise UnsupportedTextError(
         f"no installed font can draw {char!r} (U+{ord(char):04X}); {fonts.INSTALL_HINT}")
 
