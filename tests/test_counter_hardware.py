@@ -288,3 +288,24 @@ def test_the_tm1637_receives_the_four_digits_on_its_two_wires():
         assert display.flush(5)
         assert chip.digits == [0x73, 0x00, 0x00, 0x4F]
     factory.reset()
+
+
+# ----------------------------------------------------------------------------- the site file's part
+def test_the_site_file_refuses_a_desk_wired_twice_to_one_pin():
+    from pydantic import ValidationError
+    from sites import small_site, small_site_dict
+
+    def counter_with(**changes):
+        data = small_site_dict()
+        data["devices"][2].update(changes)
+        return data
+
+    with pytest.raises(ValidationError, match="two different pins, clk_pin and dio_pin"):
+        small_site(counter_with(small_display={"kind": "tm1637", "clk_pin": 20}))
+    with pytest.raises(ValidationError, match=r"small_display pins \[17\] are already used by `pins`"):
+        small_site(counter_with(small_display={"kind": "tm1637", "clk_pin": 17, "dio_pin": 21}))
+    with pytest.raises(ValidationError, match="reply_timeout_ms"):
+        small_site(counter_with(pins={"reply_timeout_ms": 10}))
+    ok = small_site(counter_with(small_display={"kind": "tm1637", "clk_pin": 20, "dio_pin": 21},
+                                 pins={"buzzer": 26, "led_active_high": False}))
+    assert ok.device("counter-1").pins.led_active_high is False
