@@ -438,3 +438,36 @@ def test_a_printer_fault_at_the_sorting_office_loses_no_ticket(tmp_path, desks):
             probe.subscribe(probe.topics.health("counter-1"), health)
             health.wait_for(lambda t, p: p.get("printer") == "paper_out")
             desk.close()  # before its centre goes away
+
+
+# ----------------------------------------------------------------------------- a technician's edit
+def test_a_changed_site_file_rewires_the_desk_without_a_restart(centre, desks, tmp_path):
+    wall = Wall(centre, "display-ground", "ground")
+    desk = desks(centre, "counter-1")
+    codes = issue(centre.link("kiosk-1"), 2)
+    desk.press("next")
+    wall.events.wait_for(event_is("ticket_called", code=codes[0]))
+
+    data = counter_site_dict(str(tmp_path / "counter-1-printer.bin"))
+    data["devices"][2]["pins"]["next"] = 16  # NEXT moved to another GPIO, a 20x4 LCD fitted
+    data["devices"][2]["small_display"] = {"kind": "lcd_i2c", "i2c_address": 0x27, "columns": 20, "rows": 4}
+    old_hardware = desk.device.hardware
+    centre.stop_hub()
+    centre.site = small_site(data)  # what SIGHUP does on a hub: the new file, every slice republished
+    centre.start_hub()
+    def rebuilt():
+        hardware = desk.device.hardware
+        return hardware is not None and hardware is not old_hardware and hardware.pins.next == 16
+    wait_until(rebuilt, 5, "the desk rebuilt from the new slice")
+    desk.pins = centre.site.device("counter-1").pins
+    desk.config = centre.site.device("counter-1")
+    desk.light_shows(Indication.SERVING)
+    assert desk.wait_lcd(lambda lines: len(lines) == 4)[0] == f"{codes[0]}"
+    desk.factory.pin(17).drive_low()  # the old NEXT pin means nothing now
+    desk.factory.pin(17).drive_high()
+    time.sleep(0.3)
+    assert wall.calls() == [codes[0]]
+    between_presses(desk)
+    desk.press("next")
+    wall.events.wait_for(event_is("ticket_called", code=codes[1]))
+    assert desk.wait_lcd(lambda lines: lines[0] == codes[1]) == [codes[1], "Em espera: 0", "", ""]
