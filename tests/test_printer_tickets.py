@@ -148,11 +148,32 @@ def test_printer_without_native_qr_prints_the_qr_as_the_same_picture(tickets, si
     assert all(image.width <= media.width_px for image in stream.raster_images(data))
 
 
-def test_58mm_paper_wraps_text_to_its_columns(tickets, site_config):
+def test_58mm_paper_wraps_text_to_its_columns(tickets, site_config, build_dir):
     media = media_for("default", 58)
     data = ticket_bytes(ticket_layout(tickets["uk"], site_config), media)
     lines = stream.decoded_text(data, "default").split("\n")
     assert max(len(line) for line in lines) <= 32 * 4 // 3  # font B lines are the widest
+    for language in ("uk", "ne"):
+        layout = ticket_layout(tickets[language], site_config)
+        assert all(image.width <= 384 for image in stream.raster_images(ticket_bytes(layout, media)))
+        render_ticket_png(layout, build_dir / "tickets" / f"ticket-{language}-58mm.png", media)
+
+
+def test_contact_sheet_of_the_printed_tickets(tickets, build_dir):
+    """All 80 mm tickets side by side, half size (docs/images/tickets.png is a copy)."""
+    from PIL import Image
+
+    paths = [build_dir / "tickets" / f"ticket-{language}.png" for language in LANGUAGES]
+    missing = [p.name for p in paths if not p.exists()]
+    assert not missing, f"render the tickets first (run the whole module): {missing}"
+    images = [Image.open(p).convert("L") for p in paths]
+    images = [i.resize((i.width // 2, i.height // 2), Image.LANCZOS) for i in images]
+    sheet = Image.new("L", (sum(i.width + 8 for i in images) + 8, max(i.height for i in images) + 16), 200)
+    x = 8
+    for image in images:
+        sheet.paste(image, (x, 8))
+        x += image.width + 8
+    sheet.save(build_dir / "tickets" / "contact-sheet.png", optimize=True)
 
 
 def test_layout_keeps_the_qr_and_refuses_a_reply_that_is_not_a_ticket(tickets, site_config):
