@@ -50,3 +50,13 @@ def test_nobody_listening_is_an_io_error():
         assert "127.0.0.1" in printer.status.detail
     finally:
         printer.close()
+
+
+def test_usb_printer_that_is_not_plugged_in_is_an_io_error_naming_it():
+    """The real pyusb/libusb lookup on this machine's bus, which has no Epson printer."""
+    recorder = Recorder()
+    config = {"connector": "usb", "usb_vendor": 0x04B8, "usb_product": 0x0202, "profile": "TM-T20II",
+              "status_poll_s": 0.05}
+    with TicketPrinter(config, on_status=recorder.status, status_timeout_s=0.2) as printer:
+        recorder.wait_state("io_error")
+        assert "04b8:0202" in printer.status.detail

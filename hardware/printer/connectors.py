@@ -15,8 +15,6 @@ import logging
 import socket
 from abc import ABC, abstractmethod
 
-from escpos.exceptions import DeviceNotFoundError
-
 from siteconf.schema import Printer
 
 log = logging.getLogger(__name__)
@@ -50,10 +48,9 @@ class Connection(ABC):
             return
         try:
             self.printer.open()
-        except DeviceNotFoundError as exc:
+        except Exception as exc:  # not found, no permission, no libusb backend...
+            self.printer._device = False
             raise ConnectionFault("io_error", f"{self.describe()}: {exc}".replace("\n", " ")) from exc
-        except OSError as exc:
-            raise ConnectionFault("io_error", f"{self.describe()}: {exc}") from exc
         self.is_open = True
         self._after_open()
 
