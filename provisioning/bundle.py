@@ -44,10 +44,10 @@ STATE_DIR = "/var/lib/onestop"
 ROLE_PACKAGES: dict[str, tuple[str, ...]] = {
     "hub": ("mosquitto", "chrony", "sqlite3"),
     "kiosk": ("libgl1", "libegl1", "libgles2", "libgbm1", "libmtdev1", "libraqm0", "fonts-noto-core",
-              "fonts-dejavu-core"),
+              "fonts-dejavu-core", "python3-evdev"),
     "display": ("libgl1", "libegl1", "libgles2", "libgbm1", "libmtdev1", "libraqm0", "fonts-noto-core",
                 "fonts-dejavu-core", "espeak-ng"),
-    "counter": ("libraqm0", "fonts-dejavu-core"),
+    "counter": ("libraqm0", "fonts-dejavu-core", "python3-evdev"),
 }
 
 

@@ -74,7 +74,6 @@ def unit_text(role: str, bin_dir: str = BIN_DIR, device_file: str = DEVICE_FILE,
         f"# {unit.unit_name}: made by provisioning.units; regenerate rather than edit.",
         "[Unit]",
         f"Description={unit.description}",
-        "Documentation=file:///opt/onestop/docs/technician.md",
         f"After={' '.join(unit.after)}",
         f"Wants={' '.join(unit.wants)}",
         # ten failed starts in five minutes: stop trying (doctor and the technician take over)

@@ -7,12 +7,22 @@ binary wheel for Raspberry Pi OS Bookworm (aarch64, CPython 3.11, glibc 2.36)::
     pip download --only-binary=:all: --python-version 3.11 --implementation cp
         --platform manylinux2014_aarch64 --platform manylinux_2_17_aarch64 ...
 
-pip keeps what it already downloaded in the folder, so the folder is the
-cache: a second run only fetches what changed (``build/wheelhouse`` by default).
+Downloads go to a cache folder beside the wheelhouse (``wheel-cache``): pip
+skips what it already has, so a second run fetches only what changed.  The
+wheelhouse itself gets exactly the wheels pip chose this time (one version of
+each project), and ``install.sh`` installs all of them with ``--no-deps``.
+
+A dependency with no binary wheel on PyPI (python-evdev publishes only
+sources) cannot be built for aarch64 here; it comes from Debian instead
+(``FROM_DEBIAN``: installed by install.sh's packages step, seen by the
+firmware's virtual environment through ``--system-site-packages``).
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -26,6 +36,14 @@ PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_17_aarch64", "manylinux_2_28_
              "manylinux_2_34_aarch64", "manylinux_2_36_aarch64", "linux_aarch64")
 #: installed first on the Pi, from the wheelhouse (python3 -m venv --without-pip)
 BOOTSTRAP = ("pip",)
+#: requirements PyPI has no aarch64 wheel for -> the Debian package that provides them on the Pi
+FROM_DEBIAN = {"evdev": "python3-evdev"}
+SAVED_RE = re.compile(r"^(?:Saved|File was already downloaded) (.+\.whl)$")
+
+
+def requirement_name(requirement: str) -> str:
+    match = re.match(r"[A-Za-z0-9._-]+", requirement.strip())
+    return match.group(0).lower().replace("_", "-") if match else requirement
 
 
 def project_dir() -> Path:
@@ -42,9 +60,9 @@ def project_dependencies(root: Path | None = None) -> list[str]:
 
 
 def download_command(out: Path, requirements: list[str]) -> list[str]:
-    command = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--quiet",
+    command = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--progress-bar", "off",
                "--only-binary=:all:", "--python-version", PYTHON_VERSION, "--implementation", "cp",
-               "--dest", str(out)]
+               "--dest", str(out), "--find-links", str(out)]
     for platform in PLATFORMS:
         command += ["--platform", platform]
     return command + list(requirements)
@@ -63,22 +81,95 @@ def build_project_wheel(out: Path, root: Path | None = None) -> Path:
     return wheels[-1]
 
 
-def download_wheels(out: Path, requirements: list[str]) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    _run(download_command(out, requirements), "download the aarch64 wheels (is PyPI reachable?)")
+def download_wheels(cache: Path, requirements: list[str]) -> list[Path]:
+    """Download (or find in ``cache``) the aarch64 wheels; returns the ones pip chose.
+
+    A pure-Python dependency published only as sources (docopt) is built into a
+    ``py3-none-any`` wheel here, once, and found in the cache by the next try."""
+    cache.mkdir(parents=True, exist_ok=True)
+    built: set[str] = set()
+    while True:
+        result = subprocess.run(download_command(cache, requirements), capture_output=True, text=True)
+        if result.returncode == 0:
+            break
+        missing = set(_no_wheel_for(result.stdout + result.stderr)) - built
+        if not missing:
+            _fail("download the aarch64 wheels (is PyPI reachable?)", result)
+        for name in sorted(missing):
+            build_pure_wheel(name, cache)
+            built.add(name)
+    output = result.stdout
+    chosen = []
+    for line in output.splitlines():
+        match = SAVED_RE.match(line.strip())
+        if match:
+            path = Path(match.group(1))
+            chosen.append(path if path.is_absolute() else cache / path.name)
+    return chosen
 
 
-def build_wheelhouse(out: Path, requirements: list[str] | None = None, step=lambda _label: None) -> list[Path]:
-    """Everything a Pi needs to install the firmware offline; returns the wheels."""
-    step("firmware wheel")
-    build_project_wheel(out)
+def build_wheelhouse(out: Path, requirements: list[str] | None = None, cache: Path | None = None,
+                     step=lambda _label: None) -> list[Path]:
+    """Everything a Pi needs to install the firmware offline, exactly one version of each; returns
+    the wheels.  ``requirements`` defaults to the firmware's dependencies."""
+    cache = cache or out.parent / "wheel-cache"
+    wanted = project_dependencies() if requirements is None else requirements
+    wanted = [r for r in wanted if requirement_name(r) not in FROM_DEBIAN]
     step("dependencies (aarch64)")
-    download_wheels(out, list(BOOTSTRAP) + (project_dependencies() if requirements is None else requirements))
-    return sorted(out.glob("*.whl"))
+    chosen = download_wheels(cache, list(BOOTSTRAP) + wanted)
+    step("firmware wheel")
+    if out.exists():
+        shutil.rmtree(out)
+    own = build_project_wheel(out)
+    for wheel in chosen:
+        _link_or_copy(wheel, out / wheel.name)
+    return sorted([own] + [out / w.name for w in chosen])
 
 
-def _run(command: list[str], what: str) -> None:
+def _no_wheel_for(output: str) -> list[str]:
+    """Projects pip found no matching wheel for ("no matching distributions ... environment:" list,
+    or "No matching distribution found for X")."""
+    names = re.findall(r"No matching distribution found for ([A-Za-z0-9._-]+)", output)
+    block = re.search(r"no matching distributions available for your environment:\n((?:[ \t]+[A-Za-z0-9._-]+[ \t]*\n)+)",
+                      output)
+    if block:
+        names += block.group(1).split()
+    return [requirement_name(n) for n in names]
+
+
+def build_pure_wheel(name: str, cache: Path) -> Path:
+    """Build ``name`` from its sources here; only a pure-Python (``none-any``) wheel runs on the Pi."""
+    before = set(cache.glob("*.whl"))
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--disable-pip-version-check", "--no-deps",
+                             "--wheel-dir", str(cache), name], capture_output=True, text=True)
+    if result.returncode != 0:
+        _fail(f"build a wheel of {name} (it has no aarch64 wheel on PyPI)", result)
+    made = sorted(set(cache.glob("*.whl")) - before) or sorted(cache.glob(f"{name.replace('-', '_')}-*.whl"))
+    for wheel in made:
+        if not wheel.name.endswith("-none-any.whl"):
+            wheel.unlink()
+            raise ProvisioningError(f"{name} has no aarch64 wheel on PyPI and is not pure Python: add it to "
+                                    "provisioning.wheelhouse.FROM_DEBIAN with the Debian package that provides it")
+    if not made:
+        raise ProvisioningError(f"pip built no wheel for {name}")
+    return made[-1]
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _run(command: list[str], what: str) -> str:
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
-        raise ProvisioningError(f"cannot {what}:\n{tail}")
+        _fail(what, result)
+    return result.stdout
+
+
+def _fail(what: str, result: subprocess.CompletedProcess):
+    lines = [line for line in (result.stderr or result.stdout).strip().splitlines()
+             if not line.startswith("WARNING: Location")]
+    raise ProvisioningError(f"cannot {what}:\n" + "\n".join(lines[-8:]))

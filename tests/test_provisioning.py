@@ -33,7 +33,8 @@ from siteconf.device import load_device_file
 from siteconf.slices import device_slice
 
 REPO = Path(__file__).resolve().parent.parent
-WHEELHOUSE_CACHE = REPO / "build" / "test-wheelhouse"
+WHEELHOUSE = REPO / "build" / "test-wheelhouse"
+WHEELHOUSE_CACHE = REPO / "build" / "test-wheel-cache"
 
 
 def provision(*args: str) -> int:
@@ -238,13 +239,14 @@ def test_bad_input_changes_nothing_and_says_why(site_folder, tmp_path):
 
 @pytest.fixture(scope="module")
 def tiny_wheelhouse():
-    """This project's wheel (built locally) and pip for aarch64 (one small download, cached in build/)."""
-    from provisioning.wheelhouse import build_project_wheel, download_wheels
+    """This project's wheel (built locally), pip and one small dependency for aarch64 (two small
+    downloads, cached in build/; the whole set is `onestop-provision wheelhouse`)."""
+    from provisioning.wheelhouse import build_wheelhouse
 
-    WHEELHOUSE_CACHE.mkdir(parents=True, exist_ok=True)
-    download_wheels(WHEELHOUSE_CACHE, ["pip"])
-    build_project_wheel(WHEELHOUSE_CACHE)
-    return WHEELHOUSE_CACHE
+    wheels = build_wheelhouse(WHEELHOUSE, ["tomli-w"], cache=WHEELHOUSE_CACHE)
+    names = sorted(w.name.split("-")[0] for w in wheels)
+    assert names == ["onestop_firmware", "pip", "tomli_w"], names  # exactly one of each
+    return WHEELHOUSE
 
 
 def test_first_boot_bundle_and_offline_install(built, tiny_wheelhouse, tmp_path):
@@ -281,8 +283,7 @@ def test_first_boot_bundle_and_offline_install(built, tiny_wheelhouse, tmp_path)
     root = tmp_path / "rootfs"
     (root / "etc").mkdir(parents=True)
     (root / "etc" / "hosts").write_text("127.0.0.1\tlocalhost\n127.0.1.1\traspberrypi\n")
-    env = {**os.environ, "ONESTOP_ROOT": str(root), "ONESTOP_PYTHON": sys.executable,
-           "ONESTOP_PIP_FLAGS": "--no-deps"}
+    env = {**os.environ, "ONESTOP_ROOT": str(root), "ONESTOP_PYTHON": sys.executable}
     result = subprocess.run(["bash", onestop / "install.sh", "all"], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     installed = root / "etc" / "onestop"
@@ -301,6 +302,7 @@ def test_first_boot_bundle_and_offline_install(built, tiny_wheelhouse, tmp_path)
         list(ROLE_PACKAGES["kiosk"])
     venv_bin = root / "opt" / "onestop" / "venv" / "bin"
     assert os.access(venv_bin / "onestop-kiosk", os.X_OK) and os.access(venv_bin / "onestop-provision", os.X_OK)
+    assert list((venv_bin.parent / "lib").glob("python3*/site-packages/tomli_w/__init__.py"))
     # the secrets left the (FAT, world-readable) boot partition; the wheelhouse stays
     assert not (onestop / "etc").exists() and not (onestop / "wifi.nmconnection").exists()
     assert (onestop / "wheelhouse").is_dir()

@@ -96,16 +96,16 @@ firmware() {
     if [ ! -d "$wheels" ]; then log "no wheelhouse/ in the bundle: cannot install the firmware"; exit 3; fi
     if [ ! -x "$VENV/bin/python" ]; then
         mkdir -p "$(dirname "$VENV")"
-        # --without-pip: Raspberry Pi OS Lite may lack ensurepip; pip comes from the wheelhouse
-        "$python" -m venv --without-pip "$VENV"
+        # --without-pip: Raspberry Pi OS Lite may lack ensurepip; pip comes from the wheelhouse.
+        # --system-site-packages: what PyPI has no aarch64 wheel for comes from Debian (python3-evdev)
+        "$python" -m venv --without-pip --system-site-packages "$VENV"
         local pip_wheel
         pip_wheel="$(ls "$wheels"/pip-*.whl 2>/dev/null | head -n 1)"
         if [ -z "$pip_wheel" ]; then log "no pip wheel in the wheelhouse"; exit 3; fi
         "$VENV/bin/python" "$pip_wheel/pip" install --quiet --no-index --find-links "$wheels" pip
     fi
-    # shellcheck disable=SC2086
-    "$VENV/bin/python" -m pip install --quiet --no-index --find-links "$wheels" ${ONESTOP_PIP_FLAGS:-} \
-        onestop-firmware
+    # exactly the wheels the wheelhouse holds (one version of each), whatever the network
+    "$VENV/bin/python" -m pip install --quiet --no-index --no-deps --find-links "$wheels" "$wheels"/*.whl
 }
 
 protect_broker_files() {
