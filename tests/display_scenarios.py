@@ -164,3 +164,26 @@ def broker_outage(args: dict) -> dict:
         return {"first": first, "second": second, "third": third, "offline": offline, "recovered": recovered}
 
     return run_app(app, script)
+
+
+def announcements(args: dict) -> dict:
+    """Quick calls by a counter while SDL's disk driver records what is played."""
+    app = make_app(args)
+
+    def script(ui: Driver) -> dict:
+        ui.wait_until(lambda: app.board.has_state and not app.board.offline, 15, "online with state")
+        counter = link_for(args, args["counter"])
+        calls = []
+        for _ in range(args["calls"]):
+            sent = time.monotonic()
+            calls.append({"code": counter.request("call_next")["ticket"]["code"], "sent": sent})
+        wait_for_code(ui, calls[-1]["code"])
+        expected_parts = args["expected_parts"]
+        ui.wait_until(lambda: app.player is not None and len(app.player.history) >= expected_parts
+                      and "ended" in app.player.history[-1] and app.player.idle, 90, "every announcement played")
+        time.sleep(0.5)  # the disk driver writes the last buffers
+        counter.close()
+        history = ui.call(lambda: [dict(h) for h in app.player.history])
+        return {"calls": calls, "history": history, "synthesised": app.player.speech.synthesised}
+
+    return run_app(app, script)
