@@ -80,3 +80,7 @@ def _screen(data_dir: Path, args) -> tuple[int, int, bool]:
     if screen.get("orientation") == "portrait" and width > height:
         width, height = height, width
     return width, height, bool(screen.get("fullscreen", True)) and not args.windowed
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,6 +16,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from display.demo import open_window, screen_present, sound_present
 from siteconf import EXAMPLE_SITE, SiteFileError, load_site
 
 from .actors import Clerk, VisitorStream, WallDisplay, now_hms, waiting_summary
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=0, help="stop after this many real seconds (0 = until Ctrl-C)")
     parser.add_argument("--workdir", help="where the broker files and the hub database go (default: a temp dir)")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--no-screen", action="store_true", help="no wall display window even when a screen is there")
     args = parser.parse_args(argv)
 
     try:
@@ -51,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
     centre = LocalCentre(site, workdir)
+    windows: list = []  # the real wall screen process, when a screen is there
     try:
         centre.start()
         say("centre", f"{site.site.name}: Mosquitto on 127.0.0.1:{centre.port} (config in {centre.files.out_dir}), "
@@ -59,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
                       f"time runs x{args.speed:g}. Ctrl-C stops.")
         actors = []
         common = dict(site=site, say=say, speed=args.speed, stop=stop)
+        shown = next((d.id for d in site.devices if d.role == "display"), None)
+        if args.no_screen or not screen_present():
+            shown = None
         for device in site.devices:
             if device.role == "kiosk" and "tickets" in device.kiosk_modes:
                 actors.append(VisitorStream(centre.link(device.id), rng=random.Random(rng.random()),
@@ -67,8 +73,14 @@ def main(argv: list[str] | None = None) -> int:
                 actors.append(Clerk(centre.link(device.id), rng=random.Random(rng.random()),
                                     counter_id=device.counter, **common))
             elif device.role == "display":
-                actors.append(WallDisplay(centre.link(device.id), rng=random.Random(rng.random()),
-                                          zone=site.device_zone(device), **common))
+                # the window logs in as the display itself; its printout uses a second connection
+                link = centre.link(device.id, client_id=f"{device.id}-printout") if device.id == shown \
+                    else centre.link(device.id)
+                actors.append(WallDisplay(link, rng=random.Random(rng.random()), zone=site.device_zone(device),
+                                          **common))
+        if shown:
+            windows.append(open_window(centre, shown, workdir))
+            say("centre", f"wall screen of {shown} opened" + ("" if sound_present() else " (no sound device: silent)"))
         states: dict[str, dict] = {}
         watcher = centre.link(next(d.id for d in site.devices if d.role == "display"), client_id="demo-monitor")
         watcher_lock = threading.Lock()
@@ -91,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop.set()
         say("centre", "stopping")
+        for window in windows:
+            window.terminate()
         centre.close()
     return 0
 
