@@ -227,6 +227,9 @@ class Printer(_Model):
     profile: str = "default"
     paper_mm: Literal[58, 80] = 80
     status_poll_s: float = Field(default=10, gt=0)
+    #: ask the printer its state (ESC/POS DLE EOT); false for printers that never answer,
+    #: whose faults then show only as write errors
+    status_queries: bool = True
 
     @model_validator(mode="after")
     def _connector_fields(self) -> "Printer":

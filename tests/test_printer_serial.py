@@ -177,3 +177,15 @@ def test_close_is_idempotent_and_later_prints_fail_cleanly(fake, layout):
     printer.close()
     with pytest.raises(PrinterFault):
         printer.print_ticket(layout)
+
+
+def test_printer_that_never_answers_status_can_be_used_without_queries(fake, layout):
+    """Some printers do not implement DLE EOT: with status_queries = false they print
+    unmonitored (faults show only as write errors) instead of being refused as no_answer."""
+    fake.set_mode("silent")
+    config = {"connector": "serial", "serial_port": fake.port, "status_poll_s": 0.05, "status_queries": False}
+    with TicketPrinter(config, status_timeout_s=0.2) as printer:
+        result = printer.print_ticket(layout)
+        assert result.status.state is PrinterState.UNMONITORED
+        assert fake.wait_for(lambda: stream.cut_count(bytes(fake.received)) == 1)
+    assert fake.status_queries == 0

@@ -94,6 +94,8 @@ class TicketPrinter:
         self._connection = connection or make_connection(self.config, self.media.escpos_profile(),
                                                          write_timeout_s=self._default_timeout(4096),
                                                          status_timeout_s=status_timeout_s)
+        #: whether the printer is asked its state (a file cannot answer; some printers never do)
+        self._asks = bool(self._connection and self._connection.can_ask and self.config.status_queries)
         initial = PrinterState.DISABLED if self._connection is None else PrinterState.UNKNOWN
         self._status = PrinterStatus(initial, "not checked yet" if self._connection else "no printer configured")
         self._listeners: list[StatusListener] = [on_status] if on_status else []
@@ -260,11 +262,12 @@ class TicketPrinter:
     def _poll(self) -> PrinterStatus:
         connection = self._connection
         try:
-            if connection.can_ask:
+            if self._asks:
                 status = read_status(connection.ask)
             else:
                 connection.open()
-                status = PrinterStatus(PrinterState.UNMONITORED, f"{connection.describe()} cannot report status")
+                why = "cannot report status" if not connection.can_ask else "is not asked (status_queries = false)"
+                status = PrinterStatus(PrinterState.UNMONITORED, f"{connection.describe()} {why}")
         except ConnectionFault as fault:
             status = PrinterStatus(PrinterState(fault.reason) if fault.reason == "io_error"
                                    else PrinterState.NO_ANSWER, str(fault))
@@ -282,7 +285,7 @@ class TicketPrinter:
             self._set_status(PrinterStatus(PrinterState.IO_ERROR if fault.reason == "io_error"
                                            else PrinterState.NO_ANSWER, str(fault)))
             raise PrinterFault(fault.reason, str(fault), printed=True) from fault
-        after = self._poll() if self._connection.can_ask else before
+        after = self._poll() if self._asks else before
         if not after.can_print:
             raise PrinterFault(after.state.value, f"after printing: {after.detail}", printed=True)
         return PrintResult(len(data), time.perf_counter() - started, after)
