@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -328,3 +330,74 @@ def test_wheelhouse_command_asks_pip_for_bookworm_aarch64(tmp_path):
     assert {"manylinux2014_aarch64", "manylinux_2_17_aarch64"} <= set(platforms)
     assert command[command.index("--python-version") + 1] == "3.11" and "--only-binary=:all:" in command
     assert "paho-mqtt>=2.1,<3" in command and "kivy==2.3.*" in command
+
+
+@pytest.mark.broker
+def test_the_built_hub_and_a_built_kiosk_work_together(built, tmp_path):
+    """The bundles as built, with only their install paths and ports moved into a folder: Mosquitto on
+    the hub's production config, the hub on its device file, kiosk-01 over TLS with its certificate."""
+    import signal
+    import threading
+
+    import tomli_w
+
+    from broker_config import Mosquitto
+    from broker_config.runner import free_port
+    from mqttlink.bootstrap import open_link
+
+    devices = built.parent / "build" / "devices"
+    hub_etc, kiosk_etc = tmp_path / "hub", tmp_path / "kiosk"
+    shutil.copytree(devices / "hub" / "etc", hub_etc)
+    shutil.copytree(devices / "kiosk-01" / "etc", kiosk_etc)
+    plain_port, tls_port = free_port(), free_port()
+    moves = {"/etc/mosquitto/onestop": str(hub_etc / "mosquitto" / "onestop"),
+             "/var/lib/mosquitto/onestop": str(tmp_path / "broker-data"),
+             "listener 1883 127.0.0.1": f"listener {plain_port} 127.0.0.1",
+             "listener 8883\n": f"listener {tls_port} 127.0.0.1\n"}
+    (tmp_path / "broker-data").mkdir()
+    for conf in [hub_etc / "mosquitto" / "onestop" / "mosquitto.conf",
+                 *(hub_etc / "mosquitto" / "onestop" / "conf.d").glob("*.conf")]:
+        text = conf.read_text()
+        for old, new in moves.items():
+            text = text.replace(old, new)
+        conf.write_text(text)
+
+    hub_device = tomllib.loads((hub_etc / "onestop" / "device.toml").read_text())
+    hub_device |= {"site_file": str(hub_etc / "onestop" / "site.toml"), "database": str(tmp_path / "hub.db"),
+                   "state_dir": str(tmp_path)}
+    hub_device["broker"]["port"] = plain_port
+    (tmp_path / "hub-device.toml").write_text(tomli_w.dumps(hub_device))
+    kiosk_device = tomllib.loads((kiosk_etc / "onestop" / "device.toml").read_text())
+    kiosk_device["broker"] |= {"host": "127.0.0.1", "port": tls_port,
+                               **{k: str(kiosk_etc / "onestop" / "tls" / Path(v).name)
+                                  for k, v in kiosk_device["broker"].items() if k.startswith("tls_")}}
+    (tmp_path / "kiosk-device.toml").write_text(tomli_w.dumps(kiosk_device))
+
+    with Mosquitto(hub_etc / "mosquitto" / "onestop" / "mosquitto.conf") as broker:
+        hub = subprocess.Popen([sys.executable, "-m", "hub.main", "--device", str(tmp_path / "hub-device.toml")],
+                               stderr=subprocess.PIPE, text=True)
+        try:
+            _device, kiosk = open_link(str(tmp_path / "kiosk-device.toml"), "kiosk")
+            kiosk.start()
+            assert kiosk.wait_connected(5), f"{kiosk.last_connack}\n{broker.log_text()[-2000:]}"
+            hub_up = threading.Event()  # the kiosk may read the hub's presence: wait for the hub to serve
+            kiosk.subscribe(kiosk.topics.presence("hub"),
+                            lambda _t, payload: hub_up.set() if payload.get("online") else None)
+            assert hub_up.wait(30), broker.log_text()[-2000:]
+            site = load_site(built)
+            try:
+                reply = kiosk.request("issue_ticket", timeout=20, service=site.kiosk.unsure_service,
+                                      language="pt", priority=False)
+            except Exception as exc:
+                hub.send_signal(signal.SIGTERM)
+                raise AssertionError(f"{exc}\nhub: {hub.communicate(timeout=20)[1][-3000:]}\n"
+                                     f"broker: {broker.log_text()[-3000:]}") from None
+            assert reply["ticket"]["code"].startswith(site.service(site.kiosk.unsure_service).prefix)
+            kiosk.close()
+        finally:
+            hub.send_signal(signal.SIGTERM)
+            try:
+                hub.wait(20)
+            except subprocess.TimeoutExpired:
+                hub.kill()
+                hub.wait()
