@@ -17,6 +17,7 @@ import threading
 import warnings
 
 from mqttlink.bootstrap import DEFAULT_DEVICE_FILE, open_link
+from mqttlink.systemd import notify_ready
 
 from .console import run_console
 
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     device, link = open_link(args.device, "counter")
     if args.console:
         return run_console(device, link)
+    notify_ready()  # systemd: READY, watchdog pings while the process runs
     return run_buttons(device, link)
 
 

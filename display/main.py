@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from mqttlink.bootstrap import DEFAULT_DEVICE_FILE, open_link
+from mqttlink.systemd import notify_from_kivy_clock
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,7 +53,9 @@ def run_screen(args, device, link) -> int:
         from display.app import DisplayApp, DisplayOptions
         options = DisplayOptions(motion=not args.no_motion, audio=not args.no_audio, trace=args.trace,
                                  follow_screen=not args.size)
-        DisplayApp(link, device.device_id, options, data_dir=data_dir).run()
+        app = DisplayApp(link, device.device_id, options, data_dir=data_dir)
+        notify_from_kivy_clock()  # systemd: READY at the first frame, watchdog while the screen is alive
+        app.run()
     except Exception as exc:  # no screen, no GL: say so plainly
         link.close()
         print(f"onestop-display: cannot open the screen: {exc}\n"

@@ -121,3 +121,38 @@ class ServiceNotifier:
             if self._sock is not None:
                 self._sock.close()
                 self._sock = None
+
+
+# --- one call for each role's main ---------------------------------------------------------
+
+
+def notify_from_kivy_clock(notifier: ServiceNotifier | None = None) -> ServiceNotifier:
+    """For the Kivy roles (kiosk, display), called just before ``App.run()``: READY=1 at the first
+    tick of the main loop, then watchdog pings only while the loop keeps ticking, so a frozen
+    screen is restarted by systemd.  Kivy must already be configured (it is imported here)."""
+    notifier = notifier or ServiceNotifier.from_environment()
+    if not notifier.active:
+        return notifier
+    from kivy.clock import Clock
+
+    last_tick = [time.monotonic()]
+
+    def tick(_dt) -> None:
+        last_tick[0] = time.monotonic()
+
+    Clock.schedule_interval(tick, 0.5)
+    Clock.schedule_once(lambda _dt: notifier.ready("showing the screen"), 0)
+    if notifier.watchdog_s is not None:
+        limit = max(notifier.watchdog_s / 2, 1.0)
+        notifier.start_watchdog(lambda: time.monotonic() - last_tick[0] < limit)
+    return notifier
+
+
+def notify_ready(healthy: Callable[[], bool] = lambda: True,
+                 notifier: ServiceNotifier | None = None) -> ServiceNotifier:
+    """For a role without a loop of its own to hook (the counter): READY=1 now, then watchdog
+    pings from a thread while ``healthy()``."""
+    notifier = notifier or ServiceNotifier.from_environment()
+    notifier.ready()
+    notifier.start_watchdog(healthy)
+    return notifier

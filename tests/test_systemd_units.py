@@ -228,3 +228,43 @@ def test_notifier_does_nothing_outside_systemd(monkeypatch):
     other_pid = ServiceNotifier.from_environment({"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "1000000",
                                                   "WATCHDOG_PID": "1"})
     assert other_pid.watchdog_s is None  # the watchdog is meant for another process
+
+
+KIVY_LOOP = r"""
+import time
+from mqttlink.systemd import notify_from_kivy_clock
+from kivy.clock import Clock
+notify_from_kivy_clock()
+end = time.monotonic() + 1.5
+while time.monotonic() < end:      # the main loop runs: frames tick the Clock
+    Clock.tick()
+    time.sleep(0.02)
+print("frozen", flush=True)
+time.sleep(2.5)                    # the screen freezes: no more ticks
+"""
+
+
+def test_kivy_roles_are_ready_at_the_first_frame_and_silent_when_frozen(tmp_path):
+    notify = NotifySocket(tmp_path / "notify.sock")
+    env = {**os.environ, "NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "1000000", "KIVY_NO_ARGS": "1",
+           "KIVY_HOME": str(tmp_path / "kivy"), "KIVY_NO_CONSOLELOG": "1"}
+    env.pop("WATCHDOG_PID", None)
+    proc = subprocess.Popen([sys.executable, "-c", KIVY_LOOP], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        notify.wait_for("READY=1")
+        notify.wait_for("WATCHDOG=1")
+        assert proc.stdout.readline().strip() == "frozen"
+        time.sleep(1.2)  # pings already on their way when the loop stopped have arrived
+        notify.sock.settimeout(0.1)
+        while True:
+            try:
+                notify.sock.recv(4096)
+            except socket.timeout:
+                break
+        notify.received.clear()
+        with pytest.raises(AssertionError, match="no WATCHDOG=1"):
+            notify.wait_for("WATCHDOG=1", timeout=1.0)  # a frozen screen stops the pings
+    finally:
+        proc.kill()
+        proc.wait()
+        notify.close()
