@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from counter_rig import Desk, wait_until
+from counter_rig import Desk, on_off_durations, wait_until
 from gpiozero.pins.mock import MockFactory
 from mqtt_helpers import Inbox, event_is, topic_is
 from sites import small_site, small_site_dict
@@ -47,6 +47,7 @@ def counter_site_dict(printer_path: str | None = None) -> dict:
         if device["role"] == "counter":
             device["pins"] = dict(FAST_PINS)
             device["small_display"] = {"kind": "lcd_i2c", "i2c_address": 0x27, "columns": 16, "rows": 2}
+    data["devices"][2]["pins"]["buzzer"] = 26
     data["devices"][3]["small_display"] = {"kind": "tm1637", "clk_pin": 20, "dio_pin": 21}
     if printer_path:
         data["devices"][2]["printer"] = {"connector": "file", "path": printer_path}
@@ -360,10 +361,15 @@ def test_a_press_while_the_hub_is_down_is_refused_at_once(centre, desks):
     desk.light_shows(Indication.CLOSED)
     centre.stop_hub()  # a clean stop: the hub says offline
     desk.light_shows(Indication.OFFLINE, timeout=2)
+    buzzer = desk.factory.pin(desk.pins.buzzer)
+    buzzer.clear_states()
     desk.press("pause")
     assert desk.controller.in_flight is None  # nothing was sent
     assert desk.lcd()[1] == "Hub sem ligacao"
     desk.light_shows(Indication.ERROR, timeout=1)
+    beeps = on_off_durations(buzzer)
+    assert [on for on, _ in beeps] == [False, True, False, True]  # two short beeps with the error
+    assert all(abs(seconds - 0.08) < 0.05 for _, seconds in beeps[1:])
     centre.start_hub()
     desk.light_shows(Indication.CLOSED, timeout=5)
     between_presses(desk)
