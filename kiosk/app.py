@@ -40,7 +40,7 @@ from .flow import KioskConfig, KioskFlow
 from .i18n import KIOSK_LANGUAGES, language_name, pick, tr
 from .screens import (InfoItemScreen, InfoScreen, MenuScreen, StartScreen, TicketScreen,
                       UnavailableScreen)
-from .sizing import Sizes, card_grid
+from .sizing import Sizes, card_grid, fit_font
 from .theme import palette
 from .widgets import LanguageButton
 
@@ -83,7 +83,8 @@ class LanguagePicker(ModalView):
     def fill(self, app) -> None:
         grid = self.ids.languages
         geometry = card_grid(grid.width or Window.width * 0.9, grid.height or Window.height * 0.6, app.sizes,
-                             min_card_mm=38, max_cols=5, hints=False)
+                             min_card_mm=28, max_cols=5, hints=False,
+                             count=len(app.languages))
         fit = max(len(language_name(code)) for code in app.languages)
         grid.show(app, [partial(LanguageButton, code=code, label=language_name(code), fit_chars=fit,
                                 selected=code == app.lang, on_release=app.on_language)
@@ -350,6 +351,12 @@ class KioskApp(App):
 
     def p(self, text: dict | None, language: str) -> str:
         return pick(text, language, self.default_language)
+
+    def fit(self, text: str, size: float, width: float, bold: bool = False, language: str = "",
+            height: float = 0) -> float:
+        """A label's size so its longest word fits its width and its lines its height
+        (kv: ``font_size: app.fit(...)``)."""
+        return fit_font(text, size, round(width) - 2, bool(bold), language, max(0, round(height)))
 
 
 def animations_enabled() -> bool:

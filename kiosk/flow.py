@@ -289,9 +289,9 @@ class KioskFlow:
         self.tickets_available, self.unavailable_reason = available, ("" if available else reason)
         s = self.state
         if not available and s.screen == "menu" and not s.busy:
-            s.screen = "unavailable"
+            s.screen, changed = "unavailable", True
         elif available and s.screen == "unavailable":
-            s.screen, s.path = "menu", ()
+            s.screen, s.path, changed = "menu", (), True
         if changed:
             self._changed()
 

@@ -91,7 +91,8 @@ class StartScreen(KioskScreen):
 
     def rebuild(self, app) -> None:
         grid = self.ids.languages
-        geometry = card_grid(grid.width, grid.height, app.sizes, min_card_mm=38, max_cols=5, hints=False)
+        geometry = card_grid(grid.width, grid.height, app.sizes, min_card_mm=28, max_cols=5, hints=False,
+                             count=len(app.languages))
         fit = max(len(language_name(code)) for code in app.languages)
         grid.show(app, [partial(LanguageButton, code=code, label=language_name(code), fit_chars=fit,
                                 on_release=app.on_language) for code in app.languages], geometry, stretch=True)
@@ -101,15 +102,24 @@ class StartScreen(KioskScreen):
 
 
 class MenuScreen(KioskScreen):
-    """Matters, then offices: a tap on an office (or "I don't know") asks for the ticket."""
+    """Matters, then offices: a tap on an office (or "I don't know") asks for the ticket.
+
+    The priority pictograms are a row above the nav bar; in the low layout on a
+    short panel there is no room for that row in the lower half, so a
+    "Priority service" card opens the pictograms in the card grid instead."""
+
+    compact = BooleanProperty(False)
+    choosing_priority = BooleanProperty(False)
 
     def key(self, app):
         grid = self.ids.cards
-        return (app.lang, app.flow.state.path, grid.page, app.large_text, app.low_layout,
+        return (app.lang, app.flow.state.path, grid.page, app.large_text, app.low_layout, self.compact,
+                self.choosing_priority, app.flow.state.priority if self.compact else None,
                 round(grid.width), round(grid.height), app.config_rev)
 
     def on_leave(self, *args):
         self.ids.cards.page = 0
+        self.choosing_priority = False
 
     def rebuild(self, app) -> None:
         flow = app.flow
@@ -118,28 +128,53 @@ class MenuScreen(KioskScreen):
             self._path = flow.state.path
             grid.page = 0
         geometry = card_grid(grid.width, grid.height, app.sizes)
+        if self.compact and self.choosing_priority:  # the four pictograms and "Back" on one page
+            geometry = card_grid(grid.width, grid.height, app.sizes, min_card_mm=25, max_cols=5, hints=False,
+                                 count=len(flow.config.priority_categories) + 1)
         lang, default = app.lang, app.default_language
-        cards = [partial(MenuCard, value=entry["id"], action="entry", icon=entry.get("icon", ""),
-                         label=pick(entry["label"], lang, default), hint=pick(entry.get("hint"), lang, default),
-                         show_hint=geometry.show_hints, on_release=app.on_menu_card)
-                 for entry in flow.entries()]
-        unsure = partial(MenuCard, action="unsure", icon="unsure", kind="primary", label=tr(lang, "I don't know"),
-                         hint=tr(lang, "We will help you find the right office"), show_hint=geometry.show_hints,
-                         on_release=app.on_menu_card)
-        grid.show(app, cards, geometry, tail=[unsure])
+        labels = {"pregnancy": tr(lang, "Pregnant"), "infant": tr(lang, "With a baby"),
+                  "disability": tr(lang, "Disability"), "elderly": tr(lang, "Older person")}
+        if self.compact and self.choosing_priority:
+            cards = [partial(MenuCard, action="priority", value=category, icon=category, label=labels[category],
+                             hint="", show_hint=False, selected=flow.state.priority == category,
+                             on_release=self.chose_priority) for category in flow.config.priority_categories]
+            done = partial(MenuCard, action="priority_done", kind="quiet", icon="back_rtl" if app.rtl else "back",
+                           label=tr(lang, "Back"), hint="", show_hint=False, on_release=self.chose_priority)
+            grid.show(app, cards, geometry, tail=[done])
+        else:
+            cards = [partial(MenuCard, value=entry["id"], action="entry", icon=entry.get("icon", ""),
+                             label=pick(entry["label"], lang, default), hint=pick(entry.get("hint"), lang, default),
+                             show_hint=geometry.show_hints, on_release=app.on_menu_card)
+                     for entry in flow.entries()]
+            tail = [partial(MenuCard, action="unsure", icon="unsure", kind="primary", label=tr(lang, "I don't know"),
+                            hint=tr(lang, "We will help you find the right office"), show_hint=geometry.show_hints,
+                            on_release=app.on_menu_card)]
+            if self.compact:
+                tail.insert(0, partial(MenuCard, action="priority_open", icon="priority",
+                                       label=tr(lang, "Priority service"), hint="", show_hint=False,
+                                       selected=flow.state.priority is not None, on_release=self.chose_priority))
+            grid.show(app, cards, geometry, tail=tail)
         branch = flow.current_entry()
         self.ids.title.source_text = (pick(branch["label"], lang, default) if branch
                                       else tr(lang, "What do you need?"))
         chips = self.ids.priority_chips
-        chips.clear_widgets()
-        labels = {"pregnancy": tr(lang, "Pregnant"), "infant": tr(lang, "With a baby"),
-                  "disability": tr(lang, "Disability"), "elderly": tr(lang, "Older person")}
-        for category in flow.config.priority_categories:
+        chips.clear_widgets()  # a hidden widget still catches touches: the compact layout has no chips here
+        for category in () if self.compact else flow.config.priority_categories:
             chips.add_widget(PriorityChip(value=category, icon=category, label=labels[category],
                                           selected=flow.state.priority == category,
                                           on_release=app.on_priority))
 
+    def chose_priority(self, card) -> None:
+        """The compact priority cards: open the pictograms, pick one (or none), back to the matters."""
+        app = App.get_running_app()
+        if card.action == "priority":
+            app.flow.toggle_priority(card.value)
+        self.choosing_priority = card.action == "priority_open"
+        app.sync()
+
     def refresh(self, app) -> None:
+        # no room for the priority row in the lower half of a short panel
+        self.compact = bool(app.low_layout and self.height / 2 < app.target * 3.6)
         super().refresh(app)
         chosen = app.flow.state.priority
         for chip in self.ids.priority_chips.children:
@@ -241,19 +276,19 @@ class InfoScreen(KioskScreen):
     """The information point: every service and a few topics, from the content pack."""
 
     def key(self, app):
-        grid = self.ids.items
+        grid = self.ids.listing
         pack = app.content_for(app.lang)
         return (app.lang, grid.page, app.large_text, app.low_layout, round(grid.width), round(grid.height),
                 pack.get("digest") if pack else None, app.config_rev)
 
     def on_leave(self, *args):
         if self.manager and self.manager.current != "info_item":
-            self.ids.items.page = 0
+            self.ids.listing.page = 0
 
     def rebuild(self, app) -> None:
         lang, default = app.lang, app.default_language
         payload = app.content_for(lang)
-        grid = self.ids.items
+        grid = self.ids.listing
         grid.clear_widgets()
         self.ids.title.source_text = tr(lang, "Information")
         if not payload:

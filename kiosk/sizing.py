@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 MM_PER_INCH = 25.4
 ASSUMED_DPI = 150.0
@@ -92,14 +93,18 @@ class Grid:
 
 
 def card_grid(width: float, height: float, sizes: Sizes, min_card_mm: float = 45.0, max_cols: int = 3,
-              hints: bool = True) -> Grid:
+              hints: bool = True, count: int | None = None) -> Grid:
     """Columns and rows of menu cards that fit ``width`` x ``height`` with targets of at least 15 mm.
 
-    Cards show their one-line hint when that still leaves room for three rows
-    (or every card fits); otherwise the label alone, at the full target height."""
+    Cards show their hint when that still leaves room for three rows;
+    otherwise the label alone, at the full target height.  With ``count``,
+    no more columns than needed to show all cards on one page (wider cards)."""
     gap = sizes.gap
     cols = max(1, min(max_cols, int((width + gap) // (sizes.mm(min_card_mm) + gap))))
     plain = sizes.target
+    if count is not None and not hints:
+        rows = max(1, int((height + gap) // (plain + gap)))
+        cols = max(1, min(cols, -(-count // rows)))
     # a label and a hint of up to two lines each (long words wrap, nothing is cut)
     with_hint = max(plain, (sizes.font_button + sizes.font_small) * 1.4 * 2 + 2 * gap)
     rows_with_hint = int((height + gap) // (with_hint + gap))
@@ -116,7 +121,7 @@ def page_slots(count: int, per_page: int, fixed_tail: int = 1) -> list[list[tupl
     know"); a page with entries before it starts with a ("prev", 0) cell, one
     with entries after it ends (before the tail) with a ("next", 0) cell, so
     paging is done with big buttons like everything else.  Entries are
-    ("entry", index)."""
+    ("entry", index).  Paging needs ``per_page >= fixed_tail + 3``."""
     room = max(1, per_page - fixed_tail)
     if count <= room:
         return [[("entry", i) for i in range(count)]]
@@ -132,3 +137,27 @@ def page_slots(count: int, per_page: int, fixed_tail: int = 1) -> list[list[tupl
         result.append(cells)
         start += space
     return result
+
+
+@lru_cache(maxsize=8192)
+def fit_font(text: str, size: float, width: float, bold: bool = False, language: str = "",
+             height: float = 0) -> float:
+    """The largest text size up to ``size`` at which ``text`` fits its box.
+
+    Labels wrap between words; a word wider than ``width`` would be cut in two
+    ("Informaçõ-es"), and with ``height`` too many lines would spill out of
+    their button, so the label gets smaller instead (never below half)."""
+    from typeset.bidi_lines import text_width, wrap
+    from typeset.pillow import line_metrics
+    words = text.split()
+    if not words or width <= 0 or size <= 0:
+        return size
+    lang = language or None
+    widest = max(text_width(word, max(1, int(size)), bold, lang) for word in words)
+    fitted = size if widest <= width else max(size * 0.5, int(size * width / widest))
+    while height > 0 and fitted > size * 0.5:
+        ascent, descent = line_metrics(text, int(fitted), bold, lang)
+        if len(wrap(text, width, int(fitted), bold, lang)) * (ascent + descent) <= height:
+            break
+        fitted = max(size * 0.5, int(fitted * 0.9))
+    return fitted

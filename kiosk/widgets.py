@@ -78,6 +78,12 @@ class MenuCard(Tap):
     hint = StringProperty("")
     show_hint = BooleanProperty(True)
     label_language = StringProperty("")
+    #: too narrow for a picture and words side by side: words only (arrows only for paging)
+    narrow = BooleanProperty(False)
+
+    @property
+    def paging(self) -> bool:
+        return self.action in ("prev", "next")
 
 
 class NavButton(Tap):
@@ -133,6 +139,10 @@ class PagedGrid(GridLayout):
 
     def show(self, app, cards: list[Callable[[], Widget]], geometry: Grid,
              tail: list[Callable[[], Widget]] = (), stretch: bool = False) -> None:
+        if len(cards) + len(tail) > geometry.per_page and geometry.per_page < len(tail) + 3:
+            # paging needs "Previous", an entry and "More" besides the tail: narrower cards
+            geometry = Grid(len(tail) + 3 if geometry.rows == 1 else geometry.cols + 1, geometry.rows,
+                            geometry.card_height, geometry.show_hints)
         self.cols = geometry.cols
         pages = page_slots(len(cards), geometry.per_page, fixed_tail=len(tail))
         self.page_count = len(pages)

@@ -209,3 +209,40 @@ def test_the_survey_slot_stays_closed_until_its_screen_exists():
     flow.survey_ready = True
     flow.open_survey()
     assert flow.screen == "survey"
+
+
+def test_a_timeout_reported_twice_still_leaves_the_menu():
+    """The connection says "unavailable" while the request is out, then the request fails."""
+    flow, _ = cnai_flow()
+    seen = []
+    flow.on_change = lambda f: seen.append(f.screen)
+    flow.choose_language("en")
+    flow.open_entry("health")
+    flow.set_tickets_available(False, "timeout")
+    assert flow.screen == "menu"  # the visitor's request is still on its way
+    flow.issue_failed("timeout")
+    assert flow.screen == "unavailable" and seen[-1] == "unavailable"
+
+
+def test_pages_never_hold_more_cells_than_the_grid_and_show_every_entry():
+    from kiosk.sizing import page_slots
+    for count in range(0, 25):
+        for per_page in range(3, 12):
+            for tail in (0, 1, 2):
+                if per_page < tail + 3:
+                    continue
+                pages = page_slots(count, per_page, fixed_tail=tail)
+                assert all(len(p) + tail <= per_page for p in pages), (count, per_page, tail)
+                shown = [i for p in pages for kind, i in p if kind == "entry"]
+                assert shown == list(range(count))
+                assert all(("next", 0) in p for p in pages[:-1]) and all(("prev", 0) in p for p in pages[1:])
+
+
+def test_touch_targets_are_15_mm_on_every_panel():
+    from kiosk.sizing import Sizes, card_grid
+    for width, height, diagonal in ((800, 480, 7), (1280, 800, 10.1), (1920, 1080, 15.6), (1080, 1920, 21.5)):
+        sizes = Sizes.for_screen(width, height, diagonal)
+        assert sizes.target >= sizes.mm(15)
+        grid = card_grid(width * 0.95, height * 0.5, sizes)
+        assert grid.card_height >= sizes.mm(15) and width * 0.95 / grid.cols >= sizes.mm(15)
+    assert Sizes.for_screen(1920, 1080, None).px_per_mm == pytest.approx(150 / 25.4)
