@@ -233,11 +233,12 @@ def device_file(site_file: str, device_id: str, out: str, secrets: str, broker_h
     device = site.device(device_id)
     if device is None:
         raise ProvisioningError(f"{site_file}: devices: no device {device_id!r}")
+    if device.role != "hub" and bundles.uses_tls(site):
+        raise ProvisioningError(f"{site_file}: network.broker_tls_port is set, so {device_id} needs its "
+                                "certificate as well: use `onestop-provision build` (its bundle is "
+                                f"build/devices/{device_id}/)")
     creds = _secrets(site, secrets)
     data = bundles.device_file_data(site, device, creds, broker_host)
-    if device.role != "hub" and bundles.uses_tls(site):  # a single file carries no certificates: password
-        data["broker"] = {"host": broker_host or site.network.broker_host, "port": site.network.broker_port,
-                          "password": creds.password_for(device_id)}
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(tomli_w.dumps(data), encoding="utf-8")
     Path(out).chmod(0o600)

@@ -230,6 +230,9 @@ def test_bad_input_changes_nothing_and_says_why(site_folder, tmp_path):
     result = run_cli("build", site_folder)
     assert result.returncode == 2 and "wifi.toml" in result.stderr and "8 to 63" in result.stderr
     assert "Traceback" not in result.stderr
+    result = run_cli("device-file", site_folder, "kiosk-01", "--out", tmp_path / "d.toml", "--secrets",
+                     tmp_path / "s.toml")
+    assert result.returncode == 2 and "certificate" in result.stderr and not (tmp_path / "d.toml").exists()
     result = run_cli("new", site_folder.parent, "--site-id", "x", "--name", "X")
     assert result.returncode == 2 and "already exists" in result.stderr
 

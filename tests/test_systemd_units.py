@@ -22,7 +22,8 @@ import pytest
 import tomli_w
 
 from provisioning.udev import STATIC_RULES_FILE, device_rules_text, static_rules_text
-from provisioning.units import MOSQUITTO_DROPIN, ROLE_UNITS, mosquitto_dropin_text, unit_text, write_units
+from provisioning.units import (MOSQUITTO_DROPIN, ROLE_UNITS, mosquitto_dropin_text, packages_unit_text, unit_text,
+                                write_units)
 from sites import small_site_dict
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,6 +97,8 @@ def test_systemd_analyze_verifies_every_unit(tmp_path):
     """With ExecStart pointing at this installation's entry points (systemd checks they are executable)."""
     analyze = systemd_analyze()
     units = write_units(tmp_path, bin_dir=BIN_DIR)
+    (tmp_path / "onestop-packages.service").write_text(packages_unit_text())
+    units.append(tmp_path / "onestop-packages.service")
     debian_unit = Path("/lib/systemd/system/mosquitto.service")
     assert debian_unit.exists(), "Debian's mosquitto package is needed for the drop-in check"
     shutil.copy(debian_unit, tmp_path / "mosquitto.service")

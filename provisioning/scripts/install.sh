@@ -79,11 +79,9 @@ configure() {
 
     log "services: $SERVICE"
     run_systemctl enable "$SERVICE"
-    if [ "$ROLE" = "hub" ]; then
-        run_systemctl enable chrony.service mosquitto.service
-    else
+    if [ "$ROLE" != "hub" ]; then
         run_systemctl enable systemd-timesyncd.service
-    fi
+    fi  # the hub's mosquitto and chrony are enabled by the packages step, once installed
 
     # what the packages phase needs later (no secrets)
     cp "$HERE/install.sh" "$HERE/manifest.env" "$SETUP/"
@@ -129,7 +127,7 @@ packages() {
             missing+=("$package")
         fi
     done
-    if ((${#missing[@]} == 0)); then rm -f "$SETUP/packages-pending"; return 0; fi
+    if ((${#missing[@]} == 0)); then rm -f "$SETUP/packages-pending"; enable_hub_services; return 0; fi
     echo "${missing[*]}" > "$SETUP/packages-pending"
     if ! real_system; then return 0; fi
     export DEBIAN_FRONTEND=noninteractive
@@ -146,7 +144,12 @@ packages() {
     rm -f "$SETUP/packages-pending"
     run_systemctl disable onestop-packages.service || true
     protect_broker_files
+    enable_hub_services
+}
+
+enable_hub_services() {
     if [ "$ROLE" = "hub" ]; then run_systemctl enable chrony.service mosquitto.service; fi
+    return 0
 }
 
 forget_secrets() {
