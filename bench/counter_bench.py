@@ -40,7 +40,7 @@ for _p in (str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")):
 from counter_rig import RecordingSMBus  # noqa: E402
 from gpiozero.pins.mock import MockFactory  # noqa: E402
 from sites import small_site, small_site_dict  # noqa: E402
-from spine_bench import fs_of, pct  # noqa: E402
+from spine_bench import CpuMeter, fs_of, pct  # noqa: E402
 
 import tomli_w  # noqa: E402
 
@@ -119,6 +119,12 @@ def run(presses: int, warmup: int, workdir: Path, hub_process: bool = False) -> 
             time.sleep(0.01)
         pin = factory.pin(pins.next)
         to_display, to_reply, misses = [], [], 0
+        tasks = {"bench_process": "/proc/self", "mosquitto": f"/proc/{centre.broker.pid}"}
+        if centre.hub_process is not None:
+            tasks["hub_process"] = f"/proc/{centre.hub_process.pid}"
+        meter = CpuMeter(tasks)
+        meter.start()
+        began = time.monotonic()
         try:
             for n, code in enumerate(codes):
                 stopwatch.expected, stopwatch.arrived = code, threading.Event()
@@ -137,12 +143,15 @@ def run(presses: int, warmup: int, workdir: Path, hub_process: bool = False) -> 
                     to_reply.append(replied - edge)
                 time.sleep(pins.repeat_guard_ms / 1000 + 0.005)
         finally:
+            cpu = meter.stop(time.monotonic() - began)
             desk.close()
         assert desk.controller.view().current == codes[-1] or misses, "the counter does not show the last call"
     finally:
         centre.close()
+    ours = sum(v for k, v in cpu.items() if not k.startswith("machine_"))
+    cpu["everything_else"] = cpu["machine_busy"] - ours
     return {"presses": len(to_display), "warmup": warmup, "misses": misses,
-            "edge_to_display": _stats(to_display), "edge_to_reply_seen": _stats(to_reply)}
+            "edge_to_display": _stats(to_display), "edge_to_reply_seen": _stats(to_reply), "cpu_cores": cpu}
 
 
 def _stats(samples: list[float]) -> dict:
@@ -183,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
           f"(target p99 <= {TARGET_P99_MS:.0f} ms: {report['result']})")
     print(f"  NEXT release edge -> the counter has its reply:    p50 {r['p50_ms']:.2f} ms, "
           f"p90 {r['p90_ms']:.2f}, p99 {r['p99_ms']:.2f}, max {r['max_ms']:.2f}")
+    c = report["cpu_cores"]
+    print(f"  CPU (cores busy of {report['machine']['cpus']}): bench process {c['bench_process']:.2f}"
+          + (f", hub process {c['hub_process']:.2f}" if "hub_process" in c else "")
+          + f", Mosquitto {c['mosquitto']:.2f}, everything else on the machine {c['everything_else']:.2f}")
     if report["misses"]:
         print(f"  {report['misses']} presses got no call on the display within 5 s")
     return 0
