@@ -23,7 +23,7 @@ from kivy.core.window import Window
 from kivy.lang import Builder
 
 from display import theme
-from display.announce.player import AnnouncementPlayer, AnnounceTiming, AudioSettings
+from display.announce.timing import AnnounceTiming
 from display.board import BoardModel
 from display.feed import DEVICE, EVENT, HUB, LINK, SITE, ZONE_STATE, ZoneFeed
 from display.memory import Memory
@@ -65,12 +65,13 @@ class DisplayApp(App):
         self.data_dir = Path(self.options.data_dir or data_dir)
         self.board = BoardModel(device_id, highlight_s=self.options.highlight_s)
         self.memory = Memory(self.data_dir / "last-picture.json")
-        self.player: AnnouncementPlayer | None = None
+        self.player = None  # AnnouncementPlayer, made at the first call
         self._inbox: deque = deque()
         self._drain_trigger = Clock.create_trigger(self._drain, 0)
         self._highlight_event = None
         self._trace = open(self.options.trace, "a", encoding="utf-8", buffering=1) if self.options.trace else None
         self._shown_code: str | None = None
+        self._rest_pending = False
         self.started_at = time.time()
         self.feed: ZoneFeed | None = None
 
@@ -82,7 +83,7 @@ class DisplayApp(App):
         Window.clearcolor = theme.rgba(theme.NAVY)
         root = DisplayRoot(animate=self.options.motion)
         self._fit_window(root)
-        Window.bind(size=lambda *_: self._fit_window(root))
+        Window.bind(size=lambda *_: self._fit_window(root), on_flip=self._after_flip)
         remembered = self.memory.load()
         for kind in ("site", "device", "zone_state"):
             if kind in remembered:
@@ -119,13 +120,32 @@ class DisplayApp(App):
         self._drain_trigger()
 
     def _drain(self, _dt=None) -> None:
+        new_call = False
         while self._inbox:
             kind, payload = self._inbox.popleft()
-            self._apply(kind, payload)
+            new_call |= self._apply(kind, payload)
+        if new_call and self.root is not None:
+            # the frame that shows a call should only have to draw the call: the list of
+            # previous calls and the waiting counts follow in the frame after it
+            self.root.show_newest(self.board.view())
+            self._rest_pending = True
+            Clock.schedule_once(self._refresh_rest, 0.25)  # in case no frame is drawn
+            return
         self._refresh()
 
-    def _apply(self, kind: str, payload, remember: bool = True) -> None:
+    def _after_flip(self, *_):
+        if self._rest_pending:
+            Clock.schedule_once(self._refresh_rest, 0)
+
+    def _refresh_rest(self, *_):
+        if self._rest_pending:
+            self._rest_pending = False
+            self._refresh()
+
+    def _apply(self, kind: str, payload, remember: bool = True) -> bool:
+        """Apply one message; True when it was a new call."""
         board = self.board
+        new_call = False
         if kind == SITE:
             board.on_site_config(payload)
         elif kind == DEVICE:
@@ -136,6 +156,7 @@ class DisplayApp(App):
             board.on_zone_state(payload)
         elif kind == EVENT:
             for call in board.on_event(payload):
+                new_call = True
                 self._log_trace({"event": "call", "code": call.code, "t": time.time()})
                 if self._player():
                     self.player.announce(call)
@@ -145,9 +166,11 @@ class DisplayApp(App):
             board.on_link(bool(payload))
         if remember and kind in (SITE, DEVICE, ZONE_STATE):
             self.memory.remember(kind, payload)
+        return new_call
 
     def _configure_device(self, device: dict) -> None:
         if self.player:
+            from display.announce.player import AudioSettings
             self.player.configure(AudioSettings.from_slice(device.get("audio")))
         screen = device.get("screen") or {}
         if self.options.follow_screen and screen and self.root is not None:
@@ -157,15 +180,18 @@ class DisplayApp(App):
             wide = Window.system_size[0] >= Window.system_size[1]
             Window.rotation = 90 if (want_portrait and wide) else 0
 
-    def _player(self) -> AnnouncementPlayer | None:
+    def _player(self):
+        """The announcer, made at the first call (its imports and SDL audio cost nothing before)."""
         if not self.options.audio:
             return None
         if self.player is None:
+            from display.announce.player import AnnouncementPlayer, AudioSettings
             settings = AudioSettings.from_slice(self.board.device.get("audio"))
             try:
                 self.player = AnnouncementPlayer(
                     self.data_dir / "speech", self.board.counter_names, lambda: self.board.config.default_language,
-                    timing=self.options.timing, settings=settings, on_part=self._on_sound)
+                    timing=self.options.timing, settings=settings, on_part=self._on_sound,
+                    on_idle=lambda: self._log_trace({"event": "announcer_idle", "t": time.time()}))
             except Exception:
                 log.exception("display: announcements are off")
                 self.options.audio = False

@@ -32,7 +32,7 @@ def link_for(args: dict, device_id: str, start: bool = True) -> DeviceLink:
 
 
 def make_app(args: dict):
-    from display.announce.player import AnnounceTiming
+    from display.announce.timing import AnnounceTiming
     from display.app import DisplayApp, DisplayOptions
     timing = AnnounceTiming(**args.get("timing", {})) if args.get("timing") else AnnounceTiming()
     options = DisplayOptions(motion=args.get("motion", False), highlight_s=args.get("highlight_s", 30.0),
@@ -63,7 +63,11 @@ def texts(ui: Driver) -> dict:
 
 
 def wait_for_code(ui: Driver, code: str, timeout: float = 10.0) -> dict:
+    """Wait until ``code`` is the newest call on screen, and the frames after it (the list of
+    previous calls and the waiting counts follow the newest call by one frame)."""
     ui.wait_until(lambda: ui.app.root.ids.now.ids.code.text == code, timeout, f"{code} on screen")
+    ui.wait_until(lambda: not ui.app._rest_pending, timeout, "the rest of the picture")
+    ui.frames(2)
     return texts(ui)
 
 

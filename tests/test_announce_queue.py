@@ -148,3 +148,13 @@ def test_the_chime_can_be_switched_off():
     q = AnnouncementQueue()
     q.push(call("A001"), now=0)
     assert [p[0] for p in say(q.start_next(0), chime=False)] == [SPEECH]
+
+
+def test_merged_calls_of_one_counter_are_said_in_one_sentence_per_language():
+    q = AnnouncementQueue(max_delay_s=1)
+    q.push(call("A006", language="uk"), now=0)
+    q.push(call("A007"), now=0.1)
+    q.push(call("A008", language="uk"), now=0.2)
+    parts = say(q.start_next(now=5))
+    assert parts == [(CHIME, None, None), (SPEECH, "pt", "Senhas á seis, á sete, á oito, Balcão um."),
+                     (SPEECH, "uk", "Талони а шість, а вісім, Вікно один.")]

@@ -19,6 +19,11 @@ TICKET_WORD = {
     "pt": "Senha", "en": "Ticket", "fr": "Ticket", "es": "Turno", "uk": "Талон", "ru": "Талон",
     "ar": "التذكرة رقم", "hi": "टिकट", "ne": "टिकट", "bn": "টিকিট",
 }
+#: the same word in the plural, for a merged announcement of several tickets to one counter
+TICKETS_WORD = {
+    "pt": "Senhas", "en": "Tickets", "fr": "Tickets", "es": "Turnos", "uk": "Талони", "ru": "Талоны",
+    "ar": "التذاكر رقم", "hi": "टिकट", "ne": "टिकटहरू", "bn": "টিকিট",
+}
 #: the comma between the ticket and the counter (a pause in the voice)
 COMMA = {"ar": "، "}
 #: the counter word when the site file has no name for a counter
@@ -51,9 +56,12 @@ def spoken_code(code: str, language: str) -> str:
     return f"{spoken_letters(prefix, language)} {spoken_number(number, language)}"
 
 
-def call_phrase(code: str, counter_number: int, counter_names: dict[str, str] | None, language: str,
+def call_phrase(code: str | list[str], counter_number: int, counter_names: dict[str, str] | None, language: str,
                 default_language: str = "pt") -> Phrase:
-    """The sentence announcing ``code`` at a counter, in ``language``."""
+    """The sentence announcing ``code`` (or several codes, merged) at a counter, in ``language``."""
+    codes = [code] if isinstance(code, str) else list(code)
+    if not codes:
+        raise ValueError("a call phrase needs at least one ticket code")
     base = language.split("-")[0]
     names = counter_names or {}
     name = names.get(language) or names.get(base)
@@ -61,6 +69,8 @@ def call_phrase(code: str, counter_number: int, counter_names: dict[str, str] | 
         counter = speak_numbers_in(name, language)
     else:
         counter = f"{COUNTER_WORD.get(base, COUNTER_WORD['en'])} {spoken_number(counter_number, language)}"
-    ticket = TICKET_WORD.get(base, TICKET_WORD["en"])
+    words = TICKET_WORD if len(codes) == 1 else TICKETS_WORD
+    ticket = words.get(base, words["en"])
     comma = COMMA.get(base, ", ")
-    return Phrase(language, f"{ticket} {spoken_code(code, language)}{comma}{counter}.")
+    spoken = comma.join(spoken_code(c, language) for c in codes)
+    return Phrase(language, f"{ticket} {spoken}{comma}{counter}.")

@@ -39,15 +39,28 @@ def languages_for(call: CallToAnnounce, default_language: str, allowed: list[str
 
 def plan(announcement: Announcement, counter_names: Callable[[str], dict[str, str]], default_language: str,
          allowed_languages: list[str] | tuple[str, ...], chime: bool = True) -> list[Part]:
-    """The parts to play in order (a merged announcement has one chime for all its calls)."""
+    """The parts to play in order.
+
+    One call: the chime, the call in the default language, then in the visitor's.  A merged
+    announcement (calls that waited too long) has one chime, and the calls of one counter are
+    said together: "Senhas á seis, á sete, Balcão um.", then each visitor language present
+    once, with its visitors' codes, so a backlog shrinks instead of growing."""
     parts = [Part(CHIME)] if chime else []
-    said: set[tuple[str, str]] = set()
+    groups: dict[str, list[CallToAnnounce]] = {}
     for call in announcement.calls:
-        if (call.code, call.counter) in said:
-            continue  # a call and its recall merged: once is enough
-        said.add((call.code, call.counter))
-        names = counter_names(call.counter)
-        for language in languages_for(call, default_language, allowed_languages):
-            parts.append(Part(SPEECH, call_phrase(call.code, call.counter_number, names, language,
-                                                  default_language), call.code))
+        group = groups.setdefault(call.counter, [])
+        if all(c.code != call.code for c in group):  # a call and its recall merged: once is enough
+            group.append(call)
+    for counter, calls in groups.items():
+        names = counter_names(counter)
+        number = calls[0].counter_number
+        codes = [c.code for c in calls]
+        tag = ",".join(codes)
+        parts.append(Part(SPEECH, call_phrase(codes, number, names, default_language, default_language), tag))
+        visitors: dict[str, list[str]] = {}
+        for call in calls:
+            for language in languages_for(call, default_language, allowed_languages)[1:]:
+                visitors.setdefault(language, []).append(call.code)
+        for language, own in visitors.items():
+            parts.append(Part(SPEECH, call_phrase(own, number, names, language, default_language), ",".join(own)))
     return parts

@@ -28,17 +28,9 @@ from .chime import chime_wav
 from .plan import CHIME, Part, plan
 from .queue import AnnouncementQueue
 from .speech import SpeechCache, SpeechError
+from .timing import AnnounceTiming
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AnnounceTiming:
-    """Pauses between the parts of announcements, in seconds."""
-
-    after_chime_s: float = 0.25
-    between_languages_s: float = 0.5
-    between_announcements_s: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -67,13 +59,14 @@ class AnnouncementPlayer:
     def __init__(self, cache_dir: Path | str, counter_names: Callable[[str], dict[str, str]],
                  default_language: Callable[[], str], timing: AnnounceTiming = AnnounceTiming(),
                  settings: AudioSettings = AudioSettings(), clock: Callable[[], float] = time.monotonic,
-                 on_part: Callable[[dict], None] | None = None):
+                 on_part: Callable[[dict], None] | None = None, on_idle: Callable[[], None] | None = None):
         self.cache_dir = Path(cache_dir)
         self.counter_names = counter_names
         self.default_language = default_language
         self.timing = timing
         self.clock = clock
         self.on_part = on_part
+        self.on_idle = on_idle
         self.queue = AnnouncementQueue(settings.max_queue_delay_s)
         self.settings = settings
         self.speech = SpeechCache(self.cache_dir, dict(settings.voices))
@@ -147,6 +140,8 @@ class AnnouncementPlayer:
             return
         if self._index >= len(self._parts):
             self.queue.finish(self.clock())
+            if self.on_idle and not self.queue.waiting:
+                self.on_idle()
             Clock.schedule_once(self._pump, self.timing.between_announcements_s)
             return
         part = self._parts[self._index]
