@@ -72,12 +72,13 @@ def make_kiosk(device_file: str, *, windowed: bool = False, render_dir: str | Pa
     return app
 
 
-def run_kiosk(device_file: str, *, windowed: bool = False, render_dir: str | None = None) -> int:
+def run_kiosk(device_file: str, *, windowed: bool = False, render_dir: str | None = None,
+              printer_override: Mapping | None = None) -> int:
     import logging
 
     from mqttlink.systemd import notify_from_kivy_clock
     logging.basicConfig(level=logging.INFO, format="%(asctime)s kiosk %(levelname)s %(name)s: %(message)s")
-    app = make_kiosk(device_file, windowed=windowed, render_dir=render_dir)
+    app = make_kiosk(device_file, windowed=windowed, render_dir=render_dir, printer_override=printer_override)
     notify_from_kivy_clock()  # systemd: READY at the first frame, watchdog while the screen is alive
     try:
         app.run()

@@ -24,12 +24,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--language", default=os.environ.get("LANG", "pt")[:2], help="--console only")
     parser.add_argument("--windowed", action="store_true", help="a window instead of the full screen")
     parser.add_argument("--render-dir", help="also draw every printed ticket as a PNG here")
+    parser.add_argument("--printer-file", help="print to this file (ESC/POS bytes) instead of the configured printer")
     args = parser.parse_args(argv)
     if args.console:
         from .console import run_console
         return run_console(args.device, args.language)
     from .launch import run_kiosk
-    return run_kiosk(args.device, windowed=args.windowed, render_dir=args.render_dir)
+    printer = {"connector": "file", "path": args.printer_file} if args.printer_file else None
+    return run_kiosk(args.device, windowed=args.windowed, render_dir=args.render_dir, printer_override=printer)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ direction (15 mm, see kiosk/sizing.py), and they act on release.
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
@@ -25,8 +26,33 @@ from .icons import ICON_FONT, glyph
 from .sizing import Grid, page_slots
 
 
+#: a number written in groups ("808 257 257", "808 24 24 24", "2026.05-1")
+NUMBER_GROUPS = re.compile(r"\d+(?:[ .\-/]\d+)+")
+LRI, PDI = "\u2066", "\u2069"
+
+
+def isolate_numbers(text: str) -> str:
+    """Keep grouped numbers left to right inside right-to-left text.
+
+    The bidi algorithm orders "808 257 257" in an Arabic sentence group by
+    group from the right ("257 257 808" on screen); a left-to-right isolate
+    keeps a phone number as people dial it."""
+    return NUMBER_GROUPS.sub(lambda m: f"{LRI}{m.group(0)}{PDI}", text)
+
+
 class KText(ScriptLabel):
     """Visitor-facing text (wraps to its width, height follows the text)."""
+
+    def texture_update(self, *largs):
+        text = getattr(self, "_source_text", None)
+        if not text or not self.base_rtl() or not NUMBER_GROUPS.search(text):
+            return super().texture_update(*largs)
+        # draw with the numbers isolated; source_text (what tests and screen readers see) is unchanged
+        self._source_text = isolate_numbers(text)
+        try:
+            super().texture_update(*largs)
+        finally:
+            self._source_text = text
 
 
 class Icon(Label):

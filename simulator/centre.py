@@ -83,6 +83,18 @@ class LocalCentre:
         }), encoding="utf-8")
         return path
 
+    def write_device_file(self, device_id: str, path: Path | str, state_dir: Path | str | None = None) -> Path:
+        """The bootstrap file a device process (onestop-kiosk, -display...) starts from, for this centre."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(tomli_w.dumps({
+            "device_id": device_id, "site_id": self.site.site.id,
+            "state_dir": str(state_dir or self.workdir / device_id),
+            "broker": {"host": "127.0.0.1", "port": self.port, "password": self.credentials.password_for(device_id)},
+            "timing": self.timing.model_dump(),
+        }), encoding="utf-8")
+        return path
+
     def spawn_hub_process(self, site_file: Path | str) -> subprocess.Popen:
         """The hub as its own process (``onestop-hub``), for crash and restart tests."""
         device_file = self.write_hub_device_file(site_file)

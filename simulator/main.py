@@ -17,6 +17,8 @@ import threading
 from pathlib import Path
 
 from display.demo import open_window, screen_present, sound_present
+from hub.content import read_content
+from kiosk.demo import open_kiosk
 from siteconf import EXAMPLE_SITE, SiteFileError, load_site
 
 from .actors import Clerk, VisitorStream, WallDisplay, now_hms, waiting_summary
@@ -32,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", help="where the broker files and the hub database go (default: a temp dir)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--no-screen", action="store_true", help="no wall display window even when a screen is there")
+    parser.add_argument("--no-kiosk", action="store_true", help="no Kivy kiosk (window, or offscreen when headless)")
     args = parser.parse_args(argv)
 
     try:
@@ -52,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
-    centre = LocalCentre(site, workdir)
+    centre = LocalCentre(site, workdir, content=read_content(site, args.site))
     windows: list = []  # the real wall screen process, when a screen is there
+    kiosks: list = []  # the real Kivy kiosk (a window, or offscreen)
     try:
         centre.start()
         say("centre", f"{site.site.name}: Mosquitto on 127.0.0.1:{centre.port} (config in {centre.files.out_dir}), "
@@ -65,10 +69,15 @@ def main(argv: list[str] | None = None) -> int:
         shown = next((d.id for d in site.devices if d.role == "display"), None)
         if args.no_screen or not screen_present():
             shown = None
+        # one kiosk is the real Kivy app; simulated visitors use it through a second connection
+        kiosk_id = None if args.no_kiosk else next(
+            (d.id for d in site.devices if d.role == "kiosk" and "tickets" in d.kiosk_modes), None)
         for device in site.devices:
             if device.role == "kiosk" and "tickets" in device.kiosk_modes:
-                actors.append(VisitorStream(centre.link(device.id), rng=random.Random(rng.random()),
-                                            gap_s=args.visitor_gap, **common))
+                link = centre.link(device.id, client_id=f"{device.id}-visitors") if device.id == kiosk_id \
+                    else centre.link(device.id)
+                actors.append(VisitorStream(link, rng=random.Random(rng.random()), gap_s=args.visitor_gap,
+                                            **common))
             elif device.role == "counter":
                 actors.append(Clerk(centre.link(device.id), rng=random.Random(rng.random()),
                                     counter_id=device.counter, **common))
@@ -78,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
                     else centre.link(device.id)
                 actors.append(WallDisplay(link, rng=random.Random(rng.random()), zone=site.device_zone(device),
                                           **common))
+        if kiosk_id:
+            kiosk = open_kiosk(centre, kiosk_id, workdir, windowed=screen_present() and not args.no_screen)
+            kiosks.append(kiosk)
+            say(kiosk_id, ("kiosk window opened" if kiosk.windowed else "kiosk running offscreen (no screen)")
+                + f"; it prints to {kiosk.printer_file}, tickets drawn in {kiosk.tickets_dir}")
         if shown:
             windows.append(open_window(centre, shown, workdir))
             say("centre", f"wall screen of {shown} opened" + ("" if sound_present() else " (no sound device: silent)"))
@@ -98,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
             ticks += 5
             with watcher_lock:
                 say("hub", waiting_summary(site, states))
+            for kiosk in kiosks:
+                for ticket in kiosk.new_tickets():
+                    say(kiosk.device_id, f"printed ticket {ticket.stem} (drawn in {ticket})")
             if args.duration and ticks >= args.duration:
                 break
     finally:
@@ -105,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         say("centre", "stopping")
         for window in windows:
             window.terminate()
+        for kiosk in kiosks:
+            kiosk.stop()
         centre.close()
     return 0
 

@@ -15,7 +15,7 @@ import tomli_w
 from hub.content import read_content
 from siteconf import EXAMPLE_SITE, parse_site
 from siteconf.content import content_folder
-from simulator.centre import FAST, LocalCentre
+from simulator.centre import LocalCentre
 
 KIOSK = "kiosk-01"
 #: panels the tests use: (width, height, diagonal in inches)
@@ -60,11 +60,5 @@ def start_centre(folder: Path, data: dict, hub_in_process: bool = True) -> tuple
     return centre, site_file
 
 
-def kiosk_device_file(centre: LocalCentre, folder: Path, timing=FAST) -> Path:
-    path = folder / "kiosk-device.toml"
-    path.write_text(tomli_w.dumps({
-        "device_id": KIOSK, "site_id": centre.site.site.id, "state_dir": str(folder / "kiosk-state"),
-        "broker": {"host": "127.0.0.1", "port": centre.port, "password": centre.credentials.password_for(KIOSK)},
-        "timing": timing.model_dump(),
-    }), encoding="utf-8")
-    return path
+def kiosk_device_file(centre: LocalCentre, folder: Path) -> Path:
+    return centre.write_device_file(KIOSK, folder / "kiosk-device.toml", state_dir=folder / "kiosk-state")
