@@ -4,9 +4,9 @@
 (``config/device/<id>``: pins, small display, printer), builds the hardware
 from it (and rebuilds it when a technician changes the site file), follows
 ``config/site`` (transfer targets), ``state/counter/<counter>`` (status,
-current ticket, people waiting) and ``presence/hub``, and sends the
-controller's requests through the link on a worker thread, so a pin callback
-or an MQTT callback never waits for the hub.
+current ticket, people waiting) and ``presence/hub``, and publishes the
+controller's requests from the pin's own thread, taking their outcome from the
+reply (on paho's thread) or from a timer: nothing ever waits for the hub.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from hardware.buttons import CallButtons
 from hardware.health import HealthReport
 from hardware.counter_display import CharacterLcd, CounterDisplay, FourDigitDisplay
 from hardware.leds import StatusLight
-from mqttlink.link import DeviceLink, LinkError, RequestRefused
+from mqttlink.link import DeviceLink
 from siteconf.schema import CounterPins, Printer, SmallDisplay
 
 from .controller import (BUTTONS, HOLD_BUTTONS, NO_ANSWER, NOT_CONNECTED, CounterController, CounterSettings,
@@ -130,7 +130,6 @@ class CounterDevice:
         self.counter_id: str | None = None
         self._site: dict | None = None
         self._lock = threading.RLock()
-        self._requests = ThreadPoolExecutor(1, thread_name_prefix="counter-request")
         self._printing = ThreadPoolExecutor(1, thread_name_prefix="counter-printer")
         self._last_indication: Indication | None = None
         #: set once the hardware is built from the device's slice
@@ -153,7 +152,6 @@ class CounterDevice:
                 return
             self._closed = True
             hardware, self.hardware = self.hardware, None
-        self._requests.shutdown(wait=True, cancel_futures=True)
         self._printing.shutdown(wait=True, cancel_futures=True)
         if hardware is not None:
             hardware.close()
@@ -224,20 +222,39 @@ class CounterDevice:
 
     # ------------------------------------------------------------- requests
     def _send(self, action: str, fields: dict, done: Callable[[Outcome], None]) -> None:
-        try:
-            self._requests.submit(self._request, action, fields, done)
-        except RuntimeError:  # shut down
+        """Publish at once, on the pin's own thread (no hand-over on the way to the hub); the
+        outcome comes from paho's thread with the reply, or from a timer when none came in time."""
+        if self._closed:
             done(Outcome(False, code=NOT_CONNECTED))
+            return
+        answered = threading.Lock()
 
-    def _request(self, action: str, fields: dict, done: Callable[[Outcome], None]) -> None:
-        timeout = self.link.timing.request_expiry_s + REPLY_GRACE_S
-        try:
-            outcome = Outcome(True, self.link.request(action, timeout=timeout, **fields))
-        except RequestRefused as exc:
-            outcome = Outcome(False, code=exc.code)
-        except LinkError:
-            outcome = Outcome(False, code=NO_ANSWER if self.link.connected else NOT_CONNECTED)
-        done(outcome)
+        def finish(outcome: Outcome) -> None:
+            if answered.acquire(blocking=False):  # the reply or the timer, whichever is first
+                done(outcome)
+
+        def failed() -> Outcome:
+            return Outcome(False, code=NO_ANSWER if self.link.connected else NOT_CONNECTED)
+
+        future = self.link.request_async(action, **fields)
+        timer = threading.Timer(self.link.timing.request_expiry_s + REPLY_GRACE_S, lambda: finish(failed()))
+        timer.daemon = True
+
+        def resolved(f) -> None:
+            timer.cancel()
+            try:
+                reply = f.result()
+            except Exception:  # LinkError: not connected, or the link was closed
+                finish(failed())
+                return
+            if reply.get("ok"):
+                finish(Outcome(True, reply.get("result") or {}))
+            else:
+                finish(Outcome(False, code=(reply.get("error") or {}).get("code")))
+
+        if not future.done():
+            timer.start()
+        future.add_done_callback(resolved)
 
     # ------------------------------------------------------------- printing
     def _print_second_ticket(self, ticket: dict) -> None:
