@@ -25,6 +25,7 @@ class Memory:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self._data: dict = {}
+        self._pending = False
         self._lock = threading.Lock()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="display-memory")
 
@@ -40,14 +41,21 @@ class Memory:
             return dict(self._data)
 
     def remember(self, kind: str, payload: dict | None) -> None:
+        """Keep ``payload`` (not changed afterwards by the caller); written soon, off the caller's thread."""
         if kind not in KINDS or not payload:
             return
         with self._lock:
             self._data[kind] = payload
-            snapshot = json.dumps(self._data, ensure_ascii=False)
-        self._writer.submit(self._write, snapshot)
+            if self._pending:
+                return  # the write already queued will take this one too
+            self._pending = True
+        self._writer.submit(self._write)
 
-    def _write(self, text: str) -> None:
+    def _write(self) -> None:
+        with self._lock:
+            self._pending = False
+            data = dict(self._data)
+        text = json.dumps(data, ensure_ascii=False)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")

@@ -171,6 +171,8 @@ class AnnouncementPlayer:
 
     def _on_stop(self, sound):
         sound.unbind(on_stop=self._on_stop)
+        if sound is not self._chime:
+            sound.unload()  # a phrase is played once: free its converted samples now
         if self.history:
             self.history[-1]["ended"] = self.clock()
         self._next_part(self._parts[self._index] if self._index < len(self._parts) else None)
