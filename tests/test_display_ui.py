@@ -166,4 +166,6 @@ CONTACT_ROWS = [
                                                                ("new-call", "new call highlighted"))]
     for name in ("landscape-1920x1080", "landscape-1280x720")
 ] + [[(f"{name}-{kind}", f"{name.split('-')[1]} {label}") for name in ("portrait-1080x1920", "portrait-720x1280")
-      for kind, label in (("retained", "restart"), ("new-call", "new call"))]]
+      for kind, label in (("retained", "restart"), ("new-call", "new call"))]] + [
+    [("small-outage-offline", "broker stopped: offline mark, last picture kept"),
+     ("small-outage-recovered", "broker back: recovered, no call missing")]]
