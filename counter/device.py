@@ -25,6 +25,7 @@ from hardware.buttons import CallButtons
 from hardware.health import HealthReport
 from hardware.counter_display import CharacterLcd, CounterDisplay, FourDigitDisplay
 from hardware.leds import StatusLight
+from hardware.scheduler import Scheduler
 from mqttlink.link import DeviceLink
 from siteconf.schema import CounterPins, Printer, SmallDisplay
 
@@ -56,7 +57,7 @@ class CounterHardware:
     """The desk's buttons, status light, optional buzzer, small display and printer, from the slice."""
 
     def __init__(self, device: dict, on_button, pin_factory=None, i2c_bus=None,
-                 printer_factory: Callable[[Printer], Any] | None = None):
+                 printer_factory: Callable[[Printer], Any] | None = None, scheduler: Scheduler | None = None):
         """``printer_factory(config)`` makes the printer when one is configured (default: a
         started ``TicketPrinter``)."""
         self.pins: CounterPins = tolerant(CounterPins, device.get("pins"))
@@ -70,7 +71,8 @@ class CounterHardware:
         self.printer: Any = None
         try:
             self.buttons = CallButtons({name: getattr(p, name) for name in BUTTONS}, on_button, HOLD_BUTTONS,
-                                       hold_s=p.hold_s, debounce_s=p.debounce_ms / 1000, pin_factory=pin_factory)
+                                       hold_s=p.hold_s, debounce_s=p.debounce_ms / 1000, pin_factory=pin_factory,
+                                       scheduler=scheduler)
             self.light = StatusLight(p.led_red, p.led_green, p.led_blue, active_high=p.led_active_high,
                                      pin_factory=pin_factory)
             if p.buzzer is not None:
@@ -124,7 +126,9 @@ class CounterDevice:
         self.pin_factory = pin_factory
         self.i2c_bus = i2c_bus
         self.printer_factory = printer_factory
-        self.controller = CounterController(self._send, self._show, settings,
+        #: one thread for every timer of the desk (hold times, bounce, reply deadlines, messages)
+        self.scheduler = Scheduler("counter-timers")
+        self.controller = CounterController(self._send, self._show, settings, schedule=self.scheduler.call_later,
                                             on_transferred=self._print_second_ticket)
         self.hardware: CounterHardware | None = None
         self.counter_id: str | None = None
@@ -155,6 +159,7 @@ class CounterDevice:
         self._printing.shutdown(wait=True, cancel_futures=True)
         if hardware is not None:
             hardware.close()
+        self.scheduler.close()
 
     # ---------------------------------------------------------- subscriptions
     def _on_device_config(self, topic: str, payload: Any) -> None:
@@ -174,7 +179,7 @@ class CounterDevice:
                     old.close()
                 try:
                     self.hardware = CounterHardware(device, self.controller.on_button, self.pin_factory,
-                                                    self.i2c_bus, self.printer_factory)
+                                                    self.i2c_bus, self.printer_factory, self.scheduler)
                 except Exception as exc:
                     log.error("%s: cannot use the hardware of its site-file entry: %s", self.link.device_id, exc)
                     self.link.publish_health(hardware=f"fault: {exc}")
@@ -237,8 +242,8 @@ class CounterDevice:
             return Outcome(False, code=NO_ANSWER if self.link.connected else NOT_CONNECTED)
 
         future = self.link.request_async(action, **fields)
-        timer = threading.Timer(self.link.timing.request_expiry_s + REPLY_GRACE_S, lambda: finish(failed()))
-        timer.daemon = True
+        timer = self.scheduler.call_later(self.link.timing.request_expiry_s + REPLY_GRACE_S,
+                                          lambda: finish(failed()))
 
         def resolved(f) -> None:
             timer.cancel()
@@ -252,8 +257,6 @@ class CounterDevice:
             else:
                 finish(Outcome(False, code=(reply.get("error") or {}).get("code")))
 
-        if not future.done():
-            timer.start()
         future.add_done_callback(resolved)
 
     # ------------------------------------------------------------- printing

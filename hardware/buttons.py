@@ -24,6 +24,8 @@ from typing import Callable, Iterable, Mapping
 
 from gpiozero import Button
 
+from .scheduler import Scheduled, Scheduler
+
 PRESS = "press"
 HOLD = "hold"
 
@@ -43,8 +45,8 @@ class _Contact:
     last_edge: float = float("-inf")
     held: bool = False
     presses: int = 0  # identifies the current press for its hold timer
-    settle: threading.Timer | None = None
-    hold_timer: threading.Timer | None = None
+    settle: Scheduled | None = None
+    hold_timer: Scheduled | None = None
 
 
 class CallButtons:
@@ -56,8 +58,10 @@ class CallButtons:
 
     def __init__(self, pins: Mapping[str, int | None], on_event: Callable[[ButtonEvent], None],
                  hold_buttons: Iterable[str] = (), hold_s: float = 1.0, debounce_s: float = 0.02,
-                 pin_factory=None):
+                 pin_factory=None, scheduler: Scheduler | None = None):
         self.on_event = on_event
+        self._own_scheduler = scheduler is None
+        self.scheduler = scheduler or Scheduler("button-timers")
         self.hold_s = hold_s
         self.debounce_s = debounce_s
         self._lock = threading.Lock()
@@ -94,9 +98,7 @@ class CallButtons:
             since = now - contact.last_edge
             if since < self.debounce_s:
                 if contact.settle is None:  # look again when the bounce window is over
-                    contact.settle = threading.Timer(self.debounce_s - since, self._settled, args=(name,))
-                    contact.settle.daemon = True
-                    contact.settle.start()
+                    contact.settle = self.scheduler.call_later(self.debounce_s - since, lambda: self._settled(name))
                 return
             events = self._accept(name, contact, down, now)
         for event in events:
@@ -121,9 +123,8 @@ class CallButtons:
             if not contact.holds:
                 return [ButtonEvent(name, PRESS, now)]
             contact.held = False
-            contact.hold_timer = threading.Timer(self.hold_s, self._held, args=(name, contact.presses))
-            contact.hold_timer.daemon = True
-            contact.hold_timer.start()
+            press = contact.presses
+            contact.hold_timer = self.scheduler.call_later(self.hold_s, lambda: self._held(name, press))
             return []
         if contact.hold_timer is not None:
             contact.hold_timer.cancel()
@@ -152,6 +153,8 @@ class CallButtons:
                 if timer is not None:
                     timer.cancel()
             contact.device.close()
+        if self._own_scheduler:
+            self.scheduler.close()
 
     def __enter__(self) -> "CallButtons":
         return self

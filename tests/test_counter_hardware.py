@@ -309,3 +309,24 @@ def test_the_site_file_refuses_a_desk_wired_twice_to_one_pin():
     ok = small_site(counter_with(small_display={"kind": "tm1637", "clk_pin": 20, "dio_pin": 21},
                                  pins={"buzzer": 26, "led_active_high": False}))
     assert ok.device("counter-1").pins.led_active_high is False
+
+
+# ----------------------------------------------------------------------------- timers
+def test_one_scheduler_thread_runs_calls_in_due_order_and_skips_cancelled_ones():
+    from hardware.scheduler import Scheduler
+
+    ran: list[tuple[str, float]] = []
+    scheduler = Scheduler()
+    try:
+        start = time.monotonic()
+        scheduler.call_later(0.15, lambda: ran.append(("late", time.monotonic() - start)))
+        scheduler.call_later(0.05, lambda: ran.append(("early", time.monotonic() - start)))
+        scheduler.call_later(0.10, lambda: ran.append(("cancelled", 0))).cancel()
+        scheduler.call_later(0.0, lambda: 1 / 0)  # a failing action does not stop the others
+        wait_until(lambda: len(ran) == 2, 2, "both calls")
+        time.sleep(0.05)
+        assert [name for name, _ in ran] == ["early", "late"]
+        assert ran[0][1] == pytest.approx(0.05, abs=TOLERANCE_S) and ran[1][1] == pytest.approx(0.15, abs=TOLERANCE_S)
+    finally:
+        scheduler.close()
+        scheduler.close()
