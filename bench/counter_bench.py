@@ -3,6 +3,7 @@
     .venv/bin/python bench/counter_bench.py            # 600 presses (~30 s)
     .venv/bin/python bench/counter_bench.py --quick    # 120 presses
     .venv/bin/python bench/counter_bench.py --json
+    .venv/bin/python bench/counter_bench.py --compare  # + the same call_next sent by the link itself
 
 Starts a ``LocalCentre`` (Mosquitto on the generated config with per-device
 credentials; the hub in this process, SQLite WAL + synchronous=FULL on disk,
@@ -14,6 +15,10 @@ tickets first.  Then, for each press: the NEXT pin is driven low, held 15 ms
 release edge (``drive_high``); it stops in the ``ticket_called`` callback of
 ``display-ground``, a display device subscribed to its zone's events.  The
 next press waits until the counter has its reply and the repeat window passed.
+
+With ``--compare`` every other call is the same ``call_next`` sent straight by
+the counter's link (no pins, no firmware), interleaved so both see the same
+machine load: the difference is what the firmware adds.
 
 Prints p50 / p90 / p99 / max and the same for the counter's own reply, and
 exits 0 even when the target (p99 <= 10 ms) is missed: it is a benchmark.
@@ -90,7 +95,7 @@ def _wait_for_hub(kiosk) -> None:
             time.sleep(0.1)
 
 
-def run(presses: int, warmup: int, workdir: Path, hub_process: bool = False) -> dict:
+def run(presses: int, warmup: int, workdir: Path, hub_process: bool = False, compare: bool = False) -> dict:
     site_data = bench_site_dict()
     site = small_site(site_data)
     pins = site.device("counter-1").pins
@@ -105,8 +110,9 @@ def run(presses: int, warmup: int, workdir: Path, hub_process: bool = False) -> 
             centre.start()
         kiosk = centre.link("kiosk-1")
         _wait_for_hub(kiosk)
+        total = (2 if compare else 1) * presses + warmup
         codes = [kiosk.request("issue_ticket", service="reception", language="pt")["ticket"]["code"]
-                 for _ in range(presses + warmup)]
+                 for _ in range(total)]
         display = centre.link("display-ground")
         stopwatch = Stopwatch()
         display.subscribe(display.topics.zone_events("ground"), stopwatch)
@@ -118,7 +124,7 @@ def run(presses: int, warmup: int, workdir: Path, hub_process: bool = False) -> 
         while desk.controller.view().status is None:
             time.sleep(0.01)
         pin = factory.pin(pins.next)
-        to_display, to_reply, misses = [], [], 0
+        to_display, to_reply, to_display_direct, misses = [], [], [], 0
         tasks = {"bench_process": "/proc/self", "mosquitto": f"/proc/{centre.broker.pid}"}
         if centre.hub_process is not None:
             tasks["hub_process"] = f"/proc/{centre.hub_process.pid}"
@@ -128,19 +134,29 @@ def run(presses: int, warmup: int, workdir: Path, hub_process: bool = False) -> 
         try:
             for n, code in enumerate(codes):
                 stopwatch.expected, stopwatch.arrived = code, threading.Event()
-                pin.drive_low()
-                time.sleep(HOLD_S)
-                edge = time.perf_counter()
-                pin.drive_high()
+                direct = compare and n % 2 == 1
+                if direct:  # the same request without the firmware: the link's own call, for comparison
+                    time.sleep(HOLD_S)
+                    edge = time.perf_counter()
+                    future = link.request_async("call_next")
+                else:
+                    pin.drive_low()
+                    time.sleep(HOLD_S)
+                    edge = time.perf_counter()
+                    pin.drive_high()
                 if not stopwatch.arrived.wait(5):
                     misses += 1
                     continue
-                while desk.controller.in_flight is not None:
-                    time.sleep(0.0002)
+                if direct:
+                    future.result(5)
+                else:
+                    while desk.controller.in_flight is not None:
+                        time.sleep(0.0002)
                 replied = time.perf_counter()
                 if n >= warmup:
-                    to_display.append(stopwatch.at - edge)
-                    to_reply.append(replied - edge)
+                    (to_display_direct if direct else to_display).append(stopwatch.at - edge)
+                    if not direct:
+                        to_reply.append(replied - edge)
                 time.sleep(pins.repeat_guard_ms / 1000 + 0.005)
         finally:
             cpu = meter.stop(time.monotonic() - began)
@@ -151,7 +167,8 @@ def run(presses: int, warmup: int, workdir: Path, hub_process: bool = False) -> 
     ours = sum(v for k, v in cpu.items() if not k.startswith("machine_"))
     cpu["everything_else"] = cpu["machine_busy"] - ours
     return {"presses": len(to_display), "warmup": warmup, "misses": misses,
-            "edge_to_display": _stats(to_display), "edge_to_reply_seen": _stats(to_reply), "cpu_cores": cpu}
+            "edge_to_display": _stats(to_display), "edge_to_reply_seen": _stats(to_reply),
+            "direct_request_to_display": _stats(to_display_direct) if compare else None, "cpu_cores": cpu}
 
 
 def _stats(samples: list[float]) -> dict:
@@ -165,13 +182,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--hub-process", action="store_true",
                         help="run the hub as its own process (as on its own Pi) instead of in this one")
+    parser.add_argument("--compare", action="store_true",
+                        help="interleave the same call_next sent by the link itself (no firmware) for comparison")
     parser.add_argument("--dir", help="where the hub's database goes (default: the temp dir; not tmpfs)")
     args = parser.parse_args(argv)
     presses, warmup = (120, 20) if args.quick else (600, 50)
     parent = Path(args.dir) if args.dir else Path(tempfile.gettempdir())
     workdir = Path(tempfile.mkdtemp(prefix="counter-bench-", dir=parent))
     try:
-        report = run(presses, warmup, workdir, args.hub_process)
+        report = run(presses, warmup, workdir, args.hub_process, args.compare)
         report["hub"] = "own process" if args.hub_process else "in the bench process"
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -192,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
           f"(target p99 <= {TARGET_P99_MS:.0f} ms: {report['result']})")
     print(f"  NEXT release edge -> the counter has its reply:    p50 {r['p50_ms']:.2f} ms, "
           f"p90 {r['p90_ms']:.2f}, p99 {r['p99_ms']:.2f}, max {r['max_ms']:.2f}")
+    if report["direct_request_to_display"]:
+        x = report["direct_request_to_display"]
+        print(f"  (interleaved) call_next sent by the link itself -> display: p50 {x['p50_ms']:.2f} ms, "
+              f"p90 {x['p90_ms']:.2f}, p99 {x['p99_ms']:.2f}, max {x['max_ms']:.2f}")
     c = report["cpu_cores"]
     print(f"  CPU (cores busy of {report['machine']['cpus']}): bench process {c['bench_process']:.2f}"
           + (f", hub process {c['hub_process']:.2f}" if "hub_process" in c else "")
