@@ -119,11 +119,11 @@ def main(argv: list[str] | None = None) -> int:
                 break
     finally:
         stop.set()
+        for kiosk in kiosks:  # first: a print below may fail (a closed pipe) and skip the rest
+            kiosk.stop()
         say("centre", "stopping")
         for window in windows:
             window.terminate()
-        for kiosk in kiosks:
-            kiosk.stop()
         centre.close()
     return 0
 
