@@ -51,6 +51,7 @@ import tomli_w  # noqa: E402
 
 from counter.device import CounterDevice  # noqa: E402
 from mqttlink.link import LinkError, RequestRefused  # noqa: E402
+from hub.store import Store  # noqa: E402
 from simulator.centre import LocalCentre  # noqa: E402
 
 TARGET_P99_MS = 10.0
@@ -95,6 +96,27 @@ def _wait_for_hub(kiosk) -> None:
             time.sleep(0.1)
 
 
+class CommitTimer:
+    """Times the hub's durable commits (in-process hub only), to tell disk stalls from the rest."""
+
+    def __init__(self):
+        self.samples: list[float] = []
+        self._original = Store.commit
+        timer = self
+
+        def commit(store):
+            start = time.perf_counter()
+            try:
+                return timer._original(store)
+            finally:
+                timer.samples.append(time.perf_counter() - start)
+
+        Store.commit = commit
+
+    def close(self) -> None:
+        Store.commit = self._original
+
+
 def run(presses: int, warmup: int, workdir: Path, hub_process: bool = False, compare: bool = False) -> dict:
     site_data = bench_site_dict()
     site = small_site(site_data)
@@ -129,6 +151,7 @@ def run(presses: int, warmup: int, workdir: Path, hub_process: bool = False, com
         if centre.hub_process is not None:
             tasks["hub_process"] = f"/proc/{centre.hub_process.pid}"
         meter = CpuMeter(tasks)
+        commits = CommitTimer()
         meter.start()
         began = time.monotonic()
         try:
@@ -160,6 +183,7 @@ def run(presses: int, warmup: int, workdir: Path, hub_process: bool = False, com
                 time.sleep(pins.repeat_guard_ms / 1000 + 0.005)
         finally:
             cpu = meter.stop(time.monotonic() - began)
+            commits.close()
             desk.close()
         assert desk.controller.view().current == codes[-1] or misses, "the counter does not show the last call"
     finally:
@@ -168,7 +192,8 @@ def run(presses: int, warmup: int, workdir: Path, hub_process: bool = False, com
     cpu["everything_else"] = cpu["machine_busy"] - ours
     return {"presses": len(to_display), "warmup": warmup, "misses": misses,
             "edge_to_display": _stats(to_display), "edge_to_reply_seen": _stats(to_reply),
-            "direct_request_to_display": _stats(to_display_direct) if compare else None, "cpu_cores": cpu}
+            "direct_request_to_display": _stats(to_display_direct) if compare else None, "cpu_cores": cpu,
+            "hub_commit": _stats(commits.samples) if not hub_process else None}
 
 
 def _stats(samples: list[float]) -> dict:
@@ -215,10 +240,15 @@ def main(argv: list[str] | None = None) -> int:
         x = report["direct_request_to_display"]
         print(f"  (interleaved) call_next sent by the link itself -> display: p50 {x['p50_ms']:.2f} ms, "
               f"p90 {x['p90_ms']:.2f}, p99 {x['p99_ms']:.2f}, max {x['max_ms']:.2f}")
+    if report["hub_commit"]:
+        x = report["hub_commit"]
+        print(f"  the hub's durable commits meanwhile ({x['n']}): p50 {x['p50_ms']:.2f} ms, p99 {x['p99_ms']:.2f}, "
+              f"max {x['max_ms']:.2f}")
     c = report["cpu_cores"]
     print(f"  CPU (cores busy of {report['machine']['cpus']}): bench process {c['bench_process']:.2f}"
           + (f", hub process {c['hub_process']:.2f}" if "hub_process" in c else "")
-          + f", Mosquitto {c['mosquitto']:.2f}, everything else on the machine {c['everything_else']:.2f}")
+          + f", Mosquitto {c['mosquitto']:.2f}, everything else on the machine {c['everything_else']:.2f}; "
+          f"iowait {c['machine_iowait']:.2f}")
     if report["misses"]:
         print(f"  {report['misses']} presses got no call on the display within 5 s")
     return 0
