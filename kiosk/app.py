@@ -38,7 +38,7 @@ from typeset.scripts import is_rtl_language
 
 from .flow import KioskConfig, KioskFlow
 from .i18n import KIOSK_LANGUAGES, language_name, pick, tr
-from .screens import (InfoItemScreen, InfoScreen, MenuScreen, StartScreen, TicketScreen,
+from .screens import (InfoItemScreen, InfoScreen, MenuScreen, ScanScreen, StartScreen, TicketScreen,
                       UnavailableScreen)
 from .sizing import Sizes, card_grid, fit_font
 from .theme import palette
@@ -48,9 +48,10 @@ log = logging.getLogger(__name__)
 
 KV_DIR = Path(__file__).with_name("kv")
 KV_FILES = ("widgets.kv", "start.kv", "menu.kv", "ticket.kv", "unavailable.kv", "info.kv", "info_item.kv",
-            "root.kv")
+            "scan.kv", "root.kv")
 SCREEN_CLASSES = {"start": StartScreen, "menu": MenuScreen, "ticket": TicketScreen,
-                  "unavailable": UnavailableScreen, "info": InfoScreen, "info_item": InfoItemScreen}
+                  "unavailable": UnavailableScreen, "info": InfoScreen, "info_item": InfoItemScreen,
+                  "scan": ScanScreen}
 _kv_loaded = False
 
 
@@ -146,12 +147,15 @@ class KioskApp(App):
     c_icon = ColorProperty()
 
     def __init__(self, connection, *, printer=None, diagonal_in: float | None = None, animations: bool = True,
-                 clock=time.monotonic, printer_factory=None, **kwargs):
+                 clock=time.monotonic, printer_factory=None, scanner_factory=None, **kwargs):
         super().__init__(**kwargs)
         self.title = "onestop kiosk"
         self.connection = connection
         self.printer = printer
         self.printer_factory = printer_factory
+        self.scanner_factory = scanner_factory
+        self.scanner = None
+        self._scanner_config = None
         self.diagonal_in = diagonal_in
         self.animations = animations
         self.site_config: dict | None = None
@@ -190,6 +194,8 @@ class KioskApp(App):
     def on_stop(self):
         if self.printer is not None:
             self.printer.close()
+        if self.scanner is not None:
+            self.scanner.close()
         if self.connection is not None:
             self.connection.close()
 
@@ -205,6 +211,7 @@ class KioskApp(App):
             self.diagonal_in = device["screen"]["diagonal_in"]
             self._update_sizes()
         self._ensure_printer(device)
+        self._ensure_scanner(device)
         self.config_rev += 1
         self.flow.reconfigure(KioskConfig.from_payloads(site_config, device))
 
@@ -218,6 +225,17 @@ class KioskApp(App):
             self.printer.close()
         self._printer_config = config
         self.printer = self.printer_factory(config)
+
+    def _ensure_scanner(self, device: dict | None) -> None:
+        if self.scanner_factory is None or device is None:
+            return
+        config = device.get("scanner") or {"kind": "none"}
+        if config == self._scanner_config and self.scanner is not None:
+            return
+        if self.scanner is not None:
+            self.scanner.close()
+        self._scanner_config = config
+        self.scanner = self.scanner_factory(config)
 
     def _content_changed(self) -> None:
         self.config_rev += 1
@@ -267,7 +285,7 @@ class KioskApp(App):
         flow = self.flow
         actions = {"back": flow.back, "home": flow.start_again, "language": flow.open_language_picker,
                    "info": flow.open_info, "tickets": flow.open_tickets, "large_text": flow.toggle_large_text,
-                   "low_layout": flow.toggle_low_layout, "survey": flow.open_survey}
+                   "low_layout": flow.toggle_low_layout, "survey": flow.open_survey, "scan_done": flow.close_scan}
         actions[button.action]()
 
     def close_language_picker(self) -> None:
@@ -302,6 +320,36 @@ class KioskApp(App):
         self.flow.ticket_printed(ok, reason)
         if self.connection is not None:
             self.connection.report_health(last_print="ok" if ok else reason)
+
+    # ------------------------------------------------------------ the scanner
+    def scan_received(self, scan) -> None:
+        """A scan (the scanner's thread): what it is decides what the screen says."""
+        Clock.schedule_once(lambda _dt: self._show_scan(scan))
+
+    def _show_scan(self, scan) -> None:
+        from hardware.scanner import AppointmentScan, TicketScan
+        if isinstance(scan, TicketScan):
+            self.flow.scanned({})
+            if self.connection is not None:
+                self.connection.ticket_status(scan.qr.ref, lambda outcome, value: Clock.schedule_once(
+                    lambda _dt: self._scanned_ticket(outcome, value)))
+        elif isinstance(scan, AppointmentScan):
+            # checking in by appointment needs a hub action the contract does not have yet
+            self.flow.scanned({"message": "appointment"})
+        else:
+            self.flow.scanned({"message": scan.reason})
+
+    def _scanned_ticket(self, outcome: str, value) -> None:
+        if outcome == "ok":
+            self.flow.scanned({"ticket": value}, language=value.get("language"))
+        elif outcome == "refused":
+            self.flow.scanned({"message": "unknown_ticket" if value == "unknown_ticket" else "refused"})
+        else:
+            self.flow.scanned({"message": "unavailable"})
+
+    def scanner_status(self, state: str, detail: str) -> None:
+        if self.connection is not None:
+            self.connection.report_health(scanner=state, scanner_detail=detail or None)
 
     def printer_status(self, state: str, detail: str) -> None:
         """The printer's status changed (any thread): part of the kiosk's health."""

@@ -135,6 +135,18 @@ class HubConnection:
             return
         done("ok", result["ticket"])
 
+    def ticket_status(self, ref: str, done: Callable[[str, Any], None]) -> None:
+        """Ask the hub about a scanned ticket off the caller's thread; ``done`` as for ``issue``."""
+        self._pool.submit(self._status, ref, done)
+
+    def _status(self, ref: str, done: Callable[[str, Any], None]) -> None:
+        try:
+            done("ok", self.link.request("ticket_status", ref=ref)["ticket"])
+        except RequestRefused as exc:
+            done("refused", exc.code)
+        except LinkError:
+            done("failed", self.availability()[1] or "timeout")
+
     def _start_probe(self) -> None:
         with self._lock:
             if self._probe is not None and self._probe.is_alive():

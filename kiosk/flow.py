@@ -8,8 +8,9 @@ the app and applies the idle and ticket-screen timeouts.
 
 Screens: ``start`` (languages), ``menu`` (matters and offices, the priority
 toggle), ``ticket``, ``unavailable`` (tickets cannot be issued now),
-``info`` and ``info_item`` (the information point), ``survey`` (a slot for
-the satisfaction survey; off until that screen exists).
+``info`` and ``info_item`` (the information point), ``scan`` (what a scanned
+ticket or code means), ``survey`` (a slot for the satisfaction survey; off
+until that screen exists).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-SCREENS = ("start", "menu", "ticket", "unavailable", "info", "info_item", "survey")
+SCREENS = ("start", "menu", "ticket", "unavailable", "info", "info_item", "scan", "survey")
 PRIORITY_CATEGORIES = ("pregnancy", "infant", "disability", "elderly")
 
 
@@ -84,6 +85,10 @@ class VisitorState:
     #: ("service", id) or ("topic", id) on the info_item screen
     info_item: tuple[str, str] | None = None
     language_picker: bool = False
+    #: what a scan showed: {"ticket": view} or {"message": reason}; {} while the hub is asked
+    scan: dict | None = None
+    #: the screen to go back to from the scan screen
+    before_scan: str = "start"
 
 
 class KioskFlow:
@@ -210,6 +215,9 @@ class KioskFlow:
         if s.busy:
             return
         s.notice = None
+        if s.screen == "scan":
+            self.close_scan()
+            return
         if s.screen == "menu" and s.path:
             s.path = s.path[:-1]
         elif s.screen == "info_item":
@@ -248,6 +256,31 @@ class KioskFlow:
     def open_survey(self) -> None:
         if self.offers_survey and not self.state.busy:
             self.state.screen = "survey"
+            self._changed()
+
+    # ------------------------------------------------------------ scanner
+    def scanned(self, result: dict, language: str | None = None) -> None:
+        """A scan was read (``{}`` while the hub is asked about a ticket, then its answer).
+
+        A ticket's status is shown in the language it was issued in when the
+        visitor has not chosen one; the scan screen returns where it came from."""
+        s = self.state
+        if s.busy:
+            return
+        if s.screen != "scan":
+            s.before_scan = s.screen if s.screen not in ("ticket",) else "start"
+        if s.language is None and language in self.config.languages:
+            s.language = language
+        s.screen, s.scan, s.language_picker = "scan", result, False
+        self._ticket_until = self.clock() + self.config.ticket_screen_s
+        self._changed()
+
+    def close_scan(self) -> None:
+        if self.state.screen == "scan":
+            back = self.state.before_scan
+            self.state.screen, self.state.scan = back, None
+            if back == "start":
+                self.state.language, self.state.path = None, ()
             self._changed()
 
     # ------------------------------------------------------------ the hub and the printer
@@ -305,7 +338,7 @@ class KioskFlow:
         s = self.state
         if s.busy:
             return
-        if s.screen == "ticket" and now >= self._ticket_until:
+        if s.screen in ("ticket", "scan") and now >= self._ticket_until:
             self.reset()
         elif s != VisitorState() and now - self._last_touch >= self.config.idle_timeout_s:
             self.reset()

@@ -66,7 +66,14 @@ def make_kiosk(device_file: str, *, windowed: bool = False, render_dir: str | Pa
     def printer_factory(config):
         return KioskPrinter(printer_override or config, on_status=app.printer_status, render_dir=render_dir).start()
 
-    app = KioskApp(connection, printer_factory=printer_factory,
+    def scanner_factory(config):
+        from hardware.scanner import ScanParser, open_scanner
+        scanner = open_scanner(config, parser=ScanParser(device.site_id))
+        scanner.on_scan(app.scan_received)
+        scanner.on_status(lambda status: app.scanner_status(status.state.value, status.detail))
+        return scanner.start()
+
+    app = KioskApp(connection, printer_factory=printer_factory, scanner_factory=scanner_factory,
                    diagonal_in=(cached_device.get("screen") or {}).get("diagonal_in"),
                    animations=animations_enabled() if animations is None else animations)
     return app

@@ -215,18 +215,8 @@ class TicketScreen(KioskScreen):
         self.ids.service.source_text = pick(service.get("name"), lang, default) or ticket.get("service", "")
         local = pick(service.get("name"), default, default)
         self.ids.service_local.source_text = local if local != self.ids.service.source_text else ""
-        ahead = ticket.get("people_ahead")
-        if ahead is None:
-            self.ids.ahead.source_text = ""
-        elif ahead == 0:
-            self.ids.ahead.source_text = tr(lang, "No one is ahead of you")
-        else:
-            self.ids.ahead.source_text = ntr(lang, "%(n)d person ahead of you", "%(n)d people ahead of you", ahead)
-        wait = ticket.get("estimated_wait_min")
-        self.ids.wait.source_text = (ntr(lang, "About %(n)d minute", "About %(n)d minutes", wait)
-                              if wait is not None and ahead else "")
-        area = pick(service.get("waiting_area"), lang, default)
-        self.ids.where.source_text = tr(lang, "Please wait in: %(place)s", place=area) if area else ""
+        self.ids.ahead.source_text, self.ids.wait.source_text, self.ids.where.source_text = \
+            waiting_lines(ticket, service, lang, default)
         self.ids.priority.source_text = tr(lang, "Priority ticket") if ticket.get("priority") else ""
         self.ids.qr.payload = ticket.get("qr") or ""
         state = app.flow.state.print_state
@@ -245,6 +235,74 @@ class TicketScreen(KioskScreen):
 
     def nav_items(self, app) -> list:
         return [("home", "home_screen", tr(app.lang, "Done")), ("language", "language", tr(app.lang, "Language"))]
+
+
+def waiting_lines(ticket: dict, service: dict, lang: str, default: str) -> tuple[str, str, str]:
+    """People ahead, the estimated wait and where to wait, as the visitor reads them."""
+    ahead = ticket.get("people_ahead")
+    if ahead is None:
+        people = ""
+    elif ahead == 0:
+        people = tr(lang, "No one is ahead of you")
+    else:
+        people = ntr(lang, "%(n)d person ahead of you", "%(n)d people ahead of you", ahead)
+    wait = ticket.get("estimated_wait_min")
+    minutes = ntr(lang, "About %(n)d minute", "About %(n)d minutes", wait) if wait is not None and ahead else ""
+    area = pick(service.get("waiting_area"), lang, default)
+    return people, minutes, tr(lang, "Please wait in: %(place)s", place=area) if area else ""
+
+
+#: what the scan screen says when a scan is not a ticket it can show (hardware.scanner reasons and ours)
+SCAN_MESSAGES = {
+    "empty": _("Nothing was read. Please scan again."),
+    "unreadable": _("The code could not be read. Please scan it again, slowly."),
+    "other_site": _("This ticket is from another centre. Please take a ticket here."),
+    "damaged_ticket": _("This ticket's code is damaged. Please ask at the reception desk."),
+    "appointment_typo": _("This appointment code is not valid. Please check it or ask at the reception desk."),
+    "not_ours": _("This is not a ticket or an appointment code of this centre."),
+    "appointment": _("Please show your appointment at the welcoming desk: they will check you in."),
+    "unknown_ticket": _("This ticket is not known here. Please ask at the welcoming desk."),
+    "unavailable": _("Your ticket cannot be checked right now. Please watch the screens or ask at the "
+                     "welcoming desk."),
+    "refused": _("Something went wrong. Please ask at the welcoming desk."),
+}
+
+
+class ScanScreen(KioskScreen):
+    """What a scanned ticket says now (people ahead, or the counter it is called to), or why a scan is not one."""
+
+    def key(self, app):
+        return app.lang, repr(app.flow.state.scan), app.config_rev
+
+    def rebuild(self, app) -> None:
+        lang, default = app.lang, app.default_language
+        scan = app.flow.state.scan or {}
+        ticket = scan.get("ticket") or {}
+        service = app.service(ticket.get("service", ""))
+        ids = self.ids
+        ids.code.source_text = ticket.get("code", "")
+        ids.service.source_text = pick(service.get("name"), lang, default) if ticket else ""
+        lines = ("", "", "")
+        if not scan:
+            message = tr(lang, "Checking your ticket…")
+        elif "message" in scan:
+            message = tr(lang, SCAN_MESSAGES.get(scan["message"], SCAN_MESSAGES["refused"]))
+        elif ticket.get("status") == "waiting":
+            message, lines = "", waiting_lines(ticket, service, lang, default)
+        elif ticket.get("status") == "called":
+            counter = next((c for c in (app.site_config or {}).get("counters", [])
+                            if c["id"] == ticket.get("counter")), {})
+            name = pick(counter.get("name"), lang, default) or str(ticket.get("counter_number") or "")
+            message = tr(lang, "Your number has been called. Please go to: %(counter)s", counter=name)
+        else:
+            message = tr(lang, "This ticket is no longer waiting. Please take a new ticket or ask at the "
+                               "welcoming desk.")
+        ids.message.source_text = message
+        ids.ahead.source_text, ids.wait.source_text, ids.where.source_text = lines
+
+    def nav_items(self, app) -> list:
+        return [("scan_done", "back_rtl" if app.rtl else "back", tr(app.lang, "Done")),
+                ("language", "language", tr(app.lang, "Language"))]
 
 
 class UnavailableScreen(KioskScreen):

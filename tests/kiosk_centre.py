@@ -24,7 +24,8 @@ MEDIUM_PANEL = (1280, 800, 10.1)
 
 
 def kiosk_site_dict(panel=MEDIUM_PANEL, printer: dict | None = None, idle_timeout_s: float = 30,
-                    ticket_screen_s: float = 30, modes: list[str] | None = None) -> dict:
+                    ticket_screen_s: float = 30, modes: list[str] | None = None,
+                    scanner: dict | None = None) -> dict:
     data = tomllib.loads(EXAMPLE_SITE.read_text(encoding="utf-8"))
     data["kiosk"].update(idle_timeout_s=idle_timeout_s, ticket_screen_s=ticket_screen_s,
                          content_dir=str(content_folder(parse_site(data, EXAMPLE_SITE), EXAMPLE_SITE)))
@@ -35,7 +36,7 @@ def kiosk_site_dict(panel=MEDIUM_PANEL, printer: dict | None = None, idle_timeou
             device["screen"] = {"width": width, "height": height, "orientation": "landscape" if width >= height
                                 else "portrait", "fullscreen": False, "diagonal_in": diagonal}
             device["printer"] = printer or {"connector": "none"}
-            device.pop("scanner", None)
+            device["scanner"] = scanner or {"kind": "none"}
             if modes is not None:
                 device["kiosk_modes"] = modes
     return data

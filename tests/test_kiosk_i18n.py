@@ -98,3 +98,12 @@ def test_site_texts_fall_back_to_english_then_the_default_language():
 def test_languages_are_named_in_their_own_script():
     assert [language_name(code) for code in KIOSK_LANGUAGES] == [
         "Português", "English", "Français", "Español", "Українська", "Русский", "العربية", "हिन्दी", "नेपाली", "বাংলা"]
+
+
+def test_the_scan_screen_translates_every_reason_the_scanner_gives():
+    """hardware.scanner's reasons are English; the kiosk's catalog must have the same texts."""
+    from hardware.scanner import REASONS
+    from kiosk.screens import SCAN_MESSAGES
+    for reason, text in REASONS.items():
+        assert SCAN_MESSAGES[reason] == text, reason
+        assert tr("ar", text) != text

@@ -327,6 +327,37 @@ def hub_down(args: dict) -> dict:
     return run_app(app, script)
 
 
+def scanning(args: dict) -> dict:
+    """A serial scanner on a pty: tickets show their status, anything else a plain message."""
+    from hardware.scanner.mock import PtyScanner
+    scanner = PtyScanner(args["scanner_link"])
+    app = _start_app(args)
+
+    def read(ui, name: str) -> dict:
+        ui.wait_until(lambda: _screen(app) == "scan" and app.flow.state.scan, what="the scan screen")
+        ui.screenshot(f"kiosk/scan/{name}")
+        texts = _texts(ui, "scan")
+        texts["language"] = app.lang
+        ui.tap(ui.find(_by("action", "scan_done"), what="Done"))
+        ui.wait_until(lambda: _screen(app) == "start", what="back to the start")
+        return texts
+
+    def script(ui) -> dict:
+        _ready(ui, app)
+        ui.wait_until(lambda: app.scanner is not None and app.scanner.status.state.value == "ok", timeout=15,
+                      what="the scanner connected")
+        out = {}
+        for name, text in args["scans"].items():
+            scanner.scan(text)
+            out[name] = read(ui, name)
+        return out
+
+    try:
+        return run_app(app, script)
+    finally:
+        scanner.close()
+
+
 # ---------------------------------------------------------------------------
 # parent side: the tests
 # ---------------------------------------------------------------------------
@@ -515,3 +546,35 @@ def test_hub_down_says_where_to_go_and_recovers_by_itself(tmp_path, lang):
     assert result["info_while_down"]
     assert result["after_restart"].startswith("U") and result["after_thaw"].startswith("E")
     assert result["health"]["tickets"] == "ok"
+
+
+def test_scanned_tickets_show_their_status_and_other_codes_a_plain_message(tmp_path):
+    from hardware.scanner import new_appointment_code
+    link = tmp_path / "scanner"
+    data = kiosk_site_dict(MEDIUM_PANEL, scanner={"kind": "serial", "serial_port": str(link), "baudrate": 9600})
+    centre, _ = start_centre(tmp_path, data)
+    try:
+        desk = centre.link("counter-02")  # desk 2 serves welcoming & sorting
+        waiting = desk.request("issue_ticket", service="immigration", language="ar")["ticket"]
+        called = desk.request("issue_ticket", service="triage", language="uk")["ticket"]
+        desk.request("call_next")
+        scans = {"waiting": waiting["qr"], "called": called["qr"], "appointment": new_appointment_code(),
+                 "other_site": "OSS1:cnai-porto:2026-01-01:A001:abcdefghijklmnop", "garbage": "hello world"}
+        result = run_scenario("test_kiosk_ui:scanning", {"device": str(kiosk_device_file(centre, tmp_path)),
+                                                          "scanner_link": str(link), "scans": scans},
+                              tmp_path=tmp_path, width=MEDIUM_PANEL[0], height=MEDIUM_PANEL[1])
+    finally:
+        centre.close()
+    shown = result["waiting"]  # nobody chose a language: the ticket's own (Arabic)
+    assert shown["language"] == "ar" and shown["code"] == waiting["code"]
+    assert shown["service"] == _site_text({"data": data}, "services", "immigration", "name", "ar")
+    assert shown["where"] == tr("ar", "Please wait in: %(place)s",
+                                place=_site_text({"data": data}, "services", "immigration", "waiting_area", "ar"))
+    shown = result["called"]
+    assert shown["language"] == "uk" and shown["code"] == called["code"]
+    assert shown["message"] == tr("uk", "Your number has been called. Please go to: %(counter)s",
+                                  counter=_site_text({"data": data}, "counters", "desk-02", "name", "uk"))
+    from kiosk.screens import SCAN_MESSAGES
+    for name, reason in (("appointment", "appointment"), ("other_site", "other_site"), ("garbage", "not_ours")):
+        assert result[name]["message"] == tr("pt", SCAN_MESSAGES[reason]), name
+        assert result[name]["code"] == ""
