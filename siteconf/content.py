@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .load import SiteFileError, format_validation_error
+from .load import SiteFileError, read_toml, validated
 from .schema import Ident, LangCode, Site
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -109,16 +108,7 @@ def content_folder(site: Site, site_file: Path | str) -> Path:
 def load_pack(path: Path | str, site: Site | None = None) -> ContentPack:
     """One language file; SiteFileError names the file, the key and the problem."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SiteFileError(path, ["file not found"]) from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SiteFileError(path, [f"cannot read it: {exc}"]) from None
-    try:
-        pack = ContentPack.model_validate(data)
-    except ValidationError as exc:
-        raise SiteFileError(path, format_validation_error(exc)) from None
+    pack = validated(ContentPack, read_toml(path), path)
     problems = []
     if pack.language != path.stem:
         problems.append(f"language: {pack.language!r} but the file is named {path.name}")

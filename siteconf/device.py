@@ -8,12 +8,11 @@ the hub publishes retained on ``config/device/<id>``.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .load import SiteFileError, format_validation_error
+from .load import read_toml, validated
 from .schema import Ident
 
 
@@ -77,14 +76,4 @@ class DeviceFile(_Model):
 
 
 def load_device_file(path: Path | str) -> DeviceFile:
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SiteFileError(path, ["file not found"]) from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SiteFileError(path, [f"cannot read it: {exc}"]) from None
-    try:
-        return DeviceFile.model_validate(data)
-    except ValidationError as exc:
-        raise SiteFileError(path, format_validation_error(exc)) from None
+    return validated(DeviceFile, read_toml(path), path)

@@ -42,6 +42,25 @@ def format_validation_error(exc: ValidationError) -> list[str]:
     return problems
 
 
+def read_toml(path: Path | str) -> dict:
+    """A TOML file's content; SiteFileError (file not found, unreadable, not TOML) otherwise."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SiteFileError(path, ["file not found"]) from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SiteFileError(path, [f"cannot read it: {exc}"]) from None
+
+
+def validated(model, data: dict, path: Path | str):
+    """``model.model_validate(data)``; SiteFileError naming each key and problem otherwise."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise SiteFileError(path, format_validation_error(exc)) from None
+
+
 def parse_site(data: dict, path: Path | str = "<site>") -> Site:
     try:
         return Site.model_validate(data)

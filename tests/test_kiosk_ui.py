@@ -146,6 +146,13 @@ def ticket_paths(args: dict) -> dict:
     return run_app(app, script)
 
 
+def _page_lines(ui, app) -> list[str]:
+    """The lines of the information page on screen, top to bottom."""
+    body = app.root.manager.get_screen("info_item").ids.body
+    return ui.call(lambda: [w.source_text for w in body.walk(restrict=True)
+                            if hasattr(w, "source_text") and w.source_text])
+
+
 def information_point(args: dict) -> dict:
     app = _start_app(args)
     lang = args["language"]
@@ -162,14 +169,12 @@ def information_point(args: dict) -> dict:
         _goto_entry(ui, app, args["service"], [])
         ui.wait_until(lambda: _screen(app) == "info_item", what="the service's page")
         ui.screenshot(f"{shots}/info-service")
-        lines = ui.call(lambda: [w.source_text for w in app.root.manager.get_screen("info_item").ids.body.walk(
-            restrict=True) if hasattr(w, "source_text") and w.source_text])
+        lines = _page_lines(ui, app)
         title = _texts(ui, "info_item")["title"]
         _tap(ui, "action", "back")
         _goto_entry(ui, app, "emergency", [])
         ui.screenshot(f"{shots}/info-topic")
-        topic = ui.call(lambda: [w.source_text for w in app.root.manager.get_screen("info_item").ids.body.walk(
-            restrict=True) if hasattr(w, "source_text") and w.source_text])
+        topic = _page_lines(ui, app)
         _tap(ui, "action", "back")
         _goto_entry(ui, app, args["service"], [])
         _tap(ui, "action", "issue")
