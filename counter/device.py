@@ -161,6 +161,16 @@ class CounterDevice:
             hardware.close()
         self.scheduler.close()
 
+    def _report_health(self, hardware: CounterHardware) -> None:
+        """The printer's state and the small display's, in the device's one health message."""
+        health = HealthReport(self.link.publish_health)
+        if hardware.printer is not None:
+            health.watch_printer(hardware.printer)
+        if hardware.display is not None:
+            health.update(small_display="ok")
+            hardware.display.on_fault(lambda fault: health.update(small_display="ok" if fault is None else "fault"))
+        health.publish()
+
     # ---------------------------------------------------------- subscriptions
     def _on_device_config(self, topic: str, payload: Any) -> None:
         if not isinstance(payload, dict) or not isinstance(payload.get("device"), dict):
@@ -184,8 +194,7 @@ class CounterDevice:
                     log.error("%s: cannot use the hardware of its site-file entry: %s", self.link.device_id, exc)
                     self.link.publish_health(hardware=f"fault: {exc}")
                     return
-                if self.hardware.printer is not None:
-                    HealthReport(self.link.publish_health).watch_printer(self.hardware.printer).publish()
+                self._report_health(self.hardware)
                 pins = self.hardware.pins
                 self.link.timing = self.link.timing.model_copy(
                     update={"request_expiry_s": pins.reply_timeout_ms / 1000})

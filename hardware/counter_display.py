@@ -40,6 +40,8 @@ class _NewestScreenWriter:
         self.shown: list[str] | None = None
         #: the last write's failure (an unplugged module), None when fine
         self.fault: str | None = None
+        #: called with the fault (or None when it is over) when that changes, on the writer's thread
+        self.on_fault: Callable[[str | None], None] | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -67,6 +69,7 @@ class _NewestScreenWriter:
                 if self._closed:
                     return
                 lines, self._pending, self._busy = self._pending, None, True
+            before = self.fault
             try:
                 if lines != self.shown:
                     self._write(lines)
@@ -76,6 +79,8 @@ class _NewestScreenWriter:
                 self.fault = f"{type(exc).__name__}: {exc}"
                 self.shown = None
                 log.warning("small display: %s", self.fault)
+            if (before is None) != (self.fault is None) and self.on_fault is not None:
+                self.on_fault(self.fault)
             with self._cond:
                 self._busy = False
                 self._cond.notify_all()
@@ -111,6 +116,10 @@ class CounterDisplay:
     @property
     def fault(self) -> str | None:
         return self._writer.fault
+
+    def on_fault(self, listener: Callable[[str | None], None]) -> None:
+        """``listener(fault)`` when the module stops answering (a message) or answers again (None)."""
+        self._writer.on_fault = listener
 
     def close(self) -> None:
         """Idempotent."""

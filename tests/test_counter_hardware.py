@@ -257,15 +257,20 @@ def test_an_lcd_that_stops_answering_is_a_fault_not_a_crash():
             super().write_byte(address, value)
 
     bus = FlakyBus()
+    reports = []
     with CharacterLcd(16, 2, bus=bus) as lcd:
+        lcd.on_fault(reports.append)
         bus.broken = True
         lcd.show(["A001", ""])
         assert lcd.flush(5)
         assert "Remote I/O error" in lcd.fault
+        lcd.show(["A001 again", ""])
+        assert lcd.flush(5)
         bus.broken = False  # plugged back in: the next screen initialises it again
         lcd.show(["A002", ""])
         assert lcd.flush(5)
         assert lcd.fault is None
+        assert len(reports) == 2 and "Remote I/O error" in reports[0] and reports[1] is None  # once each way
         assert lcd_text(bus)[0].strip() == "A002"
 
 
