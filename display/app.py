@@ -191,9 +191,11 @@ class DisplayApp(App):
                 self.player = AnnouncementPlayer(
                     self.data_dir / "speech", self.board.counter_names, lambda: self.board.config.default_language,
                     timing=self.options.timing, settings=settings, on_part=self._on_sound,
-                    on_idle=lambda: self._log_trace({"event": "announcer_idle", "t": time.time()}))
-            except Exception:
+                    on_idle=lambda: self._log_trace({"event": "announcer_idle", "t": time.time()}),
+                    on_error=lambda message: self.link.publish_health(audio=f"speech failed: {message}"))
+            except Exception as exc:
                 log.exception("display: announcements are off")
+                self.link.publish_health(audio=f"off: {exc}")
                 self.options.audio = False
                 return None
         return self.player

@@ -340,29 +340,22 @@ class DisplayRoot(BoxLayout):
         Clock.schedule_once(self._make_rows, -1)
 
     def _make_rows(self, *_):
-        previous = self.ids.previous_rows
-        services = self.ids.service_rows
-        cols = 2 if self.portrait else 1
-        previous.cols = cols
-        fit = max(1, int(previous.height // (ROW_PX * self.s))) * cols
-        while len(self._call_rows) < fit:
-            row = CallRow()
-            self._call_rows.append(row)
-            previous.add_widget(row)
-        while len(self._call_rows) > fit:
-            previous.remove_widget(self._call_rows.pop())
-        for row in self._call_rows:
-            row.s = self.s
-        service_cols = 1 if self.portrait else 2
-        services.cols = service_cols
-        fit = max(1, int(services.height // (SERVICE_ROW_PX * self.s))) * service_cols
-        while len(self._service_rows) < fit:
-            row = ServiceRow()
-            self._service_rows.append(row)
-            services.add_widget(row)
-        while len(self._service_rows) > fit:
-            services.remove_widget(self._service_rows.pop())
-        for row in self._service_rows:
-            row.s = self.s
+        _fit_rows(self.ids.previous_rows, self._call_rows, CallRow, ROW_PX * self.s, 2 if self.portrait else 1,
+                  self.s)
+        _fit_rows(self.ids.service_rows, self._service_rows, ServiceRow, SERVICE_ROW_PX * self.s,
+                  1 if self.portrait else 2, self.s)
         if self.view is not None:
             self.show(self.view)
+
+
+def _fit_rows(grid, rows: list, row_class, row_height: float, cols: int, scale: float) -> None:
+    """As many rows of ``row_class`` in ``grid`` as its height holds, ``cols`` to a line."""
+    grid.cols = cols
+    fit = max(1, int(grid.height // row_height)) * cols
+    while len(rows) < fit:
+        rows.append(row_class())
+        grid.add_widget(rows[-1])
+    while len(rows) > fit:
+        grid.remove_widget(rows.pop())
+    for row in rows:
+        row.s = scale

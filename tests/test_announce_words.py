@@ -107,3 +107,11 @@ def test_the_chime_is_written_once(tmp_path):
     with wave.open(str(path)) as w:
         assert 1.0 < w.getnframes() / w.getframerate() < 2.0
     assert chime_wav(tmp_path) == path
+
+
+def test_a_missing_synthesiser_is_a_clear_error(tmp_path):
+    from display.announce.speech import SpeechError
+    cache = SpeechCache(tmp_path, binary="no-such-espeak")
+    with pytest.raises(SpeechError, match="install the Debian package espeak-ng"):
+        cache.wav(call_phrase("A001", 1, None, "pt"))
+    assert not any(tmp_path.rglob("*.wav"))

@@ -95,7 +95,9 @@ def test_three_quick_calls_are_three_complete_announcements_in_order_with_the_vi
         ("chime", None, None), ("speech", "A003", "pt"), ("speech", "A003", "ar")]
     for before, after in zip(history, history[1:]):
         assert before["ended"] <= after["started"], history
-        assert before["ended"] - before["started"] >= before["length_s"] - 0.05, history  # played to its end
+        # played to its end: SDL_mixer reports a sound finished once its last samples are mixed into
+        # the device buffer, up to one buffer (<= 0.1 s here) before they leave the speaker
+        assert before["ended"] - before["started"] >= before["length_s"] - 0.15, history
     assert history[4]["text"] == "Талон а два, Вікно один."
     assert history[7]["text"] == "التذكرة رقم إيه ثلاثة، الشباك واحد."
     # the chime starts well within a second of the counter's request (the bench measures it precisely)

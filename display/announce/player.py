@@ -59,7 +59,8 @@ class AnnouncementPlayer:
     def __init__(self, cache_dir: Path | str, counter_names: Callable[[str], dict[str, str]],
                  default_language: Callable[[], str], timing: AnnounceTiming = AnnounceTiming(),
                  settings: AudioSettings = AudioSettings(), clock: Callable[[], float] = time.monotonic,
-                 on_part: Callable[[dict], None] | None = None, on_idle: Callable[[], None] | None = None):
+                 on_part: Callable[[dict], None] | None = None, on_idle: Callable[[], None] | None = None,
+                 on_error: Callable[[str], None] | None = None):
         self.cache_dir = Path(cache_dir)
         self.counter_names = counter_names
         self.default_language = default_language
@@ -67,6 +68,8 @@ class AnnouncementPlayer:
         self.clock = clock
         self.on_part = on_part
         self.on_idle = on_idle
+        #: told (on the worker thread) when speech fails, so the device can report it
+        self.on_error = on_error
         self.queue = AnnouncementQueue(settings.max_queue_delay_s)
         self.settings = settings
         self.speech = SpeechCache(self.cache_dir, dict(settings.voices))
@@ -122,6 +125,8 @@ class AnnouncementPlayer:
             return self.speech.wav(phrase)
         except SpeechError as exc:
             log.error("announcement: %s", exc)
+            if self.on_error:
+                self.on_error(str(exc))
             return None
 
     def _pump(self, *_):
