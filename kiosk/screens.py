@@ -17,7 +17,7 @@ from kivy.uix.screenmanager import Screen
 
 from .i18n import _, language_name, ntr, pick, tr
 from .sizing import card_grid
-from .widgets import LanguageButton, MenuCard, NavButton, PriorityChip
+from .widgets import LanguageButton, MenuCard, NavButton, PriorityChip, redraw_stale
 
 
 class KioskScreen(Screen):
@@ -25,6 +25,9 @@ class KioskScreen(Screen):
 
     _key = None
     _trigger = None
+
+    def on_pre_enter(self, *args):
+        redraw_stale(self)
 
     def layout_changed(self, *_):
         """A grid got its real size: lay the cards out again on the next frame."""

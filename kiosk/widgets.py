@@ -41,9 +41,19 @@ def isolate_numbers(text: str) -> str:
 
 
 class KText(ScriptLabel):
-    """Visitor-facing text (wraps to its width, height follows the text)."""
+    """Visitor-facing text (wraps to its width, height follows the text).
+
+    A label on a screen that is not showing is not drawn when its language or
+    text changes (a language change touches every screen); its screen redraws
+    it when it comes on (``redraw_stale``)."""
+
+    stale = False
 
     def texture_update(self, *largs):
+        if self.get_root_window() is None:
+            self.stale = True
+            return
+        self.stale = False
         text = getattr(self, "_source_text", None)
         if not text or not self.base_rtl() or not NUMBER_GROUPS.search(text):
             return super().texture_update(*largs)
@@ -197,3 +207,10 @@ class PagedGrid(GridLayout):
 
     def _turn(self, card) -> None:
         self.page += 1 if card.action == "next" else -1
+
+
+def redraw_stale(root: Widget) -> None:
+    """Draw the labels under ``root`` that changed while they were off screen."""
+    for widget in root.walk(restrict=True):
+        if isinstance(widget, KText) and widget.stale:
+            widget._trigger_texture()
