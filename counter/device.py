@@ -251,6 +251,8 @@ class CounterDevice:
             return Outcome(False, code=NO_ANSWER if self.link.connected else NOT_CONNECTED)
 
         future = self.link.request_async(action, **fields)
+        # past the deadline the hub refuses the request (``expired``); that late answer, if it
+        # comes, only resolves this future, after the staff member was already told
         timer = self.scheduler.call_later(self.link.timing.request_expiry_s + REPLY_GRACE_S,
                                           lambda: finish(failed()))
 
