@@ -153,8 +153,18 @@ def test_the_chime_can_be_switched_off():
 def test_merged_calls_of_one_counter_are_said_in_one_sentence_per_language():
     q = AnnouncementQueue(max_delay_s=1)
     q.push(call("A006", language="uk"), now=0)
-    q.push(call("A007"), now=0.1)
-    q.push(call("A008", language="uk"), now=0.2)
+    q.push(call("A008"), now=0.1)
+    q.push(call("A009", language="uk"), now=0.2)
     parts = say(q.start_next(now=5))
-    assert parts == [(CHIME, None, None), (SPEECH, "pt", "Senhas á seis, á sete, á oito, Balcão um."),
-                     (SPEECH, "uk", "Талони а шість, а вісім, Вікно один.")]
+    assert parts == [(CHIME, None, None), (SPEECH, "pt", "Senhas á seis, á oito, á nove, Balcão um."),
+                     (SPEECH, "uk", "Талони а шість, а дев'ять, Вікно один.")]
+
+
+def test_a_long_run_of_merged_tickets_is_said_as_a_range():
+    q = AnnouncementQueue(max_delay_s=1)
+    for n in range(6, 29):
+        q.push(call(f"A{n:03d}", rev=n), now=n / 100)
+    q.push(call("B002", language="uk"), now=0.5)
+    parts = say(q.start_next(now=5))
+    assert parts[1] == (SPEECH, "pt", "Senhas á seis até á vinte e oito, bê dois, Balcão um.")
+    assert parts[2] == (SPEECH, "uk", "Талон бе два, Вікно один.")

@@ -24,6 +24,14 @@ TICKETS_WORD = {
     "pt": "Senhas", "en": "Tickets", "fr": "Tickets", "es": "Turnos", "uk": "Талони", "ru": "Талоны",
     "ar": "التذاكر رقم", "hi": "टिकट", "ne": "टिकटहरू", "bn": "টিকিট",
 }
+#: a run of consecutive tickets in a merged announcement ("A6 to A28"), per language
+RANGE = {
+    "pt": "{a} até {b}", "en": "{a} to {b}", "fr": "{a} à {b}", "es": "{a} a {b}", "uk": "з {a} по {b}",
+    "ru": "с {a} по {b}", "ar": "من {a} إلى {b}", "hi": "{a} से {b} तक", "ne": "{a} देखि {b} सम्म",
+    "bn": "{a} থেকে {b} পর্যন্ত",
+}
+#: runs this long or longer are said as a range
+RANGE_FROM = 3
 #: the comma between the ticket and the counter (a pause in the voice)
 COMMA = {"ar": "، "}
 #: the counter word when the site file has no name for a counter
@@ -72,5 +80,27 @@ def call_phrase(code: str | list[str], counter_number: int, counter_names: dict[
     words = TICKET_WORD if len(codes) == 1 else TICKETS_WORD
     ticket = words.get(base, words["en"])
     comma = COMMA.get(base, ", ")
-    spoken = comma.join(spoken_code(c, language) for c in codes)
+    spoken = comma.join(_spoken_run(run, language) for run in _runs(codes))
     return Phrase(language, f"{ticket} {spoken}{comma}{counter}.")
+
+
+def _runs(codes: list[str]) -> list[list[str]]:
+    """Codes split into runs of consecutive numbers with one prefix, in the given order."""
+    runs: list[list[str]] = []
+    for code in codes:
+        if runs:
+            prefix, number = split_code(code)
+            last_prefix, last_number = split_code(runs[-1][-1])
+            if prefix == last_prefix and number == last_number + 1:
+                runs[-1].append(code)
+                continue
+        runs.append([code])
+    return runs
+
+
+def _spoken_run(run: list[str], language: str) -> str:
+    """One code, a few codes, or "á seis até á vinte e oito" for a long run."""
+    if len(run) < RANGE_FROM:
+        return (COMMA.get(language.split("-")[0], ", ")).join(spoken_code(c, language) for c in run)
+    template = RANGE.get(language.split("-")[0], RANGE["en"])
+    return template.format(a=spoken_code(run[0], language), b=spoken_code(run[-1], language))
