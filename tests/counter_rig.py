@@ -264,6 +264,13 @@ class Desk:
         lines = lcd_text(self.bus, self.config.small_display.i2c_address, display.columns, display.rows)
         return [line.rstrip() for line in lines]
 
+    def picture(self, name: str, build_dir) -> list[str]:
+        """Save what the LCD and the light show now under build/counter/ (for people to look at)."""
+        lines = self.lcd()
+        columns = self.device.hardware.display.columns
+        save_desk_picture(lines, columns, self.controller.indication(), build_dir / "counter" / f"{name}.png")
+        return lines
+
     def digits(self) -> list[int]:
         """The segment bytes the TM1637 chip holds now."""
         self.device.hardware.display.flush(5)
@@ -314,3 +321,44 @@ class Desk:
     def close(self) -> None:
         self.device.close()
         self.link.close()
+
+
+# ----------------------------------------------------------------------------- pictures for people
+MONO = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
+
+
+def save_desk_picture(lines: list[str], columns: int, indication, path) -> None:
+    """Draw the LCD as decoded from its bus (blue module, character cells) and the status light
+    with its pattern's name and rhythm, so a person can look at what the desk showed."""
+    from pathlib import Path
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from counter.indications import PATTERNS
+
+    font = ImageFont.truetype(MONO, 30)
+    small = ImageFont.truetype(MONO, 18)
+    cell_w, cell_h, gap, margin = 22, 38, 3, 24
+    rows = len(lines)
+    lcd_width = margin * 2 + columns * (cell_w + gap)
+    width = max(lcd_width, 600)  # room for the light's legend
+    height = margin * 2 + rows * (cell_h + gap) + 70
+    image = Image.new("RGB", (width, height), (30, 30, 30))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([margin - 10, margin - 10, lcd_width - margin + 10, margin + rows * (cell_h + gap) + 6],
+                   fill=(40, 70, 200))
+    for r, line in enumerate(lines):
+        for c in range(columns):
+            x, y = margin + c * (cell_w + gap), margin + r * (cell_h + gap)
+            draw.rectangle([x, y, x + cell_w, y + cell_h], fill=(55, 90, 220))
+            ch = line[c] if c < len(line) else " "
+            draw.text((x + 1, y + 2), ch, font=font, fill=(235, 240, 255))
+    pattern = PATTERNS[indication]
+    colour = tuple(255 * v for v in pattern.colour) if pattern.colour else (60, 60, 60)
+    y = height - 52
+    draw.ellipse([margin, y, margin + 32, y + 32], fill=colour, outline=(200, 200, 200))
+    rhythm = ("dark" if pattern.colour is None else "steady") if pattern.steady else \
+        "/".join(f"{d:g}" for d in pattern.rhythm) + " s on/off"
+    draw.text((margin + 44, y + 6), f"{indication.value}: {rhythm}", font=small, fill=(230, 230, 230))
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)

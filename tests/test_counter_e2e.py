@@ -121,11 +121,13 @@ def test_a_day_at_one_counter_from_the_buttons_to_the_wall(centre, desks, build_
     assert desk.wait_lcd(lambda lines: lines[0] == "----     FECHADO") == ["----     FECHADO", "Em espera: 0"]
     codes = issue(centre.link("kiosk-1"), 5, language="en")
     desk.wait_lcd(lambda lines: lines[1] == "Em espera: 5")
+    desk.picture("day-01-closed", build_dir)
 
     # open the counter: PAUSE opens a closed counter; the wall shows it open, the light idles
     desk.press("pause")
     wall.wait_counter("c1", status="open", current=None)
     desk.light_shows(Indication.IDLE)
+    desk.picture("day-02-open-idle", build_dir)
 
     # NEXT x3: each press calls the next ticket on the wall; the LCD shows it
     for n, code in enumerate(codes[:3]):
@@ -135,11 +137,13 @@ def test_a_day_at_one_counter_from_the_buttons_to_the_wall(centre, desks, build_
         desk.wait_lcd(lambda lines, code=code, n=n: lines == [code, f"Em espera: {4 - n}"])
     assert wall.calls() == codes[:3]
     desk.light_shows(Indication.SERVING)
+    desk.picture("day-03-serving", build_dir)
     assert wall.counter("c1")["current"] == codes[2]
 
     # NO-SHOW before a recall: the site's policy refuses it; the light flashes the error at once
     desk.press("no_show")
     desk.wait_lcd(lambda lines: lines[1] == "Rechame primeiro")
+    desk.picture("day-04-no-show-refused", build_dir)
     desk.light_shows(Indication.ERROR, timeout=1)
     assert wall.events.events("ticket_no_show") == []
 
@@ -147,6 +151,7 @@ def test_a_day_at_one_counter_from_the_buttons_to_the_wall(centre, desks, build_
     desk.press("recall")
     wall.events.wait_for(event_is("ticket_recalled", code=codes[2], recall=1))
     desk.wait_lcd(lambda lines: lines[0] == f"{codes[2]}   chamada 2")
+    desk.picture("day-05-recalled", build_dir)
     desk.press("no_show")
     wall.events.wait_for(event_is("ticket_no_show", code=codes[2]))
     desk.wait_lcd(lambda lines: lines[0].startswith("----") and lines[1] == f"{codes[2]} faltou")
@@ -160,9 +165,11 @@ def test_a_day_at_one_counter_from_the_buttons_to_the_wall(centre, desks, build_
     desk.press("transfer")
     assert desk.wait_lcd(lambda lines: lines[0] == f"{codes[3]} para    1/2") == [
         f"{codes[3]} para    1/2", "B Autorizacao de"]
+    desk.picture("day-06-transfer-choice-1", build_dir)
     between_presses(desk)
     desk.press("transfer")
     assert desk.wait_lcd(lambda lines: "2/2" in lines[0])[1] == "C Apoio juridico"
+    desk.picture("day-07-transfer-choice-2", build_dir)
     between_presses(desk)
     desk.press("transfer")
     desk.wait_lcd(lambda lines: "1/2" in lines[0])
@@ -172,6 +179,7 @@ def test_a_day_at_one_counter_from_the_buttons_to_the_wall(centre, desks, build_
     _, moved = first_floor.events.wait_for(event_is("ticket_transferred", code=codes[3]))
     assert moved["data"]["from"] == "reception" and moved["data"]["to"] == "immigration"
     desk.wait_lcd(lambda lines: lines == ["----", f"{codes[3]} impressa"])  # the second ticket is out
+    desk.picture("day-08-transferred-printed", build_dir)
     _check_second_ticket(centre, codes[3], build_dir)
     first_floor.state.wait_for(lambda t, p: any(s["service"] == "immigration" and s["waiting"] == 1
                                                 for s in p["services"]))
@@ -191,6 +199,7 @@ def test_a_day_at_one_counter_from_the_buttons_to_the_wall(centre, desks, build_
     desk.press("next")
     desk.wait_lcd(lambda lines: lines == ["----", "Ninguem a espera"])
     desk.light_shows(Indication.IDLE)
+    desk.picture("day-09-nobody-waiting", build_dir)
 
     # PAUSE: the wall shows the counter paused; hold PAUSE closes it for the day
     between_presses(desk)
@@ -198,11 +207,13 @@ def test_a_day_at_one_counter_from_the_buttons_to_the_wall(centre, desks, build_
     wall.wait_counter("c1", status="paused")
     desk.light_shows(Indication.PAUSED)
     assert desk.lcd()[0] == "----       PAUSA"
+    desk.picture("day-10-paused", build_dir)
     between_presses(desk)
     desk.press("pause", hold=True)
     wall.wait_counter("c1", status="closed")
     desk.light_shows(Indication.CLOSED)
     assert desk.lcd()[0] == "----     FECHADO"
+    desk.picture("day-11-closed", build_dir)
     assert wall.calls() == codes[:3] + [codes[3], codes[4]]
 
 
@@ -322,7 +333,7 @@ def test_a_press_the_hub_did_not_answer_in_time_is_never_applied_later(broker_on
 
 
 # ----------------------------------------------------------------------------- outages
-def test_a_press_during_a_broker_restart_shows_at_once_and_is_not_replayed(centre, desks):
+def test_a_press_during_a_broker_restart_shows_at_once_and_is_not_replayed(centre, desks, build_dir):
     wall = Wall(centre, "display-ground", "ground")
     codes = issue(centre.link("kiosk-1"), 2)
     desk = desks(centre, "counter-1")
@@ -334,11 +345,12 @@ def test_a_press_during_a_broker_restart_shows_at_once_and_is_not_replayed(centr
     wait_until(lambda: desk.controller.indication() == Indication.OFFLINE, 2, "the counter to notice")
     desk.light_shows(Indication.OFFLINE, timeout=2)
     assert desk.lcd()[0] == f"{codes[0]}     SEM HUB"
+    desk.picture("outage-broker-down", build_dir)
     between_presses(desk)
     red = desk.factory.pin(desk.pins.led_red)
     assert not red.state
     desk.press("next")  # NEXT acts on release: the error must be on the light right after it
-    wait_until(lambda: red.state, 0.05, "the red light at once")
+    wait_until(lambda: red.state, 0.1, "the red light at once (within 0.1 s)")
     assert desk.controller.in_flight is None  # nothing was sent
     assert desk.lcd()[1] == "Hub sem ligacao"
     desk.light_shows(Indication.ERROR, timeout=1)

@@ -203,7 +203,7 @@ def test_switching_pattern_takes_effect_at_once(factory):
         switched = time.monotonic()
         light.play(PATTERNS[Indication.ERROR])
         wait_until(lambda: not factory.pin(6).state, 1, "green off (red only)")
-        assert time.monotonic() - switched < 0.05
+        assert time.monotonic() - switched < 0.1  # "at once" for a person
 
 
 def test_a_desk_with_one_led_still_shows_every_rhythm(factory):
