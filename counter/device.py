@@ -99,7 +99,7 @@ class CounterHardware:
         if isinstance(self.display, FourDigitDisplay):
             self.display.show([digits(view)])
         elif self.display is not None:
-            self.display.show(lcd_lines(view, self.display.columns, language))
+            self.display.show(lcd_lines(view, self.display.columns, language, self.display.rows))
 
     def beep(self) -> None:
         if self.buzzer is not None:

@@ -22,6 +22,7 @@ TEXTS = {
         "forbidden": "Not allowed", "expired": "Too late: again", "refused": "Refused {code}",
         "called": "{code} called", "no_show": "{code} no-show", "open": "Counter open",
         "now_paused": "Counter paused", "now_closed": "Counter closed",
+        "choice_hint": "hold: send / other: cancel",
     },
     "pt": {
         "waiting": "Em espera: {n}", "paused": "PAUSA", "closed": "FECHADO", "offline": "SEM HUB",
@@ -34,6 +35,7 @@ TEXTS = {
         "forbidden": "Não permitido", "expired": "Tarde: de novo", "refused": "Recusado {code}",
         "called": "{code} chamada", "no_show": "{code} faltou", "open": "Balcão aberto",
         "now_paused": "Balcão em pausa", "now_closed": "Balcão fechado",
+        "choice_hint": "manter: enviar / outro: anular",
     },
 }
 
@@ -73,14 +75,16 @@ def texts(language: str) -> dict[str, str]:
     return TEXTS.get(language, TEXTS["en"])
 
 
-def lcd_lines(view: CounterView, columns: int = 16, language: str = "en") -> list[str]:
+def lcd_lines(view: CounterView, columns: int = 16, language: str = "en", rows: int = 2) -> list[str]:
+    """Two lines (ticket and state; message or people waiting); a display with more rows
+    keeps the waiting count on the second line and shows messages and hints below it."""
     t = texts(language)
     if view.choice is not None:
         c = view.choice
         head = f"{c.code} {t['transfer_to']}"
         tail = f"{c.index + 1}/{c.count}"
         first = head + tail.rjust(columns - len(head)) if len(head) + len(tail) < columns else head
-        return [first, f"{c.prefix} {c.name}"]
+        return [first, f"{c.prefix} {c.name}"] + ([t["choice_hint"]] if rows > 2 else [])
     code = view.current or "----"
     if not view.reachable:
         state = t["offline"]
@@ -93,13 +97,11 @@ def lcd_lines(view: CounterView, columns: int = 16, language: str = "en") -> lis
     else:
         state = ""
     first = code + state.rjust(max(columns - len(code), 0))
-    if view.message is not None:
-        second = view.message.text(language)
-    elif view.waiting is not None:
-        second = t["waiting"].format(n=view.waiting)
-    else:
-        second = ""
-    return [first, second]
+    waiting = t["waiting"].format(n=view.waiting) if view.waiting is not None else ""
+    message = view.message.text(language) if view.message is not None else ""
+    if rows > 2:
+        return [first, waiting, message]
+    return [first, message or waiting]
 
 
 def digits(view: CounterView) -> str:

@@ -195,6 +195,13 @@ def test_screens_for_lcd_and_four_digits():
     assert lcd_lines(serving, 16, "en") == ["AB123     call 2", "Waiting: 1204"]
     assert lcd_lines(serving, 20, "pt") == ["AB123      chamada 2", "Em espera: 1204"]
     assert digits(serving) == "B123"
+    told = CounterView(status="open", current="A007", waiting=3, reachable=True, message=Message("recall_limit"))
+    assert lcd_lines(told, 16, "en") == ["A007".ljust(16), "Recall limit"]
+    assert lcd_lines(told, 20, "en", rows=4) == ["A007".ljust(20), "Waiting: 3", "Recall limit"]
+    choosing = CounterView(status="open", current="A007", reachable=True,
+                           choice=TransferChoice("A007", 1, 3, "legal", "C", "Legal support"))
+    assert lcd_lines(choosing, 20, "en", rows=4) == ["A007 to          2/3", "C Legal support",
+                                                     "hold: send / other: cancel"]
     assert digits(CounterView(status="paused", waiting=3, reachable=True)) == "P  3"
     assert digits(CounterView(status="open", waiting=12, reachable=True)) == "  12"
     assert digits(CounterView(status="closed", reachable=True)) == "----"
