@@ -116,6 +116,18 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def busy_jiffies() -> int:
+    """All CPUs' busy time so far (user+nice+system+irq+softirq+steal), in clock ticks."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return sum(fields) - fields[3] - fields[4]  # minus idle and iowait
+
+
+def process_jiffies(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
@@ -157,6 +169,8 @@ def main() -> int:
         trace.wait_for(lambda e: e["event"] == "flip" and e["code"] == first, 30)
         # warm-up: let the announcer play the retained call? (it does not: retained calls are not announced)
         latencies, misses = [], 0
+        ours = [os.getpid(), display.pid, centre.broker.pid]
+        busy0, ours0, wall0 = busy_jiffies(), sum(process_jiffies(p) for p in ours), time.time()
         for _ in range(calls):
             mark = len(trace.entries)
             sent = time.time()
@@ -167,6 +181,9 @@ def main() -> int:
             except TimeoutError:
                 misses += 1
             time.sleep(0.25)
+        ticks = os.sysconf("SC_CLK_TCK") * (time.time() - wall0)
+        results["cpu_during_calls"] = {"ours": (sum(process_jiffies(p) for p in ours) - ours0) / ticks,
+                                       "everything_else": (busy_jiffies() - busy0 - (sum(process_jiffies(p) for p in ours) - ours0)) / ticks}
         results["call_to_frame_ms"] = {"p50": pct(latencies, 50), "p95": pct(latencies, 95),
                                        "p99": pct(latencies, 99), "max": max(latencies), "n": len(latencies),
                                        "missed": misses}
@@ -211,7 +228,10 @@ def main() -> int:
         print(json.dumps(results, indent=2))
         return 0 if not results["call_to_frame_ms"]["missed"] else 1
     frame = results["call_to_frame_ms"]
+    cpu = results["cpu_during_calls"]
     print(f"display bench ({'quick' if args.quick else 'full'}), load average {results['machine']['load_1min']:.2f}")
+    print(f"CPU during the calls (of {os.cpu_count()}): display + broker + hub + bench {cpu['ours']:.2f},"
+          f" everything else on the machine {cpu['everything_else']:.2f}")
     print(f"1. call -> flipped frame: p50 {frame['p50']:.1f} ms, p95 {frame['p95']:.1f} ms, p99 {frame['p99']:.1f} ms,"
           f" max {frame['max']:.1f} ms over {frame['n']} calls ({frame['missed']} missed)"
           f"  target p99 <= {TARGETS['call_to_frame_p99_ms']} ms: "

@@ -104,6 +104,8 @@ class DisplayApp(App):
 
     def on_start(self):
         self._refresh()
+        # ready the announcer (imports, SDL audio, the chime) before the first call, not during it
+        Clock.schedule_once(lambda _dt: self._player(), 0.5)
         self._log_trace({"event": "started", "t": time.time(), "since_start_s": time.time() - self.started_at})
 
     def on_stop(self):

@@ -129,6 +129,12 @@ class AnnouncementPlayer:
                 self.on_error(str(exc))
             return None
 
+    def _prepare(self, phrase):
+        """On the worker: the phrase's WAV and its loaded Sound (SDL converts it to the mixer's
+        format while loading, which the main thread must not wait for)."""
+        path = self._synthesise(phrase)
+        return (path, SoundLoader.load(str(path))) if path else (None, None)
+
     def _pump(self, *_):
         if self._closed:
             return
@@ -136,7 +142,7 @@ class AnnouncementPlayer:
         if announcement is None:
             return
         self._parts = self._plan(announcement)
-        self._futures = [self._worker.submit(self._synthesise, p.phrase) if p.phrase else None for p in self._parts]
+        self._futures = [self._worker.submit(self._prepare, p.phrase) if p.phrase else None for p in self._parts]
         self._index = 0
         self._play_current()
 
@@ -158,8 +164,7 @@ class AnnouncementPlayer:
             if not future.done():
                 future.add_done_callback(lambda _f: Clock.schedule_once(self._play_current, 0))
                 return
-            path = future.result()
-            sound = SoundLoader.load(str(path)) if path else None
+            path, sound = future.result()
         if sound is None:
             self._next_part(part)
             return
