@@ -62,13 +62,12 @@ class NowCalling(BoxLayout):
     s = NumericProperty(1.0)
     #: the counter's name's natural width, so the arrow stands right before it
     counter_width = NumericProperty(1.0)
+    #: the counter's font size: its tier's size, smaller only if the name would not fit on one line
+    counter_font = NumericProperty(150.0)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.bind(counter_name=self._measure, s=self._measure, code=self._measure, width=self._measure)
-
-    #: the counter's font size: its tier's size, smaller only if the name would not fit on one line
-    counter_font = NumericProperty(150.0)
 
     def _measure(self, *_):
         font = (theme.FONT_PX["counter"] if self.code else theme.FONT_PX["row"]) * self.s
