@@ -80,9 +80,10 @@ class SpeechCache:
             raw = path.with_suffix(f".{os.getpid()}.raw.wav")
             cmd = [shutil.which(self.binary) or self.binary, "-v", self.voice_for(phrase.language),
                    "-s", str(self.words_per_minute), "-w", str(raw), "--", phrase.text]
-            try:  # at a lower priority: the screen must not wait for the synthesiser
-                run = subprocess.run(cmd, capture_output=True, text=True, timeout=30,
-                                     preexec_fn=lambda: os.nice(10))
+            if shutil.which("nice"):  # a lower priority: the screen must not wait for the synthesiser
+                cmd = ["nice", "-n", "10", *cmd]  # (not preexec_fn, which is unsafe with threads)
+            try:
+                run = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
             except (OSError, subprocess.TimeoutExpired) as exc:
                 raise SpeechError(f"{self.binary} failed for {phrase.language!r}: {exc}") from None
             if run.returncode != 0 or not raw.is_file():
