@@ -301,11 +301,13 @@ class KioskApp(App):
         """On the request's thread: show the ticket and print it at the same time."""
         if outcome == "ok":
             ticket = value
-            Clock.schedule_once(lambda _dt: self._show_ticket(ticket))
             printer = self.printer
-            if printer is not None and printer.enabled:
-                printer.print_ticket(ticket, self.site_config or {}, ticket.get("language") or self.lang,
-                                     lambda ok, reason: Clock.schedule_once(lambda _dt: self._printed(ok, reason)))
+            send = None
+            if printer is not None and printer.enabled:  # the bytes first: the screen then draws beside the write
+                send = printer.prepare(ticket, self.site_config or {}, ticket.get("language") or self.lang)
+            Clock.schedule_once(lambda _dt: self._show_ticket(ticket))  # before the printer's answer
+            if send is not None:
+                send(lambda ok, reason: Clock.schedule_once(lambda _dt: self._printed(ok, reason)))
         elif outcome == "refused":
             Clock.schedule_once(lambda _dt: self.flow.issue_refused(value))
         else:

@@ -1,7 +1,7 @@
 """The kiosk's ticket printer: the one place the kiosk meets ``hardware.printer``.
 
-Each ticket is printed on a thread of its own as soon as the hub's reply
-arrives, while the screen shows it; the outcome comes back through
+Each ticket's bytes are made as soon as the hub's reply arrives and sent on a
+thread of their own while the screen shows it; the outcome comes back through
 ``done(ok, reason)`` so the ticket screen can say "take a photo of your
 number" when the paper is out.  Status changes of the printer (paper near
 end, offline...) go to ``on_status(state, detail)``, which the kiosk turns
@@ -40,41 +40,45 @@ class KioskPrinter:
         self._printer.start()
         return self
 
-    def print_ticket(self, ticket: Mapping, site_config: Mapping, language: str, done: Done) -> None:
-        """Print (and render) ``ticket`` off the caller's thread; ``done(ok, reason)`` afterwards."""
-        threading.Thread(target=self._print, args=(ticket, site_config, language, done),
-                         name=f"print-{ticket.get('code')}", daemon=True).start()
-
-    def print_now(self, ticket: Mapping, site_config: Mapping, language: str) -> tuple[bool, str]:
-        """Print on this thread; (True, "") or (False, the fault's reason)."""
-        from hardware.printer import PrinterFault, render_ticket_png, ticket_layout
+    def prepare(self, ticket: Mapping, site_config: Mapping, language: str) -> Callable[[Done], None]:
+        """Lay the ticket out and make its bytes now, on the caller's thread (before the screen
+        starts drawing it: both want the CPU); the returned ``send(done)`` writes and renders them
+        on a thread of its own and calls ``done(ok, reason)``."""
+        from hardware.printer import ticket_layout
+        from hardware.printer.escpos_writer import ticket_bytes
+        layout = data = None
         try:
             layout = ticket_layout(ticket, site_config, language)
-        except ValueError as exc:
-            log.error("cannot lay out the ticket: %s", exc)
-            return False, "render_error"
+            data = ticket_bytes(layout, self._printer.media) if self.enabled else None
+        except Exception:  # the ticket is on screen whatever happens here
+            log.exception("cannot lay out ticket %s", ticket.get("code"))
+
+        def send(done: Done) -> None:
+            threading.Thread(target=self._send, args=(layout, data, done), name=f"print-{ticket.get('code')}",
+                             daemon=True).start()
+        return send
+
+    def _send(self, layout, data: bytes | None, done: Done) -> None:
+        from hardware.printer import PrinterFault, render_ticket_png
         ok, reason = True, ""
-        if not self.enabled:
+        if layout is None:
+            ok, reason = False, "render_error"
+        elif data is None:
             ok, reason = False, "disabled"
         else:
             try:
-                self._printer.print_ticket(layout)
+                self._printer.print_bytes(data)
             except PrinterFault as fault:
                 log.warning("ticket %s not printed (%s): shown on screen", layout.code, fault)
                 ok, reason = False, fault.reason
-        if self.render_dir is not None:
+            except Exception:
+                log.exception("printing ticket %s failed", layout.code)
+                ok, reason = False, "io_error"
+        if layout is not None and self.render_dir is not None:
             try:
                 render_ticket_png(layout, self.render_dir / f"{layout.code}.png", self._printer.media)
             except Exception:
                 log.exception("could not render ticket %s", layout.code)
-        return ok, reason
-
-    def _print(self, ticket: Mapping, site_config: Mapping, language: str, done: Done) -> None:
-        try:
-            ok, reason = self.print_now(ticket, site_config, language)
-        except Exception:  # the ticket is on screen whatever happens here
-            log.exception("printing failed")
-            ok, reason = False, "io_error"
         done(ok, reason)
 
     def _status(self, status) -> None:

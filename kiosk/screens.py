@@ -17,7 +17,7 @@ from kivy.uix.screenmanager import Screen
 
 from .i18n import _, language_name, ntr, pick, tr
 from .sizing import card_grid
-from .widgets import LanguageButton, MenuCard, NavButton, PriorityChip, redraw_stale
+from .widgets import LanguageButton, MenuCard, NavButton, PriorityChip, Recycler, redraw_stale
 
 
 class KioskScreen(Screen):
@@ -65,11 +65,11 @@ class KioskScreen(Screen):
         if getattr(nav, "_key", None) == key:
             return
         nav._key = key
-        nav.clear_widgets()
+        recycler = Recycler(nav)
         for action, icon, label in items:
             selected = (action == "large_text" and app.large_text) or (action == "low_layout" and app.low_layout)
-            nav.add_widget(NavButton(action=action, icon=icon, label=label, selected=selected,
-                                     on_release=app.on_nav))
+            nav.add_widget(recycler.take(partial(NavButton, action=action, icon=icon, label=label,
+                                                 selected=selected, on_release=app.on_nav)))
 
     def common_nav(self, app, back: bool = True, home: bool = True, language: bool = True) -> list:
         items = []

@@ -147,11 +147,17 @@ def fit_font(text: str, size: float, width: float, bold: bool = False, language:
     Labels wrap between words; a word wider than ``width`` would be cut in two
     ("Informaçõ-es"), and with ``height`` too many lines would spill out of
     their button, so the label gets smaller instead (never below half)."""
-    from typeset.bidi_lines import text_width, wrap
-    from typeset.pillow import line_metrics
     words = text.split()
     if not words or width <= 0 or size <= 0:
         return size
+    # most labels fit with room to spare: a generous bound (0.75 em a character, 1.6 em a line)
+    # answers without shaping anything
+    longest = max(len(word) for word in words)
+    lines_bound = -(-len(text) * size * 0.75 // width) if width else 1
+    if longest * size * 0.75 <= width and (height <= 0 or lines_bound * size * 1.6 <= height):
+        return size
+    from typeset.bidi_lines import text_width, wrap
+    from typeset.pillow import line_metrics
     lang = language or None
     widest = max(text_width(word, max(1, int(size)), bold, lang) for word in words)
     fitted = size if widest <= width else max(size * 0.5, int(size * width / widest))

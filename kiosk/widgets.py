@@ -10,16 +10,18 @@ direction (15 mm, see kiosk/sizing.py), and they act on release.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from functools import lru_cache, partial
 from typing import Callable
 
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import (BooleanProperty, ColorProperty, ListProperty, NumericProperty, ObjectProperty,
+                             StringProperty)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from typeset.kivy import ScriptLabel
+from typeset.kivy import ScriptLabel, image_texture
 
 from .i18n import tr
 from .icons import ICON_FONT, glyph
@@ -40,12 +42,45 @@ def isolate_numbers(text: str) -> str:
     return NUMBER_GROUPS.sub(lambda m: f"{LRI}{m.group(0)}{PDI}", text)
 
 
+class TextureCache:
+    """Drawn labels by everything that decides their pixels, least recently used out first.
+
+    The kiosk shows the same few hundred labels again and again (each visitor
+    walks the same menus): a label seen before costs no drawing and no new GL
+    texture, which keeps taps fast and memory flat."""
+
+    def __init__(self, budget_bytes: int = 32 * 1024 * 1024):
+        self.budget = budget_bytes
+        self.used = 0
+        self._items: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+        return item
+
+    def put(self, key, texture) -> None:
+        if texture is None or key in self._items:
+            return
+        size = texture.width * texture.height * 4
+        self._items[key] = texture
+        self.used += size
+        while self.used > self.budget and len(self._items) > 1:
+            _, old = self._items.popitem(last=False)
+            self.used -= old.width * old.height * 4
+
+
+TEXTURES = TextureCache()
+
+
 class KText(ScriptLabel):
     """Visitor-facing text (wraps to its width, height follows the text).
 
     A label on a screen that is not showing is not drawn when its language or
     text changes (a language change touches every screen); its screen redraws
-    it when it comes on (``redraw_stale``)."""
+    it when it comes on (``redraw_stale``).  Drawn labels are shared through
+    ``TEXTURES``."""
 
     stale = False
 
@@ -55,29 +90,71 @@ class KText(ScriptLabel):
             return
         self.stale = False
         text = getattr(self, "_source_text", None)
+        key = (text, self.language, round(self.font_size), self.bold, tuple(self.color), self.halign,
+               int(self.width), tuple(self.padding), self.disabled)
+        cached = TEXTURES.get(key) if text and text.strip() else None
+        if cached is not None:
+            self.texture = cached
+            self.texture_size = list(cached.size)
+            return
         if not text or not self.base_rtl() or not NUMBER_GROUPS.search(text):
-            return super().texture_update(*largs)
-        # draw with the numbers isolated; source_text (what tests and screen readers see) is unchanged
-        self._source_text = isolate_numbers(text)
-        try:
             super().texture_update(*largs)
-        finally:
-            self._source_text = text
+        else:
+            # draw with the numbers isolated; source_text (what tests and screen readers see) is unchanged
+            self._source_text = isolate_numbers(text)
+            try:
+                super().texture_update(*largs)
+            finally:
+                self._source_text = text
+        TEXTURES.put(key, self.texture)
 
 
-class Icon(Label):
-    """A pictogram of the MDI icon font, by name (see kiosk/icons.py)."""
+class Icon(Widget):
+    """A pictogram of the MDI icon font, by name (see kiosk/icons.py), centred in the widget.
+
+    Drawn with Pillow into a texture shared by every icon of the same glyph,
+    size and colour: Kivy's own text provider took a third of a second per
+    glyph of this large font."""
 
     icon = StringProperty("")
+    color = ColorProperty([0, 0, 0, 1])
+    font_size = NumericProperty(44)
+    texture = ObjectProperty(None, allownone=True)
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("font_name", ICON_FONT)
         super().__init__(**kwargs)
-        self.fbind("icon", self._update_glyph)
-        self._update_glyph()
+        for name in ("icon", "color", "font_size"):
+            self.fbind(name, self._update_texture)
+        self._update_texture()
 
-    def _update_glyph(self, *_):
-        self.text = glyph(self.icon) if self.icon else ""
+    def _update_texture(self, *_):
+        self.texture = icon_texture(self.icon, int(round(self.font_size)), tuple(self.color)) if self.icon else None
+
+
+_ICON_TEXTURES: OrderedDict = OrderedDict()
+
+
+def icon_texture(name: str, size_px: int, color: tuple) -> "Texture":
+    key = (name, size_px, color)
+    texture = _ICON_TEXTURES.get(key)
+    if texture is None:
+        from PIL import Image, ImageDraw, ImageFont
+        font = _icon_font(max(1, size_px))
+        char = glyph(name)
+        left, top, right, bottom = font.getbbox(char)
+        image = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
+        ImageDraw.Draw(image).text((-left, -top), char, font=font,
+                                   fill=tuple(int(round(c * 255)) for c in color))
+        texture = _ICON_TEXTURES[key] = image_texture(image)
+        if len(_ICON_TEXTURES) > 512:
+            _ICON_TEXTURES.popitem(last=False)
+    return texture
+
+
+@lru_cache(maxsize=32)
+def _icon_font(size_px: int):
+    from PIL import ImageFont
+    return ImageFont.truetype(ICON_FONT, size_px, layout_engine=ImageFont.Layout.BASIC)
 
 
 class MirrorBox(BoxLayout):
@@ -97,7 +174,11 @@ class MirrorBox(BoxLayout):
 
 
 class Tap(ButtonBehavior, MirrorBox):
-    """Anything a visitor taps: a coloured card that darkens while pressed."""
+    """Anything a visitor taps: a coloured card that darkens while pressed.
+
+    Cards are reused from screen to screen (``Recycler``): making a widget
+    from its kv rules costs milliseconds, changing its properties almost
+    nothing.  ``handler(card)`` is what a tap does."""
 
     #: "card", "primary", "quiet", "nav", "chip", "warn"
     kind = StringProperty("card")
@@ -106,9 +187,43 @@ class Tap(ButtonBehavior, MirrorBox):
     value = StringProperty("")
     action = StringProperty("")
     background = ListProperty([1, 1, 1, 1])
+    handler = ObjectProperty(None, allownone=True)
+    #: what a factory sets; the rest (kind of a nav button, narrow...) comes from the kv rules
+    settable: tuple[str, ...] = ("selected", "value", "action")
+
+    def on_release(self):
+        if self.handler is not None:
+            self.handler(self)
+
+
+class Recycler:
+    """Gives back widgets of a container to be filled again, or makes new ones.
+
+    ``take(factory)`` with ``factory = partial(Cls, prop=value, on_release=fn)``
+    returns a ``Cls`` whose every Kivy property is the factory's value or the
+    class default, and whose ``handler`` is ``fn``."""
+
+    def __init__(self, container: Widget):
+        self._free: dict[type, list[Widget]] = {}
+        for widget in reversed(container.children):
+            self._free.setdefault(type(widget), []).append(widget)
+        container.clear_widgets()
+
+    def take(self, factory) -> Widget:
+        cls, values = factory.func, dict(factory.keywords)
+        handler = values.pop("on_release", None)
+        free = self._free.get(cls)
+        if not free:
+            return cls(handler=handler, **values)
+        widget = free.pop(0)
+        for name in cls.settable:
+            setattr(widget, name, values[name] if name in values else widget.property(name).defaultvalue)
+        widget.handler = handler
+        return widget
 
 
 class MenuCard(Tap):
+    settable = Tap.settable + ("kind", "icon", "label", "hint", "show_hint", "label_language")
     icon = StringProperty("")
     label = StringProperty("")
     hint = StringProperty("")
@@ -123,11 +238,13 @@ class MenuCard(Tap):
 
 
 class NavButton(Tap):
+    settable = Tap.settable + ("icon", "label")
     icon = StringProperty("")
     label = StringProperty("")
 
 
 class LanguageButton(Tap):
+    settable = Tap.settable + ("label", "code", "fit_chars")
     label = StringProperty("")
     code = StringProperty("")
     #: the longest name among its neighbours: all names get the same size
@@ -135,6 +252,7 @@ class LanguageButton(Tap):
 
 
 class PriorityChip(Tap):
+    settable = Tap.settable + ("icon", "label")
     icon = StringProperty("")
     label = StringProperty("")
 
@@ -149,7 +267,7 @@ class InfoLine(MirrorBox):
     bold = BooleanProperty(False)
 
 
-class QRView(Label):
+class QRView(Widget):
     """Shows a QR texture; ``payload`` is what it encodes (tests read it)."""
 
     payload = StringProperty("")
@@ -188,22 +306,19 @@ class PagedGrid(GridLayout):
         if stretch and len(pages) == 1:
             rows = max(1, -(-(len(shown) + len(tail)) // geometry.cols))
             height = max(height, min((self.height - (rows - 1) * self.spacing[1]) / rows, height * 2.2))
-        self.clear_widgets()
-        for kind, index in shown:
-            card = cards[index]() if kind == "entry" else self._turn_card(app, kind)
-            card.height = height
-            self.add_widget(card)
-        for make in tail:
-            card = make()
+        recycler = Recycler(self)
+        for factory in [cards[index] if kind == "entry" else self._turn_card(app, kind) for kind, index in shown] \
+                + list(tail):
+            card = recycler.take(factory)
             card.height = height
             self.add_widget(card)
 
-    def _turn_card(self, app, kind: str) -> Widget:
+    def _turn_card(self, app, kind: str):
         forward = kind == "next"
         icon = "back_rtl" if forward != app.rtl else "back"
         label = tr(app.lang, "More") if forward else tr(app.lang, "Previous")
-        return MenuCard(action=kind, kind="quiet", icon=icon, label=label, hint="", show_hint=False,
-                        on_release=self._turn)
+        return partial(MenuCard, action=kind, kind="quiet", icon=icon, label=label, hint="", show_hint=False,
+                       on_release=self._turn)
 
     def _turn(self, card) -> None:
         self.page += 1 if card.action == "next" else -1

@@ -152,6 +152,9 @@ class Driver:
 
         self.Clock.schedule_once(run, 0)
         if not done.wait(timeout):
+            import faulthandler
+            sys.stderr.write("--- every thread, while the main thread is stuck ---\n")
+            faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
             raise TimeoutError(f"the main thread did not run {getattr(fn, '__name__', fn)} within {timeout} s")
         if "error" in box:
             raise box["error"]
