@@ -127,6 +127,7 @@ def taps(args: dict) -> dict:
 
         def tap(name: str, find, ready) -> None:
             import threading
+            ui.frames(2)  # the screen has settled: the card is where it is drawn
             widget = ui.find(find, what=name)
             done = threading.Event()
 
@@ -166,6 +167,7 @@ def taps(args: dict) -> dict:
             lang = LANGUAGES[i % len(LANGUAGES)]
             ui.tap(ui.find(by("code", lang)), settle_frames=0)
             ui.wait_until(screen("menu"), what="menu")
+            ui.frames(2)  # the cards have their final places
             card = ui.find(by("value", "health"))
             printed.clear()
             t0 = {}
@@ -177,7 +179,9 @@ def taps(args: dict) -> dict:
                 touch.touch_down()
                 touch.touch_up()
             ui.call(press)
-            ui.wait_until(lambda: "t" in printed, timeout=10, what="the ticket on paper")
+            ui.wait_until(lambda: "t" in printed, timeout=10,
+                          what=f"the ticket on paper (ticket {i}, {lang}; state {app.flow.state!r}, "
+                               f"available {app.tickets_available})")
             tickets.append((printed["t"] - t0["t"]) * 1000)
             ui.wait_until(screen("ticket"), what="ticket screen")
             ui.tap(ui.find(by("action", "home")), settle_frames=0)
