@@ -135,8 +135,9 @@ REASON_MEANINGS: dict[Reason, str] = {
     Reason.NOT_A_TRANSFER_TARGET: "the service is not in this counter's `transfer_targets`.",
     Reason.COUNTER_CLOSED: "reserved: the current hub never sends it (calling at a closed or paused "
                            "counter opens it).",
-    Reason.SITE_CLOSED: "reserved: the current hub never sends it (`policies.issue_only_when_open` is not "
-                        "enforced yet).",
+    Reason.SITE_CLOSED: "`policies.issue_only_when_open` and the hub's clock is outside `opening_hours` "
+                        "(or on a `closed_dates` day): no ticket now.",
+    Reason.UNKNOWN_APPOINTMENT: "`check_in` with a code that is not in the hub's appointments for today.",
     Reason.INTERNAL: "reserved: the current hub never sends it (a batch that fails is rolled back and left "
                      "unacknowledged, so the device gets no reply and times out).",
 }
@@ -596,7 +597,8 @@ class _Harness:
         stack.enter_context(mock.patch.object(engine_module, "new_ref", _PinnedRefs()))
         self.store = Store(":memory:")
         stack.callback(self.store.close)
-        self.engine = engine_module.Engine(self.site, self.store, self.clock, _example_content())
+        self.engine = engine_module.Engine(self.site, self.store, self.clock, _example_content(),
+                                           _example_appointments(self.site))
         self.topics = self.engine.topics
         self.links: dict[str, Any] = {}
         self.sent: list[tuple[str, bytes, bool, dict]] = []
@@ -630,6 +632,14 @@ class _Harness:
         topic = self.topics.request(device_id, action)
         out = self.engine.process([self.engine_module.Incoming(device_id, action, payload, None)])
         return Exchange(device_id, action, topic, payload, {}, out)
+
+
+def _example_appointments(site):
+    """One appointment today at the test site (what appointments.toml beside a site file holds)."""
+    from hub.clock import SiteTime
+    from siteconf.appointments import Appointment
+    day = SiteTime(site.site.timezone, site.site.service_day_starts).service_day(EXAMPLE_START)
+    return [Appointment(code="APT-7KQ2-M9XD", day=day, service="immigration", time="10:30")]
 
 
 def _example_content():
@@ -678,6 +688,7 @@ def example_run() -> ExampleRun:
         at("finish", "counter-1", "finish", 6 * minute)
         at("cancel", "kiosk-1", "cancel_ticket", minute, ref=gone.reply["result"]["ticket"]["ref"])
         at("status", "kiosk-1", "ticket_status", minute, ref=issued.reply["result"]["ticket"]["ref"])
+        at("check_in", "kiosk-1", "check_in", minute, code="APT-7KQ2-M9XD", language="en")
         at("call_next_first", "counter-2", "call_next", minute)
         at("pause", "counter-1", "counter_status", minute, status="paused")
         # refusals

@@ -29,6 +29,7 @@ class Reason(StrEnum):
     NOT_A_TRANSFER_TARGET = "not_a_transfer_target"
     COUNTER_CLOSED = "counter_closed"
     SITE_CLOSED = "site_closed"
+    UNKNOWN_APPOINTMENT = "unknown_appointment"
     INTERNAL = "internal"
 
 

@@ -79,6 +79,17 @@ class CancelTicket(Request):
     ref: Ref
 
 
+class CheckIn(Request):
+    """A visitor with an appointment scans its code at a kiosk: the hub records the
+    check-in and issues a ticket for the appointment's service (the same ticket again
+    if the visitor already checked in)."""
+
+    action = "check_in"
+    roles = ("kiosk", "counter")
+    code: Annotated[str, Field(pattern=r"^APT-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")]
+    language: Lang
+
+
 class CounterRequest(Request):
     """A request a counter device makes for its own counter.
 
@@ -129,7 +140,7 @@ class SetCounterStatus(CounterRequest):
 
 REQUEST_TYPES: dict[str, type[Request]] = {
     cls.action: cls
-    for cls in (IssueTicket, TicketStatus, CancelTicket, CallNext, CallTicket, Recall, NoShow,
+    for cls in (IssueTicket, TicketStatus, CancelTicket, CheckIn, CallNext, CallTicket, Recall, NoShow,
                 Finish, Transfer, SetCounterStatus)
 }
 

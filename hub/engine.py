@@ -66,8 +66,11 @@ def _dumps(data: dict) -> bytes:
 
 
 class Engine:
-    def __init__(self, site: Site, store: Store, clock: Clock | None = None, content: ContentPacks | None = None):
+    def __init__(self, site: Site, store: Store, clock: Clock | None = None, content: ContentPacks | None = None,
+                 appointments: list | None = None):
         self.site = site
+        if appointments:
+            store.load_appointments(appointments)
         self.content = content
         self.store = store
         self.clock = clock or Clock()
@@ -169,6 +172,8 @@ class Engine:
                                           priority=request.priority, source=device_id, ref=ref, now=now,
                                           service_day=m.service_day)
                 return {"ticket": self.ticket_view(ticket)}, changes
+            case msg.CheckIn():
+                return self._check_in(request, device_id, now)
             case msg.TicketStatus():
                 ticket = m.by_ref.get(request.ref) or self.store.ticket_by_ref(request.ref)
                 if ticket is None:
@@ -231,6 +236,26 @@ class Engine:
             self.store.rollback()
             raise
         return events + self._snapshots(dirty)
+
+    def _check_in(self, request: msg.CheckIn, device_id: str, now: float) -> tuple[dict, Changes | None]:
+        """Record the check-in and issue the appointment's ticket; a second scan gives the same ticket."""
+        m = self.model
+        found = self.store.appointment(request.code)
+        if found is None or found[0] != m.service_day:
+            raise ContractError(Reason.UNKNOWN_APPOINTMENT, f"no appointment {request.code} today")
+        _day, service, slot, checked_in_at, ticket_id = found
+        appointment = {"code": request.code, "service": service, "time": slot}
+        if checked_in_at is not None:
+            ticket = m.tickets.get(ticket_id) or self.store.ticket_by_id(ticket_id)
+            return {"ticket": self.ticket_view(ticket), "appointment": {**appointment, "already_checked_in": True}}, None
+        ref = new_ref()
+        while ref in m.by_ref:
+            ref = new_ref()
+        ticket, changes = m.issue(service_id=service, language=request.language, priority=False, source=device_id,
+                                  ref=ref, now=now, service_day=m.service_day)
+        self.store.save_changes(changes)  # the ticket row first: the appointment points at it
+        self.store.check_in(request.code, now, ticket.id)
+        return {"ticket": self.ticket_view(ticket), "appointment": {**appointment, "already_checked_in": False}}, changes
 
     def _call_result(self, ticket: Ticket | None, finished: Ticket | None, counter_id: str) -> dict:
         return {"ticket": self.ticket_view(ticket) if ticket else None,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from mqttlink.systemd import ServiceNotifier
 from siteconf import SiteFileError, load_site
+from siteconf.appointments import read_appointments
 from siteconf.device import load_device_file
 
 from .content import read_content
@@ -34,7 +35,12 @@ def build_service(device_file: str) -> HubService:
 def make_service(config: tuple) -> HubService:
     """The hub for a ``read_config`` result, with the site's information-point content pack."""
     site, database, broker, site_file = config
-    return HubService(site, database, broker, content=read_content(site, site_file))
+    try:
+        appointments = read_appointments(site, site_file)
+    except SiteFileError as exc:
+        logging.error("appointments NOT loaded, check-in by appointment is off until the file is fixed:\n%s", exc)
+        appointments = []
+    return HubService(site, database, broker, content=read_content(site, site_file), appointments=appointments)
 
 
 def read_config(device_file: str) -> tuple:

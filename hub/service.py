@@ -59,12 +59,12 @@ def _presence(online: bool, since: float) -> bytes:
 
 class HubService:
     def __init__(self, site: Site, database: str, broker: BrokerAddress, clock: Clock | None = None,
-                 content: ContentPacks | None = None):
+                 content: ContentPacks | None = None, appointments: list | None = None):
         self.site = site
         self.broker = broker
         self.topics = Topics(site.site.id)
         self.store = Store(database)
-        self.engine = Engine(site, self.store, clock, content)
+        self.engine = Engine(site, self.store, clock, content, appointments)
         self.hub_id = site.hub_device.id
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()
         self._stopping = threading.Event()

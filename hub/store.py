@@ -63,6 +63,10 @@ CREATE TABLE IF NOT EXISTS requests (
     PRIMARY KEY (device, request_id)
 );
 CREATE INDEX IF NOT EXISTS requests_at ON requests (at);
+CREATE TABLE IF NOT EXISTS appointments (
+    code TEXT PRIMARY KEY, day TEXT NOT NULL, service TEXT NOT NULL, slot TEXT,
+    checked_in_at REAL, ticket_id INTEGER
+);
 CREATE TABLE IF NOT EXISTS events (
     rev INTEGER PRIMARY KEY, seq INTEGER NOT NULL, zone TEXT NOT NULL, type TEXT NOT NULL,
     at REAL NOT NULL, data TEXT NOT NULL
@@ -145,6 +149,29 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def load_appointments(self, appointments) -> None:
+        """Add or update appointments from the appointments file; a check-in already made is kept."""
+        self.begin()
+        self.db.executemany("INSERT INTO appointments (code, day, service, slot) VALUES (?, ?, ?, ?) "
+                            "ON CONFLICT (code) DO UPDATE SET day = excluded.day, service = excluded.service, "
+                            "slot = excluded.slot",
+                            [(a.code, a.day, a.service, a.time) for a in appointments])
+        self.commit()
+
+    def appointment(self, code: str) -> tuple | None:
+        """(day, service, slot, checked_in_at, ticket_id) of an appointment code."""
+        return self.db.execute("SELECT day, service, slot, checked_in_at, ticket_id FROM appointments "
+                               "WHERE code = ?", (code,)).fetchone()
+
+    def check_in(self, code: str, at: float, ticket_id: int) -> None:
+        self.db.execute("UPDATE appointments SET checked_in_at = ?, ticket_id = ? WHERE code = ?",
+                        (at, ticket_id, code))
+
+    def ticket_by_id(self, ticket_id: int) -> Ticket | None:
+        cols = ", ".join(TICKET_COLUMNS)
+        row = self.db.execute(f"SELECT {cols} FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        return _ticket(row) if row else None
 
     def prune(self, before: float) -> int:
         """Forget request ids older than ``before`` (idempotency needs them only for minutes)."""

@@ -1,0 +1,52 @@
+"""Appointments the hub checks visitors in for: ``appointments.toml`` beside the site file.
+
+Whatever books appointments (a ministry's scheduling system, a mediator's
+list) exports them here, one entry per appointment: its code (the one on the
+visitor's letter or SMS, ``APT-XXXX-XXXX``), the day, the service and the time.
+No names or document numbers: the code is all the kiosk and the hub need.
+The hub reads the file at start and on SIGHUP; a file that cannot be used is
+reported (file, key, problem) and the hub runs without appointments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .load import SiteFileError, read_toml, validated
+from .schema import HHMM, Ident, Site
+
+FILE_NAME = "appointments.toml"
+CODE_PATTERN = r"^APT-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$"
+
+
+class Appointment(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: Annotated[str, Field(pattern=CODE_PATTERN)]
+    day: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    service: Ident
+    time: HHMM | None = None
+
+
+class AppointmentFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    appointments: list[Appointment] = []
+
+
+def read_appointments(site: Site, site_file: Path | str) -> list[Appointment]:
+    """The appointments beside ``site_file`` (none when there is no file)."""
+    path = Path(site_file).parent / FILE_NAME
+    if not path.exists():
+        return []
+    data = validated(AppointmentFile, read_toml(path), path)
+    problems = [f"appointments[{i}].service: unknown service {a.service!r}"
+                for i, a in enumerate(data.appointments) if site.service(a.service) is None]
+    codes = [a.code for a in data.appointments]
+    problems += [f"appointments: code {c!r} is used twice" for c in sorted({c for c in codes if codes.count(c) > 1})]
+    if problems:
+        raise SiteFileError(path, problems)
+    return data.appointments
