@@ -336,10 +336,22 @@ class KioskApp(App):
                 self.connection.ticket_status(scan.qr.ref, lambda outcome, value: Clock.schedule_once(
                     lambda _dt: self._scanned_ticket(outcome, value)))
         elif isinstance(scan, AppointmentScan):
-            # checking in by appointment needs a hub action the contract does not have yet
-            self.flow.scanned({"message": "appointment"})
+            if self.connection is None:
+                self.flow.scanned({"message": "appointment"})
+                return
+            self.connection.check_in(scan.code, self.lang, self._checked_in)
         else:
             self.flow.scanned({"message": scan.reason})
+
+    def _checked_in(self, outcome: str, value) -> None:
+        """The hub's answer to a check-in (the request's thread): the ticket is shown and printed like
+        one taken at the menu; an appointment the hub does not know sends the visitor to the desk."""
+        if outcome == "ok":
+            self._issued("ok", value)
+        elif outcome == "refused":
+            Clock.schedule_once(lambda _dt: self.flow.scanned({"message": "appointment"}))
+        else:
+            Clock.schedule_once(lambda _dt: self.flow.scanned({"message": "unavailable"}))
 
     def _scanned_ticket(self, outcome: str, value) -> None:
         if outcome == "ok":

@@ -147,6 +147,19 @@ class HubConnection:
         except LinkError:
             done("failed", self.availability()[1] or "timeout")
 
+    def check_in(self, code: str, language: str, done: Callable[[str, Any], None]) -> None:
+        """Check a visitor in by appointment code off the caller's thread; ``done`` as for ``issue``
+        with the ticket view the hub issued (the same one again for a second scan)."""
+        self._pool.submit(self._check_in, code, language, done)
+
+    def _check_in(self, code: str, language: str, done: Callable[[str, Any], None]) -> None:
+        try:
+            done("ok", self.link.request("check_in", code=code, language=language)["ticket"])
+        except RequestRefused as exc:
+            done("refused", exc.code)
+        except LinkError:
+            done("failed", self.availability()[1] or "timeout")
+
     def _start_probe(self) -> None:
         with self._lock:
             if self._probe is not None and self._probe.is_alive():

@@ -11,6 +11,7 @@ also drawn as PNGs under build/kiosk/tickets/.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -363,6 +364,32 @@ def scanning(args: dict) -> dict:
         scanner.close()
 
 
+def checking_in(args: dict) -> dict:
+    """A scanned appointment code checks the visitor in: the ticket screen, printed; a second scan
+    of the same code shows the same ticket."""
+    from hardware.scanner.mock import PtyScanner
+    scanner = PtyScanner(args["scanner_link"])
+    app = _start_app(args)
+
+    def script(ui) -> dict:
+        _ready(ui, app)
+        ui.wait_until(lambda: app.scanner is not None and app.scanner.status.state.value == "ok", timeout=15,
+                      what="the scanner connected")
+        out = []
+        for attempt in range(2):
+            scanner.scan(args["code"])
+            ticket = _wait_ticket(ui, app)
+            ui.screenshot(f"kiosk/check-in/{attempt + 1}")
+            out.append({"ticket": ticket, "screen": _texts(ui, "ticket")})
+            ui.wait_until(lambda: _screen(app) == "start", timeout=15, what="back to the start")
+        return {"visits": out}
+
+    try:
+        return run_app(app, script)
+    finally:
+        scanner.close()
+
+
 # ---------------------------------------------------------------------------
 # parent side: the tests
 # ---------------------------------------------------------------------------
@@ -583,3 +610,30 @@ def test_scanned_tickets_show_their_status_and_other_codes_a_plain_message(tmp_p
     for name, reason in (("appointment", "appointment"), ("other_site", "other_site"), ("garbage", "not_ours")):
         assert result[name]["message"] == tr("pt", SCAN_MESSAGES[reason]), name
         assert result[name]["code"] == ""
+
+
+def test_a_scanned_appointment_checks_the_visitor_in_and_prints_the_ticket(tmp_path):
+    from hardware.scanner import new_appointment_code
+    from hub.clock import SiteTime
+    from siteconf import parse_site
+    link = tmp_path / "scanner"
+    printer = tmp_path / "printer.bin"
+    data = kiosk_site_dict(MEDIUM_PANEL, scanner={"kind": "serial", "serial_port": str(link), "baudrate": 9600},
+                           printer={"connector": "file", "path": str(printer)}, ticket_screen_s=1.0)
+    site = parse_site(data)
+    day = SiteTime(site.site.timezone, site.site.service_day_starts).service_day(time.time())
+    code = new_appointment_code()
+    (tmp_path / "appointments.toml").write_text(
+        f'[[appointments]]\ncode = "{code}"\nday = "{day}"\nservice = "immigration"\ntime = "10:30"\n',
+        encoding="utf-8")
+    centre, _ = start_centre(tmp_path, data, hub_in_process=False)
+    try:
+        result = run_scenario("test_kiosk_ui:checking_in", {"device": str(kiosk_device_file(centre, tmp_path)),
+                                                             "scanner_link": str(link), "code": code},
+                              tmp_path=tmp_path, width=MEDIUM_PANEL[0], height=MEDIUM_PANEL[1], timeout=120)
+    finally:
+        centre.close()
+    first, second = result["visits"]
+    assert first["ticket"]["service"] == "immigration" and first["ticket"]["code"].startswith("M")
+    assert second["ticket"]["code"] == first["ticket"]["code"], "a second scan shows the same ticket"
+    assert first["ticket"]["code"].encode() in printer.read_bytes()
