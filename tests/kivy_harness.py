@@ -174,6 +174,9 @@ class Driver:
                 if self._flips >= target:
                     return
             if time.monotonic() > deadline:
+                import faulthandler
+                sys.stderr.write("--- every thread, while no frame is drawn ---\n")
+                faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
                 raise TimeoutError(f"fewer than {count} frames drawn within {timeout} s")
 
     def wait_until(self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "the condition") -> Any:
