@@ -272,9 +272,3 @@ EVENT_TYPES = {
     "ticket_cancelled": "a waiting ticket was given up (data: code, service)",
     "counter_status": "a counter opened, paused or closed (data: counter, status)",
 }
-
-
-def dumps(model: BaseModel | dict) -> bytes:
-    if isinstance(model, BaseModel):
-        return model.model_dump_json(exclude_none=False).encode()
-    return json.dumps(model, separators=(",", ":"), ensure_ascii=False).encode()

@@ -253,8 +253,7 @@ class Engine:
             ref = new_ref()
         ticket, changes = m.issue(service_id=service, language=request.language, priority=False, source=device_id,
                                   ref=ref, now=now, service_day=m.service_day)
-        self.store.save_changes(changes)  # the ticket row first: the appointment points at it
-        self.store.check_in(request.code, now, ticket.id)
+        self.store.check_in(request.code, now, ticket.id)  # the ticket itself is saved with the changes
         return {"ticket": self.ticket_view(ticket), "appointment": {**appointment, "already_checked_in": False}}, changes
 
     def _call_result(self, ticket: Ticket | None, finished: Ticket | None, counter_id: str) -> dict:

@@ -10,6 +10,7 @@ replies make that harmless.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -52,7 +53,6 @@ class _Republish:
 
 
 def _presence(online: bool, since: float) -> bytes:
-    import json
     return json.dumps({"v": 1, "type": "presence", "device": "hub", "role": "hub", "online": online,
                        "since": since}).encode()
 

@@ -10,7 +10,6 @@ counter) are checked in ``Site.check_references``.
 
 from __future__ import annotations
 
-import re
 from datetime import time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -512,7 +511,3 @@ def _index(site: Site, attr: str) -> dict:
     return cache[attr]
 
 MenuEntry.model_rebuild()
-
-
-def is_valid_ident(value: str) -> bool:
-    return bool(re.match(r"^[a-z0-9][a-z0-9-]{0,39}$", value))
