@@ -9,7 +9,9 @@ called from the printer's and the scanner's threads).
 The values are the state names (``ok``, ``paper_near_end``, ``paper_out``,
 ``cover_open``, ``offline``, ``no_answer``, ``io_error``, ``unmonitored``,
 ``disabled``; ``ok``, ``disconnected``, ``disabled`` for scanners): what a
-technician needs to know which part to look at.
+technician needs to know which part to look at.  ``scanner_bad_scans`` (a
+number, present once there was one) counts typing a scanner dropped as not a
+scan (see ``hardware.scanner.keymap``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Callable
 class HealthReport:
     def __init__(self, publish: Callable[..., None]):
         self._publish = publish
-        self._parts: dict[str, str] = {}
+        self._parts: dict[str, str | int] = {}
         self._lock = threading.Lock()
 
     def watch_printer(self, printer) -> "HealthReport":
@@ -31,9 +33,10 @@ class HealthReport:
         return self
 
     def watch_scanner(self, scanner) -> "HealthReport":
-        """Report ``scanner`` (a ``Scanner``) on every change of its state."""
-        self._note(scanner=scanner.status.state.value)
-        scanner.on_status(lambda status: self.update(scanner=status.state.value))
+        """Report ``scanner`` (a ``Scanner``) on every change of its state, and its count of bad
+        scans (``scanner_bad_scans``, from the first one on)."""
+        self._note(**_scanner_parts(scanner.status))
+        scanner.on_status(lambda status: self.update(**_scanner_parts(status)))
         return self
 
     def publish(self) -> "HealthReport":
@@ -58,6 +61,13 @@ class HealthReport:
         return self
 
     @property
-    def parts(self) -> dict[str, str]:
+    def parts(self) -> dict[str, str | int]:
         with self._lock:
             return dict(self._parts)
+
+
+def _scanner_parts(status) -> dict[str, str | int]:
+    parts: dict[str, str | int] = {"scanner": status.state.value}
+    if status.bad_scans:
+        parts["scanner_bad_scans"] = status.bad_scans
+    return parts

@@ -8,15 +8,21 @@ through a fake device with evdev's read interface (there is no /dev/uinput).
 
 from __future__ import annotations
 
+import random
+import time
+
 import pytest
 from evdev import InputEvent, ecodes
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from contract.qr import TicketQR, new_ref
 from hardware.scanner import (REASONS, AppointmentScan, ScanParser, ScannerState, TicketScan, UnknownScan,
                               appointment_code, new_appointment_code, open_scanner)
-from hardware.scanner.keymap import KeyDecoder
-from hardware.scanner.mock import MockInputBus, PtyScanner, key_events
+from hardware.health import HealthReport
+from hardware.scanner.keymap import MAX_SCAN_CHARS, US_KEYS, KeyDecoder
+from hardware.scanner.mock import MockInputBus, PtyScanner, key_event, key_events, key_press
 from hardware.scanner.parse import ALPHABET
 
 from device_helpers import Recorder
@@ -193,14 +199,16 @@ def test_key_decoder_handles_shift_caps_lock_and_unknown_keys():
         out = [decoder.feed(e) for e in events]
         return [text for text in out if text is not None]
 
-    def press(code):
-        return [InputEvent(0, 0, ecodes.EV_KEY, code, 1), InputEvent(0, 0, ecodes.EV_KEY, code, 0)]
+    t = time.time()  # one burst, as a scanner types
 
-    assert feed(key_events("aB:?")) == ["aB:?"]
+    def press(code):
+        return key_press(code, at=t)
+
+    assert feed(key_events("aB:?", at=t)) == ["aB:?"]
     # Caps Lock turns letters upper case, not digits; Shift turns them back
-    events = press(ecodes.KEY_CAPSLOCK) + key_events("ab1", enter=False)
-    events += [InputEvent(0, 0, ecodes.EV_KEY, ecodes.KEY_LEFTSHIFT, 1)] + press(ecodes.KEY_C)
-    events += [InputEvent(0, 0, ecodes.EV_KEY, ecodes.KEY_LEFTSHIFT, 0)] + press(ecodes.KEY_CAPSLOCK)
+    events = press(ecodes.KEY_CAPSLOCK) + key_events("ab1", enter=False, at=t)
+    events += key_event(ecodes.KEY_LEFTSHIFT, 1, t) + press(ecodes.KEY_C)
+    events += key_event(ecodes.KEY_LEFTSHIFT, 0, t) + press(ecodes.KEY_CAPSLOCK)
     events += press(ecodes.KEY_D) + press(ecodes.KEY_ENTER)
     assert feed(events) == ["AB1cd"]
     # a key with no character (F5) makes the scan unreadable instead of silently shorter
@@ -235,6 +243,166 @@ def test_wedge_scanner_found_by_name(bus):
         seen.wait_state("ok")
         bus.type("APT")
         assert seen.wait_scans(1)[0].raw == "APT"
+
+
+# --------------------------------------------------------------------------- HID: no state outlives a scan
+#
+# Event times are set by the test (a wedge scanner types a whole code within a few
+# milliseconds; a person takes a second or more between two scans), so the idle
+# gaps below cost no waiting.
+
+#: between two scans: far more than the decoder's idle gap, far less than a person needs
+LATER = 1.0
+
+
+@pytest.fixture
+def wedge(bus):
+    scanner = hid_scanner(bus)
+    seen = attach(scanner)
+    with scanner:
+        seen.wait_state("ok")
+        yield scanner, seen
+
+
+def replug(bus, seen) -> None:
+    bus.wait_read()
+    bus.unplug()
+    seen.wait_state("disconnected")
+    bus.plug()
+    seen.wait_state("ok")
+
+
+def test_wedge_stray_caps_lock_lasts_one_line_at_most(bus, wedge):
+    scanner, seen = wedge
+    t = time.time()
+    bus.send(key_press(ecodes.KEY_CAPSLOCK, at=t))
+    bus.type("apt", at=t)                    # typed in the same burst: capitals, as the scanner meant
+    bus.type(TICKET_QR, at=t)                # the line end turned Caps Lock off again
+    bus.send(key_press(ecodes.KEY_CAPSLOCK, at=t + LATER))
+    bus.type(TICKET_QR, at=t + 2 * LATER)    # so did the idle gap before this scan
+    bus.send(key_press(ecodes.KEY_CAPSLOCK, at=t + 2 * LATER))
+    replug(bus, seen)
+    bus.type(TICKET_QR, at=t + 2 * LATER)    # and so does plugging the scanner in again
+    scans = seen.wait_scans(4)
+    assert [s.raw for s in scans] == ["APT", TICKET_QR, TICKET_QR, TICKET_QR]
+    assert scanner.status.bad_scans == 0     # a key without a scan is not a bad scan
+
+
+def test_wedge_lost_shift_release_lasts_one_line_at_most(bus, wedge):
+    scanner, seen = wedge
+    t = time.time()
+    bus.send(key_event(ecodes.KEY_LEFTSHIFT, 1, t))  # its release never comes
+    bus.type("a1", at=t)                              # garbled, in the same burst
+    bus.type(TICKET_QR, at=t)
+    bus.send(key_event(ecodes.KEY_RIGHTSHIFT, 1, t + LATER))
+    bus.type(TICKET_QR, at=t + 2 * LATER)
+    bus.send(key_event(ecodes.KEY_RIGHTSHIFT, 1, t + 2 * LATER))
+    replug(bus, seen)
+    bus.type(TICKET_QR, at=t + 2 * LATER)
+    scans = seen.wait_scans(4)
+    assert [s.raw for s in scans] == ["A!", TICKET_QR, TICKET_QR, TICKET_QR]
+
+
+def random_key_events(rng: random.Random, count: int, at: float) -> list[InputEvent]:
+    """``count`` key events of any kind (presses, releases, autorepeats of characters, modifiers,
+    Enter, keys without a character), all at ``at``."""
+    keys = sorted(US_KEYS) + [ecodes.KEY_LEFTSHIFT, ecodes.KEY_RIGHTSHIFT, ecodes.KEY_CAPSLOCK, ecodes.KEY_ENTER,
+                              ecodes.KEY_KPENTER, ecodes.KEY_LEFTCTRL, ecodes.KEY_NUMLOCK, ecodes.KEY_F5]
+    events: list[InputEvent] = []
+    for _ in range(count):
+        events += key_event(rng.choice(keys), rng.choice((0, 1, 1, 2)), at)
+    return events
+
+
+def test_wedge_reads_a_good_scan_after_5000_random_key_events(bus, wedge):
+    scanner, seen = wedge
+    rng, t = random.Random(5000), time.time()
+    code = new_appointment_code()
+    bus.send(random_key_events(rng, 5000, t) + key_press(ecodes.KEY_ENTER, at=t))
+    bus.type(TICKET_QR, at=t)                               # right after a line end
+    bus.send(random_key_events(rng, 5000, t + LATER))
+    bus.type(code, at=t + 2 * LATER)                        # after an idle gap
+    deadline = time.monotonic() + 10
+    while [s.raw for s in seen.scans if s.raw in (TICKET_QR, code)] != [TICKET_QR, code]:
+        assert time.monotonic() < deadline, [s.raw for s in seen.scans[-3:]]
+        time.sleep(0.01)
+    assert seen.scans[-1].raw == code and scanner.status.state is ScannerState.OK
+
+
+def test_wedge_overlong_scan_is_counted_dropped_and_resynced(bus, wedge):
+    """200,000 characters with no line end in sight (a scanner stuck on repeat, or a hostile
+    keyboard): never a scan, never more than the cap kept, counted as one bad scan."""
+    scanner, seen = wedge
+    t = time.time()
+    bus.type("7" * 200_000, at=t)
+    bus.type(TICKET_QR, at=t)
+    bus.type("OSS1:" + "x" * 300, enter=False, at=t + LATER)  # no line end: the idle gap ends it
+    bus.type(TICKET_QR, at=t + 2 * LATER)
+    scans = seen.wait_scans(2, timeout=20)
+    assert [s.raw for s in scans] == [TICKET_QR, TICKET_QR]
+    status = scanner.status
+    assert status.state is ScannerState.OK and status.bad_scans == 2
+    assert "too long" in status.last_bad and "305 characters" in status.last_bad
+
+
+def test_the_longest_code_we_read_is_under_the_scan_cap():
+    longest = TicketQR("s" * 40, "2026-03-10", "AB12345", "r" * 32).encode()
+    assert TicketQR.decode(longest) and len(longest) == 97 < MAX_SCAN_CHARS
+
+
+def test_wedge_scan_without_a_line_end_is_dropped_at_the_idle_gap(bus, wedge):
+    """A scanner set to send no Enter: the next scan is not glued to it, and the count says so."""
+    scanner, seen = wedge
+    t = time.time()
+    bus.type(TICKET_QR, enter=False, at=t)
+    bus.type(TICKET_QR, at=t + LATER)
+    assert [s.raw for s in seen.wait_scans(1)] == [TICKET_QR]
+    assert scanner.status.bad_scans == 1 and "Enter" in scanner.status.last_bad
+
+
+def test_bad_scans_reach_the_health_report(bus):
+    reports: list[dict] = []
+    scanner = hid_scanner(bus)
+    HealthReport(lambda **parts: reports.append(parts)).watch_scanner(scanner)
+    seen = attach(scanner)
+    with scanner:
+        seen.wait_state("ok")
+        t = time.time()
+        bus.type("9" * 300, at=t)
+        bus.type(TICKET_QR, at=t)
+        seen.wait_scans(1)
+    assert reports[0] == {"scanner": "ok"}
+    assert reports[-1]["scanner"] == "ok" and reports[-1]["scanner_bad_scans"] == 1
+
+
+_GOOD_CHARS = "".join(sorted({c for pair in US_KEYS.values() for c in pair}))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(noise=st.lists(st.tuples(st.sampled_from(sorted(US_KEYS) + [
+           ecodes.KEY_LEFTSHIFT, ecodes.KEY_RIGHTSHIFT, ecodes.KEY_CAPSLOCK, ecodes.KEY_ENTER, ecodes.KEY_KPENTER,
+           ecodes.KEY_LEFTALT, ecodes.KEY_F5, ecodes.KEY_ESC]) | st.integers(0, ecodes.KEY_MAX),
+           st.sampled_from((0, 1, 2)), st.floats(0, 0.05)), max_size=400),
+       end=st.sampled_from(("idle gap", "Enter")),
+       good=st.text(_GOOD_CHARS, min_size=1, max_size=120).filter(str.strip))
+def test_wedge_any_key_noise_then_a_line_end_or_pause_then_a_good_scan_reads_exactly(wedge, bus, noise, end, good):
+    _scanner, seen = wedge
+    at, events = time.time(), []
+    for code, value, step in noise:
+        at += step
+        events += key_event(code, value, at)
+    if end == "Enter":
+        events += key_press(ecodes.KEY_ENTER, at=at)
+    else:
+        at += LATER
+    events += key_events(good, at=at)
+    before = len(seen.scans)
+    bus.send(events)
+    deadline = time.monotonic() + 3
+    while not any(s.raw == good for s in seen.scans[before:]):
+        assert time.monotonic() < deadline, f"{good!r} read as {[s.raw for s in seen.scans[before:]]}"
+        time.sleep(0.002)
+    assert seen.scans[-1].raw == good
 
 
 # --------------------------------------------------------------------------- config

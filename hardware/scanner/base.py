@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Callable, Iterator
 
@@ -37,6 +37,9 @@ class ScannerStatus:
     state: ScannerState
     detail: str = ""
     at: float = field(default_factory=time.time)
+    #: typing dropped as not a scan since the scanner was made (too long, no line end), and why the last was
+    bad_scans: int = 0
+    last_bad: str = ""
 
 
 ScanCallback = Callable[[Scan], None]
@@ -68,7 +71,7 @@ class Scanner(ABC):
         self._scan_callbacks.append(callback)
 
     def on_status(self, callback: StatusCallback) -> None:
-        """``callback(status)`` on every change (ok, disconnected...)."""
+        """``callback(status)`` on every change (ok, disconnected..., and each bad scan)."""
         self._status_callbacks.append(callback)
 
     @property
@@ -141,11 +144,21 @@ class Scanner(ABC):
             except Exception:
                 log.exception("%s: scan callback failed", self.name)
 
+    def _bad_scan(self, reason: str) -> None:
+        """Typing that is not a scan: counted in the status and logged, never delivered."""
+        status = self._status
+        self._status = replace(status, at=time.time(), bad_scans=status.bad_scans + 1, last_bad=reason)
+        log.warning("%s: bad scan dropped: %s", self.name, reason)
+        self._notify()
+
     def _set_status(self, state: ScannerState, detail: str) -> None:
-        previous, self._status = self._status, ScannerStatus(state, detail)
+        previous, self._status = self._status, replace(self._status, state=state, detail=detail, at=time.time())
         if previous.state == state:
             return
         log.info("%s: %s (%s)", self.name, state.value, detail)
+        self._notify()
+
+    def _notify(self) -> None:
         for callback in list(self._status_callbacks):
             try:
                 callback(self._status)

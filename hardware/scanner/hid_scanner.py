@@ -3,7 +3,9 @@
 The scanner is an input device (``/dev/input/by-id/usb-...-event-kbd``, or
 its name as evdev reports it).  It is grabbed, so what it types goes to this
 reader only and never into the kiosk's screen as keystrokes.  Each event
-batch is decoded by ``KeyDecoder``; Enter ends a scan.
+batch is decoded by ``KeyDecoder``; Enter ends a scan.  Typing the decoder
+drops (longer than any code, or no Enter before a pause) is counted in the
+status as a bad scan, never delivered.
 
 ``open_device`` (default ``evdev.InputDevice``) is what opens a path; tests
 pass a factory of fake devices with the same read interface (``fd``,
@@ -19,7 +21,7 @@ from typing import Callable, Iterator
 import evdev
 
 from .base import DeviceGone, Scanner
-from .keymap import KeyDecoder
+from .keymap import BadScan, KeyDecoder
 
 
 def find_device(name_or_path: str, list_devices: Callable[[], list[str]] = evdev.list_devices,
@@ -78,7 +80,9 @@ class HidScanner(Scanner):
                 raise DeviceGone(f"gone: {exc}") from exc
             for event in events:
                 text = self._decoder.feed(event)
-                if text is not None and text.strip():
+                if isinstance(text, BadScan):
+                    self._bad_scan(str(text))
+                elif text is not None and text.strip():
                     yield text
 
     def _close_device(self) -> None:

@@ -58,15 +58,27 @@ for _code, (_plain, _shifted) in US_KEYS.items():
         _KEYS_FOR.setdefault(_shifted, (_code, True))
 
 
-def key_events(text: str, enter: bool = True) -> list[InputEvent]:
-    """The events a US-layout wedge scanner sends for ``text`` (press, release, SYN)."""
-    now = time.time()
-    sec, usec = int(now), int(now % 1 * 1e6)
+def key_event(code: int, value: int, at: float) -> list[InputEvent]:
+    """One key event (1 press, 0 release, 2 autorepeat) at time ``at`` and its SYN_REPORT."""
+    sec, usec = int(at), int(at % 1 * 1e6)
+    return [InputEvent(sec, usec, ecodes.EV_KEY, code, value),
+            InputEvent(sec, usec, ecodes.EV_SYN, ecodes.SYN_REPORT, 0)]
+
+
+def key_press(code: int, at: float | None = None) -> list[InputEvent]:
+    """A key pressed and released at ``at`` (default now)."""
+    at = time.time() if at is None else at
+    return key_event(code, 1, at) + key_event(code, 0, at)
+
+
+def key_events(text: str, enter: bool = True, at: float | None = None) -> list[InputEvent]:
+    """The events a US-layout wedge scanner sends for ``text`` (press, release, SYN), all at ``at``
+    (default now: a scanner types a whole code within a few milliseconds)."""
+    at = time.time() if at is None else at
     events: list[InputEvent] = []
 
     def key(code: int, value: int) -> None:
-        events.append(InputEvent(sec, usec, ecodes.EV_KEY, code, value))
-        events.append(InputEvent(sec, usec, ecodes.EV_SYN, ecodes.SYN_REPORT, 0))
+        events.extend(key_event(code, value, at))
 
     for char in text:
         if char not in _KEYS_FOR:
@@ -179,11 +191,19 @@ class MockInputBus:
                 raise AssertionError("the driver did not open the scanner")
             return self.opened[-1]
 
-    def type(self, text: str, enter: bool = True) -> None:
-        self.current()._push(key_events(text, enter))
+    def type(self, text: str, enter: bool = True, at: float | None = None) -> None:
+        self.current()._push(key_events(text, enter, at))
 
     def send(self, events: list[InputEvent]) -> None:
         self.current()._push(list(events))
+
+    def wait_read(self, timeout: float = 5.0) -> None:
+        """Until the driver has read every event sent so far (it decodes a batch before its next read)."""
+        device, end = self.current(), time.monotonic() + timeout
+        while device._events:
+            if time.monotonic() > end:
+                raise AssertionError("the driver did not read the scanner's events")
+            time.sleep(0.005)
 
     def unplug(self) -> None:
         self.plugged = False
