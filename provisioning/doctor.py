@@ -4,7 +4,10 @@ Checks, in order: the device file, its TLS files, the broker (name, port, TLS,
 credentials), the clock against the site's time server, the printer, the
 scanner, GPIO access (counters) and disk space.  The device's hardware comes
 from its slice of the site file: live from the broker when it answers, else
-the copy provisioning left in ``/etc/onestop/device-config.json``.
+the copy provisioning left in ``/etc/onestop/device-config.json``; either is
+checked with the site file's own printer and scanner models before use, so a
+broken copy is a warning that says what is wrong, not a traceback.  Doctor
+reads nothing other devices publish (``fleet`` does, on the hub).
 
 Exit code: 0 when nothing failed (warnings allowed), 1 when something failed,
 2 when doctor itself could not run.
@@ -25,12 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from contract.topics import Topics
 from mqttlink.bootstrap import DEFAULT_DEVICE_FILE, tls_files
 from mqttlink.paho_setup import make_client
 from siteconf import SiteFileError
 from siteconf.device import DeviceFile, load_device_file
+from siteconf.schema import Printer, Scanner
 
 MAX_CLOCK_OFFSET_S = 2.0
 TIMESYNCD_DROPIN = "/etc/systemd/timesyncd.conf.d/onestop.conf"
@@ -353,12 +358,43 @@ def run_checks(device_file: str, device_config: str | None = None, server: str |
 
 
 def _device_config(probe: BrokerProbe, cached: str) -> tuple[dict | None, str]:
-    if probe.device_config and "device" in probe.device_config:
-        return probe.device_config["device"], "from the hub"
+    """The device's entry to check the hardware against: the hub's slice, else the copy provisioning
+    left beside the device file; each checked by ``hardware_entry`` (else why neither is usable)."""
+    problems = []
+    if probe.device_config is not None:
+        entry, problem = hardware_entry(probe.device_config)
+        if entry is not None:
+            return entry, "from the hub"
+        problems.append(f"the hub's copy: {problem}")
     try:
-        return json.loads(Path(cached).read_text(encoding="utf-8"))["device"], f"from {cached}"
-    except (OSError, ValueError, KeyError):
-        return None, f"{cached} missing"
+        data = json.loads(Path(cached).read_bytes())
+    except OSError:
+        problems.append(f"{cached} missing")
+    except (ValueError, RecursionError):
+        problems.append(f"{cached} is not JSON")
+    else:
+        entry, problem = hardware_entry(data)
+        if entry is not None:
+            return entry, f"from {cached}"
+        problems.append(f"{cached}: {problem}")
+    return None, "; ".join(problems)
+
+
+def hardware_entry(data: object) -> tuple[dict | None, str]:
+    """The ``device`` entry of a ``config/device`` slice, its printer and scanner checked with the site
+    file's own models (defaults filled in), or None and what is wrong.  The checks read only these."""
+    device = data.get("device") if isinstance(data, dict) else None
+    if not isinstance(device, dict):
+        return None, "no device entry"
+    entry = {"role": device.get("role") if isinstance(device.get("role"), str) else ""}
+    for part, model in (("printer", Printer), ("scanner", Scanner)):
+        try:
+            entry[part] = model.model_validate(device.get(part) or {}).model_dump()
+        except ValidationError as exc:
+            error = exc.errors(include_url=False, include_input=False)[0]
+            where = ".".join(str(p) for p in (part, *error["loc"]))
+            return None, f"{where}: {error['msg'].removeprefix('Value error, ')}"
+    return entry, ""
 
 
 LABELS = {"ok": ("OK", "green"), "warn": ("WARN", "yellow"), "fail": ("FAIL", "red"), "skip": ("-", None)}

@@ -3,12 +3,16 @@
 Runs on the hub with the hub's device file (only the hub may read every
 device's presence and health).  It reads the retained ``presence/+`` and
 ``health/+`` topics, then lists every device of the site file with what the
-broker holds for it; a device never seen is listed too.
+broker holds for it; a device never seen is listed too.  What a device
+retained is read by ``device_reports`` (checked field by field): a payload
+that is not what a device sends shows as "unreadable" in that device's row,
+with the reason, and every other row is as usual.  Topics whose last segment
+is not a device id are skipped (the broker lets a device publish only under
+its own id, so no device can write them).
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
@@ -16,36 +20,63 @@ from dataclasses import dataclass, field
 
 import click
 
-from contract.topics import Topics
+from contract.topics import Topics, is_valid_id
 from mqttlink.bootstrap import DEFAULT_DEVICE_FILE, tls_files
 from mqttlink.paho_setup import make_client
 from siteconf import SiteFileError, load_site
 from siteconf.device import load_device_file
 
+from .device_reports import Health, Presence, Unreadable, read_report
 from .workspace import ProvisioningError
 
 #: health values that need nobody's attention
 FINE = {"ok", "disabled", "unmonitored"}
+#: longest text of a health part shown in a row (the rest is cut, with "...")
+SHOWN_TEXT = 60
 
 
 @dataclass
 class DeviceStatus:
     device: str
     role: str
-    online: bool | None = None  # None: never seen
+    online: bool | None = None  # None: never seen, or its presence is unreadable
     since: float | None = None
-    health: dict = field(default_factory=dict)
+    #: the health report's text parts (``printer``: ``paper_out``...), checked
+    health: dict[str, str] = field(default_factory=dict)
+    health_at: float | None = None
+    #: "presence" / "health" -> why what the device retained there cannot be used
+    unreadable: dict[str, str] = field(default_factory=dict)
 
     @property
     def last_heard(self) -> float | None:
         """The latest time the device said anything (presence change or health report)."""
-        times = [t for t in (self.since, self.health.get("at")) if isinstance(t, (int, float))]
+        times = [t for t in (self.since, self.health_at) if t is not None]
         return max(times) if times else None
 
     @property
+    def state(self) -> str:
+        if "presence" in self.unreadable:
+            return "unreadable"
+        return {True: "online", False: "OFFLINE", None: "never"}[self.online]
+
+    @property
     def problems(self) -> list[str]:
-        return [f"{part} {value}" for part, value in sorted(self.health.items())
-                if part not in ("v", "type", "device", "at") and isinstance(value, str) and value not in FINE]
+        unreadable = [f"{kind} unreadable: {reason}" for kind, reason in sorted(self.unreadable.items())]
+        return unreadable + [f"{part} {_cut(value)}" for part, value in sorted(self.health.items())
+                             if value not in FINE]
+
+    def take(self, kind: str, report: Presence | Health | Unreadable) -> None:
+        """What the device retained on its ``kind`` topic (read by ``device_reports.read_report``)."""
+        if isinstance(report, Unreadable):
+            self.unreadable[kind] = report.reason
+        elif isinstance(report, Presence):
+            self.online, self.since = report.online, report.since
+        else:
+            self.health, self.health_at = dict(report.parts), report.at
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN_TEXT else text[:SHOWN_TEXT - 3] + "..."
 
 
 def read_fleet(device_file: str, timeout: float = 3.0) -> tuple[str, list[DeviceStatus]]:
@@ -60,7 +91,7 @@ def read_fleet(device_file: str, timeout: float = 3.0) -> tuple[str, list[Device
         raise ProvisioningError(f"{device_file}: broker: {exc}") from None
     topics = Topics(device.site_id)
     marker = f"{topics.base}/fleet-probe/{uuid.uuid4().hex}"
-    seen: dict[str, dict] = {}
+    seen: dict[str, dict[str, bytes]] = {}  # device -> kind -> its last payload, read once all are in
     done, box = threading.Event(), {}
     client = make_client(f"fleet-{uuid.uuid4().hex[:8]}", device.device_id, password, tls=tls_files(device))
 
@@ -80,11 +111,8 @@ def read_fleet(device_file: str, timeout: float = 3.0) -> tuple[str, list[Device
             return
         for kind in ("presence", "health"):
             who = topics.parse_device_topic(message.topic, kind)
-            if who:
-                try:
-                    seen.setdefault(who, {})[kind] = json.loads(message.payload)
-                except ValueError:
-                    pass
+            if who and is_valid_id(who):
+                seen.setdefault(who, {})[kind] = message.payload
 
     client.on_connect, client.on_subscribe, client.on_message = on_connect, on_subscribe, on_message
     try:
@@ -102,34 +130,43 @@ def read_fleet(device_file: str, timeout: float = 3.0) -> tuple[str, list[Device
                                 "fleet runs with the hub's device file")
     if not finished:
         raise ProvisioningError(f"the broker did not send the retained state within {timeout} s")
-    known = [(d.id, d.role) for d in site.devices] if site else []
-    known += [(d, seen[d].get("presence", {}).get("role", "?")) for d in sorted(seen)
-              if d not in {k for k, _ in known}]
-    statuses = []
-    for device_id, role in known:
-        presence = seen.get(device_id, {}).get("presence")
-        status = DeviceStatus(device_id, role, health=seen.get(device_id, {}).get("health", {}))
-        if presence is not None:
-            status.online, status.since = bool(presence.get("online")), presence.get("since")
-        statuses.append(status)
-    return device.site_id, statuses
+    return device.site_id, fleet_statuses([(d.id, d.role) for d in site.devices] if site else [], seen)
+
+
+def fleet_statuses(known: list[tuple[str, str]], seen: dict[str, dict[str, bytes]]) -> list[DeviceStatus]:
+    """A status per device of the site file (in its order), then per other device seen on the broker,
+    from the payloads each retained (``seen``: device -> "presence"/"health" -> bytes)."""
+    statuses = {device_id: DeviceStatus(device_id, role) for device_id, role in known}
+    for device_id in sorted(seen):
+        reports = {kind: read_report(Presence if kind == "presence" else Health, payload)
+                   for kind, payload in seen[device_id].items()}
+        if device_id not in statuses:
+            presence = reports.get("presence")
+            role = presence.role if isinstance(presence, Presence) and presence.role else "?"
+            statuses[device_id] = DeviceStatus(device_id, role)
+        for kind, report in reports.items():
+            statuses[device_id].take(kind, report)
+    return list(statuses.values())
 
 
 def format_fleet(site_id: str, statuses: list[DeviceStatus], now: float | None = None) -> str:
     now = time.time() if now is None else now
-    lines = [f"site {site_id}: {sum(s.online is True for s in statuses)} of {len(statuses)} devices online",
-             f"{'device':<18}{'role':<9}{'state':<9}{'last heard':<20}attention"]
+    unreadable = sum(bool(s.unreadable) for s in statuses)
+    lines = [f"site {site_id}: {sum(s.online is True for s in statuses)} of {len(statuses)} devices online"
+             + (f", {unreadable} with unreadable reports" if unreadable else ""),
+             f"{'device':<18}{'role':<9}{'state':<11}{'last heard':<20}attention"]
     for s in statuses:
-        state = {True: "online", False: "OFFLINE", None: "never"}[s.online]
         heard = s.last_heard
-        since = time.strftime("%Y-%m-%d %H:%M", time.localtime(heard)) if heard else "-"
-        if s.online is False and heard:
+        since = time.strftime("%Y-%m-%d %H:%M", time.localtime(heard)) if heard is not None else "-"
+        if s.online is False and heard is not None:
             since = _ago(now - heard)
-        lines.append(f"{s.device:<18}{s.role:<9}{state:<9}{since:<20}{', '.join(s.problems) or '-'}")
+        lines.append(f"{s.device:<18}{s.role:<9}{s.state:<11}{since:<20}{', '.join(s.problems) or '-'}")
     return "\n".join(lines)
 
 
 def _ago(seconds: float) -> str:
+    if seconds < -60:
+        return "later than now (clock?)"
     if seconds < 120:
         return f"{seconds:.0f} s ago"
     if seconds < 7200:

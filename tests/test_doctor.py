@@ -213,6 +213,30 @@ def test_doctor_on_a_broken_device_file(tmp_path):
     assert config[0].startswith("FAIL") and "device_id" in config[0] and "reinstall" in config[1]
 
 
+@pytest.mark.parametrize("copy, problem", [
+    ("[]", "device-config.json: no device entry"),
+    ('{"device": {"role": "kiosk", "printer": {"connector": "serial"}}}',
+     "device-config.json: printer: a serial printer needs serial_port"),
+    ('{"device": {"scanner": ["hid"]}}', "device-config.json: scanner: input should be"),
+    ("[" * 5000, "device-config.json is not JSON"),
+])
+def test_doctor_with_a_broken_copy_of_the_device_config_warns_instead_of_crashing(tmp_path, copy, problem):
+    clock = SntpServer(ahead_s=0)
+    try:
+        device_file = tmp_path / "device.toml"
+        device_file.write_text(tomli_w.dumps({
+            "device_id": "kiosk-1", "site_id": SITE_ID, "state_dir": str(tmp_path),
+            "broker": {"host": "127.0.0.1", "port": free_port(), "password": "x" * 16}}))  # no broker there
+        (tmp_path / "device-config.json").write_text(copy)
+        result = doctor("--device", device_file, "--time-server", clock.address, "--timeout", "1")
+    finally:
+        clock.close()
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stdout + result.stderr
+    hardware = lines_of(result.stdout, "hardware")
+    assert hardware[0].startswith("WARN") and problem.lower() in hardware[0].lower(), hardware
+    assert "reinstall the bundle" in hardware[1]
+
+
 @pytest.mark.broker
 def test_fleet_status_from_retained_presence_and_health(centre, tmp_path):
     site_file = tmp_path / "site.toml"
