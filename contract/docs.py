@@ -116,10 +116,12 @@ REASON_MEANINGS: dict[Reason, str] = {
                            "also a `language` that is not one of the site's. The message names the field.",
     Reason.PAYLOAD_TOO_LARGE: f"more than {MAX_REQUEST_BYTES} bytes; refused unread, so `request_id` is null.",
     Reason.UNKNOWN_ACTION: "the last topic segment is not an action of the contract.",
-    Reason.UNKNOWN_DEVICE: "the broker user is not a device of the hub's site file (a site file changed "
-                           "without re-provisioning). The only refusal the hub does not remember.",
-    Reason.FORBIDDEN: "the device's role may not send this action, or a counter named another counter "
-                      "than its own.",
+    Reason.UNKNOWN_DEVICE: "reserved: never sent. A request from a broker user that is not a device of the "
+                           "hub's site file (retired without a broker restart) is dropped unanswered and "
+                           "counted in the hub's health report.",
+    Reason.FORBIDDEN: "the device's role may not send this action, a counter named another counter than its "
+                      "own, or a kiosk whose `kiosk_modes` lack `tickets` (`issue_ticket`) or `check_in` "
+                      "(`check_in`).",
     Reason.EXPIRED: "the hub saw the request after its `deadline_ms`: nothing was applied. Ask the person "
                     "again and send a new request (new `request_id`).",
     Reason.UNKNOWN_SERVICE: "no such service in the site file (`issue_ticket`, `transfer`).",
@@ -138,8 +140,11 @@ REASON_MEANINGS: dict[Reason, str] = {
     Reason.SITE_CLOSED: "`policies.issue_only_when_open` and the hub's clock is outside `opening_hours` "
                         "(or on a `closed_dates` day): no ticket now.",
     Reason.UNKNOWN_APPOINTMENT: "`check_in` with a code that is not in the hub's appointments for today.",
-    Reason.INTERNAL: "reserved: the current hub never sends it (a batch that fails is rolled back and left "
-                     "unacknowledged, so the device gets no reply and times out).",
+    Reason.QOS_REQUIRED: "the request came with QoS 0; nothing was applied and nothing is remembered. Send "
+                         "it again with QoS 1 (the hub acknowledges a request only after its commit).",
+    Reason.INTERNAL: "the hub failed on this request alone (a bug, or a payload no check foresaw): nothing of "
+                     "it was applied, the rest of its batch was answered as usual, and the failure is "
+                     "counted in the hub's health report. Remembered: a retry gets the same answer.",
 }
 
 #: which zone's event stream carries each event type (the model decides; see hub/model.py)

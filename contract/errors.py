@@ -30,6 +30,9 @@ class Reason(StrEnum):
     COUNTER_CLOSED = "counter_closed"
     SITE_CLOSED = "site_closed"
     UNKNOWN_APPOINTMENT = "unknown_appointment"
+    #: the request came as QoS 0: the hub would have nothing to acknowledge, so it never applies one
+    QOS_REQUIRED = "qos_required"
+    #: the hub failed on this request (a bug or a poison payload); nothing of it was applied
     INTERNAL = "internal"
 
 

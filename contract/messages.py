@@ -10,6 +10,7 @@ generated tables in docs/protocol.md all read them.
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -20,7 +21,8 @@ SCHEMA_VERSION = 1
 #: Largest request the hub reads; anything bigger is refused unread.
 MAX_REQUEST_BYTES = 4096
 
-RequestId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+REQUEST_ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+RequestId = Annotated[str, Field(min_length=8, max_length=64, pattern=REQUEST_ID_PATTERN)]
 Code = Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[A-Z]{1,2}[0-9]{1,5}$")]
 Ref = Annotated[str, Field(min_length=16, max_length=32, pattern=r"^[a-z2-7]+$")]
 Lang = Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
@@ -151,15 +153,11 @@ def parse_request(action: str, payload: bytes) -> Request:
         raise ContractError(Reason.PAYLOAD_TOO_LARGE,
                             f"{len(payload)} bytes, the limit is {MAX_REQUEST_BYTES}")
     model = REQUEST_TYPES.get(action)
-    try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ContractError(Reason.MALFORMED_JSON, f"not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ContractError(Reason.MALFORMED_JSON, "payload must be a JSON object")
-    if data.get("v") != SCHEMA_VERSION:
+    data = _json_object(payload)
+    version = data.get("v")
+    if type(version) is not int or version != SCHEMA_VERSION:  # true and 1.0 equal 1 in Python, not in JSON
         raise ContractError(Reason.UNSUPPORTED_VERSION,
-                            f"schema version {data.get('v')!r}, this hub speaks {SCHEMA_VERSION}")
+                            f"schema version {safe_text(repr(version), 40)}, this hub speaks {SCHEMA_VERSION}")
     if model is None:
         raise ContractError(Reason.UNKNOWN_ACTION, f"no action called {action!r}")
     try:
@@ -168,22 +166,52 @@ def parse_request(action: str, payload: bytes) -> Request:
         raise ContractError(Reason.INVALID_FIELDS, describe_validation_error(exc)) from None
 
 
+def _json_object(payload: bytes) -> dict:
+    """The payload as a JSON object, or ContractError(malformed_json).
+
+    ``RecursionError`` is caught with the rest: ``[[[...]]]`` nested about 1,000 deep fits in
+    4 KB and exhausts Python's recursion limit inside ``json.loads``; it once escaped this
+    function and wedged the hub's worker."""
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ContractError(Reason.MALFORMED_JSON, f"not JSON: {safe_text(str(exc), 200)}") from None
+    if not isinstance(data, dict):
+        raise ContractError(Reason.MALFORMED_JSON, "payload must be a JSON object")
+    return data
+
+
 def describe_validation_error(exc: ValidationError) -> str:
     parts = []
-    for err in exc.errors():
+    for err in exc.errors()[:8]:
         where = ".".join(str(p) for p in err["loc"]) or "(payload)"
         parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
+    if len(exc.errors()) > 8:
+        parts.append(f"and {len(exc.errors()) - 8} more")
+    return safe_text("; ".join(parts), 600)
+
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
 def request_id_of(payload: bytes) -> str | None:
-    """Best-effort request id of a payload that failed validation (for the reply)."""
+    """The request id of a payload that failed validation (for the reply), when it is a valid
+    one; anything else (a lone surrogate, 60 KB, a number) gives None, so a refusal can
+    always be encoded."""
     try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+        data = _json_object(payload)
+    except ContractError:
         return None
-    rid = data.get("request_id") if isinstance(data, dict) else None
-    return rid if isinstance(rid, str) and len(rid) <= 64 else None
+    rid = data.get("request_id")
+    return rid if isinstance(rid, str) and _REQUEST_ID_RE.match(rid) else None
+
+
+def safe_text(text: str, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` characters with anything UTF-8 cannot carry (lone surrogates
+    from a ``\\ud800`` escape) replaced, so a message that quotes input can always be sent."""
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 # ----------------------------------------------------------------------------

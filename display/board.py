@@ -12,6 +12,11 @@ follows the protocol's rules for a display (docs/protocol.md, "Revisions"):
   state that includes it follows) and is announced;
 * a gap (``seq > last_seq + 1``) is noted; the missed calls are *shown* from
   the retained state that follows, never announced;
+* a call whose ``at`` (the time of the hub's commit) is more than
+  ``policies.announce_max_age_s`` (site file, 30 s by default) before this
+  display's clock is listed silently: a hub that restarts after a crash
+  delivers the calls it had committed, and a call made minutes ago must not
+  send a visitor running;
 * when the link or the hub is down the last picture stays, marked offline.
 
 A new call on top is highlighted for ``highlight_s`` seconds; a picture
@@ -22,9 +27,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Callable
 
 CALL_EVENTS = ("ticket_called", "ticket_recalled")
+#: the site file's ``policies.announce_max_age_s`` when the configuration does not say
+ANNOUNCE_MAX_AGE_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,7 @@ class _Config:
     services: dict[str, dict] = field(default_factory=dict)
     ticker: tuple[tuple[str, str], ...] = ()
     ticker_speed_px_s: float = 80.0
+    announce_max_age_s: float = ANNOUNCE_MAX_AGE_S
 
 
 class BoardModel:
@@ -107,10 +116,13 @@ class BoardModel:
     #: calls kept for the list of previous calls (the hub keeps the zone's last 10)
     KEEP_CALLS = 10
 
-    def __init__(self, device_id: str, highlight_s: float = 8.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, device_id: str, highlight_s: float = 8.0, clock: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], float] = time.time):
         self.device_id = device_id
         self.highlight_s = highlight_s
         self.clock = clock
+        #: Unix time, to tell how old a call is (device clocks follow the hub's time server)
+        self.wall_clock = wall_clock
         self.zone: str | None = None
         self.device: dict = {}
         self.config = _Config()
@@ -127,6 +139,8 @@ class BoardModel:
         self._highlight_until = 0.0
         #: how many duplicate or stale events were ignored (tests and the log read it)
         self.ignored_events = 0
+        #: calls listed without being announced because they were too old when they came
+        self.late_calls = 0
 
     # ------------------------------------------------------------ inputs
     def on_site_config(self, payload: dict | None) -> None:
@@ -150,6 +164,8 @@ class BoardModel:
             services={s["id"]: s for s in payload.get("services", [])},
             ticker=tuple(lines),
             ticker_speed_px_s=float(ticker.get("speed_px_s", 80.0)),
+            announce_max_age_s=float((payload.get("policies") or {}).get("announce_max_age_s",
+                                                                          ANNOUNCE_MAX_AGE_S)),
         )
 
     def on_device_config(self, payload: dict | None) -> str | None:
@@ -197,10 +213,21 @@ class BoardModel:
         call = dict(payload.get("data", {}))
         self.calls.insert(0, call)
         del self.calls[self.KEEP_CALLS:]
+        if self._too_old(payload.get("at")):
+            self.late_calls += 1
+            return []
         self._start_highlight(self._top_key())
         return [CallToAnnounce(code=call["code"], counter=call["counter"],
                                counter_number=int(call["counter_number"]), language=call.get("language", ""),
                                recall=int(call.get("recall", 0)), rev=int(call.get("rev", 0)))]
+
+    def _too_old(self, at: object) -> bool:
+        """Whether an event committed at ``at`` (ISO 8601 with offset) is past announcing."""
+        try:
+            committed = datetime.fromisoformat(str(at)).timestamp()
+        except ValueError:
+            return False  # no time to judge by: announce, as before the rule existed
+        return self.wall_clock() - committed > self.config.announce_max_age_s
 
     def on_link(self, connected: bool) -> None:
         self.link_up = connected

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 
 from contract import messages as msg
 from contract.errors import ContractError, Reason
+from contract.messages import safe_text
 from contract.qr import TicketQR, new_ref
 from contract.topics import Topics
 from siteconf.content import ContentPacks
@@ -33,6 +35,10 @@ log = logging.getLogger(__name__)
 #: how long the hub remembers request ids (a retry comes within seconds)
 REQUEST_MEMORY_S = 24 * 3600
 READ_ONLY = {"ticket_status"}
+#: refusals of the message rather than of the request: not remembered under its request id
+UNREAD = (Reason.PAYLOAD_TOO_LARGE, Reason.QOS_REQUIRED)
+#: ``DeviceLink`` sends 16 random bytes; the hub echoes the property, so it bounds it
+MAX_CORRELATION_BYTES = 64
 
 
 @dataclass
@@ -42,6 +48,8 @@ class Incoming:
     payload: bytes
     correlation: bytes | None = None
     mid: int = 0
+    #: the QoS the broker delivered it with: a QoS 0 request is refused (there is nothing to acknowledge)
+    qos: int = 1
 
 
 @dataclass
@@ -51,6 +59,10 @@ class Outgoing:
     retain: bool = False
     correlation: bytes | None = None
     kind: str = "state"  # reply | event | state | config
+    #: row of the outbox that holds it until the broker has it (replies and events)
+    outbox_id: int | None = None
+    #: when it was committed (the hub's clock), for the message expiry of a late delivery
+    at: float | None = None
 
 
 @dataclass
@@ -59,6 +71,22 @@ class _Dirty:
     counters: set[str] = field(default_factory=set)
     zones: set[str] = field(default_factory=set)
     calls: bool = False
+
+
+class _Poison(Exception):
+    """A request of the batch raised something no check expected; the batch is redone without it."""
+
+    def __init__(self, index: int, error: BaseException):
+        super().__init__(index, error)
+        self.index = index
+        self.error = error
+
+
+#: a key for refusals from devices the site file does not know (their ids are chosen by whoever sends)
+UNKNOWN = "(unknown)"
+
+#: what a request may need of a kiosk's modes (site file ``devices[].kiosk_modes``)
+KIOSK_MODE_OF = {"issue_ticket": "tickets", "check_in": "check_in"}
 
 
 def _dumps(data: dict) -> bytes:
@@ -78,6 +106,13 @@ class Engine:
         self.topics = Topics(site.site.id)
         self.model = QueueModel(site)
         self.snap = Snapshots(self.model, self.time)
+        #: refusals since start, by (device, reason): the hub's health report carries them
+        self.refused: Counter[tuple[str, str]] = Counter()
+        #: requests dropped unanswered, by why (a device the site file does not know...)
+        self.dropped: Counter[str] = Counter()
+        self.answered = 0
+        #: exceptions of poison requests (refused ``internal``), by type name
+        self.poisoned: Counter[str] = Counter()
         now = self.clock.now()
         day = self.time.service_day(now)
         if store.stale_live_days(day):
@@ -96,67 +131,128 @@ class Engine:
                 self.snap.remember_call(call)
 
     # -------------------------------------------------------------- requests
-    def process(self, batch: list[Incoming]) -> list[Outgoing]:
-        """Apply a batch in one transaction; return what to publish after the commit."""
+    def process(self, batch: list[Incoming], delivered: list[int] = ()) -> list[Outgoing]:
+        """Apply a batch in one transaction; return what to publish after the commit.
+
+        Every request is judged on its own: one that raises anything but a ``ContractError``
+        (a poison payload, a bug) is refused with ``internal``, and the batch is rolled back and
+        applied again without it, so the requests that shared its batch are answered as if it
+        had never come.  Replies and events go into the outbox in the same transaction
+        (``delivered`` names outbox rows the broker has since acknowledged, deleted here)."""
+        poisoned: dict[int, BaseException] = {}
+        while True:
+            try:
+                return self._process_once(batch, delivered, poisoned)
+            except _Poison as poison:
+                self._reload()
+                poisoned[poison.index] = poison.error
+                name = type(poison.error).__name__
+                self.poisoned[name] += 1
+                if self.poisoned[name] == 1:  # the first of a kind with its traceback; the rest are counted
+                    log.error("a request from %s (%s) raised %s; refused as internal",
+                              batch[poison.index].device, safe_text(batch[poison.index].action, 64), name,
+                              exc_info=poison.error)
+
+    def _process_once(self, batch: list[Incoming], delivered, poisoned: dict[int, BaseException]) -> list[Outgoing]:
         now = self.clock.now()
         dirty = _Dirty()
         replies: list[Outgoing] = []
         events: list[Outgoing] = []
         self.store.begin()
         try:
+            self.store.outbox_delete(delivered)
             self._maybe_roll_over(now, dirty, events)
-            for incoming in batch:
-                reply = self._handle(incoming, now, dirty, events)
-                replies.append(Outgoing(self.topics.reply(incoming.device), reply,
-                                        correlation=incoming.correlation, kind="reply"))
+            for index, incoming in enumerate(batch):
+                if index in poisoned:
+                    reply = self._refuse(incoming, ContractError(Reason.INTERNAL, "the hub could not apply this "
+                                         f"request ({type(poisoned[index]).__name__}); nothing was applied"), now)
+                else:
+                    try:
+                        reply = self._handle(incoming, now, dirty, events)
+                    except Exception as exc:
+                        raise _Poison(index, exc) from None
+                if reply is not None:
+                    replies.append(Outgoing(self.topics.reply(incoming.device), reply,
+                                            correlation=incoming.correlation, kind="reply"))
+            out = replies + events
+            self.store.outbox_add(out, now)
             self.store.commit()
+        except _Poison:
+            self.store.rollback()
+            raise
         except Exception:
             self.store.rollback()
             log.exception("a batch failed; reloading the queues from the database")
             self._reload()
             raise
-        return replies + events + self._snapshots(dirty)
+        return out + self._snapshots(dirty)
 
-    def _handle(self, incoming: Incoming, now: float, dirty: _Dirty, events: list[Outgoing]) -> bytes:
+    def _handle(self, incoming: Incoming, now: float, dirty: _Dirty, events: list[Outgoing]) -> bytes | None:
+        """The reply to one request (None: dropped unanswered); raises only on a bug."""
         action = incoming.action
-        request_id = None
+        device = self.site.device(incoming.device)
+        if device is None:
+            # its id came from the topic, chosen by whoever holds a login: no reply topic to trust
+            self.dropped["unknown_device"] += 1
+            return None
         try:
-            device = self.site.device(incoming.device)
-            if device is None:
-                raise ContractError(Reason.UNKNOWN_DEVICE, f"{incoming.device!r} is not a device of this site")
+            if incoming.qos == 0:
+                raise ContractError(Reason.QOS_REQUIRED, "requests must be sent with QoS 1; nothing was applied")
+            if len(incoming.correlation or b"") > MAX_CORRELATION_BYTES:
+                raise ContractError(Reason.INVALID_FIELDS, f"correlation data is longer than {MAX_CORRELATION_BYTES}"
+                                    " bytes")
             request = msg.parse_request(action, incoming.payload)
-            request_id = request.request_id
-            stored = self.store.stored_reply(incoming.device, request_id)
-            if stored is not None:
-                if stored[0] != action:
-                    request_id = None  # not this request's answer to remember
-                    raise ContractError(Reason.INVALID_FIELDS, f"request_id was already used for {stored[0]}")
-                return stored[1]
+        except ContractError as err:
+            return self._refuse(incoming, err, now)
+        stored = self.store.stored_reply(incoming.device, request.request_id)
+        if stored is not None and stored[0] == action:
+            return stored[1]  # the first answer, byte for byte
+        try:
+            if stored is not None:  # a device bug: answering with another action's reply would hide it
+                raise ContractError(Reason.INVALID_FIELDS, f"request_id was already used for {stored[0]}")
             if now * 1000 > request.deadline_ms:
                 raise ContractError(Reason.EXPIRED, f"the request expired {now * 1000 - request.deadline_ms:.0f} ms "
                                                     "before the hub could apply it")
             if device.role not in request.roles:
                 raise ContractError(Reason.FORBIDDEN, f"a {device.role} may not {action}")
+            mode = KIOSK_MODE_OF.get(action)
+            if device.role == "kiosk" and mode is not None and mode not in device.kiosk_modes:
+                raise ContractError(Reason.FORBIDDEN, f"{device.id} is not set up for {mode} (kiosk_modes)")
             counter_id = device.counter
             asked = getattr(request, "counter", None)
             if asked is not None and asked != counter_id:
                 raise ContractError(Reason.FORBIDDEN, f"{device.id} acts for counter {counter_id}, not {asked}")
             result, changes = self._apply(request, device.id, counter_id, now)
         except ContractError as err:
-            if request_id is None:
-                request_id = msg.request_id_of(incoming.payload) if err.reason != Reason.PAYLOAD_TOO_LARGE else None
-            reply = _dumps({"v": 1, "type": "reply", "action": action, "request_id": request_id, "ok": False,
-                            "rev": self.rev, "error": {"code": str(err.reason), "message": err.message}})
-            if request_id is not None and err.reason not in (Reason.UNKNOWN_DEVICE,):
-                self.store.save_reply(incoming.device, request_id, action, reply, now)
-            return reply
+            if stored is not None:  # the id's answer is the earlier one; this refusal is not remembered
+                self.refused[(incoming.device, str(err.reason))] += 1
+                return self._reply_error(incoming, err, request.request_id)
+            return self._refuse(incoming, err, now, request.request_id)
         if changes is not None:
             self._record(changes, now, dirty, events)
-        reply = _dumps({"v": 1, "type": "reply", "action": action, "request_id": request_id, "ok": True,
+        reply = _dumps({"v": 1, "type": "reply", "action": action, "request_id": request.request_id, "ok": True,
                         "rev": self.rev, "result": result})
         if action not in READ_ONLY:
-            self.store.save_reply(incoming.device, request_id, action, reply, now)
+            self.store.save_reply(incoming.device, request.request_id, action, reply, now)
+        self.answered += 1
         return reply
+
+    def _refuse(self, incoming: Incoming, err: ContractError, now: float, request_id: str | None = None) -> bytes:
+        """An error reply, counted; remembered under its request id when the request had a valid one
+        (not for refusals of the message rather than the request: too large, QoS 0)."""
+        self.refused[(incoming.device, str(err.reason))] += 1
+        if request_id is None and err.reason not in UNREAD:
+            request_id = msg.request_id_of(incoming.payload)
+        reply = self._reply_error(incoming, err, request_id)
+        if request_id is not None and err.reason not in UNREAD:
+            self.store.save_reply(incoming.device, request_id, incoming.action, reply, now)
+        return reply
+
+    def _reply_error(self, incoming: Incoming, err: ContractError, request_id: str | None) -> bytes:
+        # the action comes from the topic: an unknown one is echoed cut short
+        action = incoming.action if incoming.action in msg.REQUEST_TYPES else safe_text(incoming.action, 64)
+        return _dumps({"v": 1, "type": "reply", "action": action, "request_id": request_id, "ok": False,
+                       "rev": self.rev, "error": {"code": str(err.reason), "message": safe_text(err.message, 600)}})
 
     def _apply(self, request: msg.Request, device_id: str, counter_id: str | None,
                now: float) -> tuple[dict, Changes | None]:
@@ -221,21 +317,30 @@ class Engine:
         day, hhmm = self.time.weekday(t), self.time.hhmm(t)
         return any(day in slot.days and slot.open <= hhmm < slot.close for slot in hours.weekly)
 
-    def tick(self) -> list[Outgoing]:
-        """Called periodically: roll the service day over at its start even when nobody asks."""
+    def tick(self, delivered: list[int] = ()) -> list[Outgoing]:
+        """Called periodically: roll the service day over at its start even when nobody asks, and
+        forget the outbox rows the broker has acknowledged since the last transaction."""
         now = self.clock.now()
-        if self.time.service_day(now) == self.model.service_day:
+        if self.time.service_day(now) == self.model.service_day and not delivered:
             return []
         dirty = _Dirty()
         events: list[Outgoing] = []
         self.store.begin()
         try:
+            self.store.outbox_delete(delivered)
             self._maybe_roll_over(now, dirty, events)
+            self.store.outbox_add(events, now)
             self.store.commit()
         except Exception:
             self.store.rollback()
             raise
         return events + self._snapshots(dirty)
+
+    def undelivered(self) -> list[Outgoing]:
+        """Replies and events committed but not yet acknowledged by the broker (a hub that died
+        between its commit and the broker's PUBACK): publish them first after a start."""
+        return [Outgoing(topic, payload, correlation=correlation, kind=kind, outbox_id=row_id, at=at)
+                for row_id, topic, payload, correlation, kind, at in self.store.outbox()]
 
     def _check_in(self, request: msg.CheckIn, device_id: str, now: float) -> tuple[dict, Changes | None]:
         """Record the check-in and issue the appointment's ticket; a second scan gives the same ticket."""
@@ -340,7 +445,9 @@ class Engine:
         try:
             events: list[Outgoing] = []
             dirty = _Dirty(set(self.model.waiting), set(self.model.counters), set(self.zone_seq), True)
-            self._maybe_roll_over(self.clock.now(), dirty, events)
+            now = self.clock.now()
+            self._maybe_roll_over(now, dirty, events)
+            self.store.outbox_add(events, now)
             self.store.commit()
         except Exception:
             self.store.rollback()

@@ -5,16 +5,27 @@ queued, runs it through the engine in one transaction, and publishes the
 replies, events and retained state after the commit.  Requests are
 acknowledged (manual QoS 1 ack) only after the commit, so a hub that dies
 mid-batch gets them again from its persistent broker session, and the stored
-replies make that harmless.
+replies make that harmless.  Replies and events are written to an outbox in
+the transaction of their effect and deleted once the broker has acknowledged
+them; a hub that died in between publishes what is left at its next start.
+
+Nothing a device sends can stop the worker: the engine judges every request
+on its own (a poison request is refused ``internal``), and a failure of the
+database itself is retried with a pause while the watchdog (``is_alive``)
+stops being fed once a request has waited unacknowledged for
+``stuck_after_s``, so systemd restarts a hub that has gone deaf.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
+import signal
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
@@ -35,6 +46,18 @@ MAX_BATCH = 256
 TICK_S = 15.0
 REPLY_EXPIRY_S = 60
 EVENT_EXPIRY_S = 300
+#: a request unacknowledged this long means the hub is deaf: the watchdog stops being fed
+STUCK_AFTER_S = 10.0
+#: the hub's retained health report is refreshed at most this often (when something changed)
+HEALTH_EVERY_S = 5.0
+#: one summary line of refusals in the log at most this often
+LOG_SUMMARY_EVERY_S = 60.0
+#: pauses between attempts at a batch the database refused (locked, disk error)
+RETRY_PAUSES_S = (0.05, 0.2, 0.5, 1.0, 2.0)
+#: test-only: ``after_commit`` or ``after_publish`` (optionally ``:N``: in the batch that holds the
+#: Nth request since start) kills the hub there with SIGKILL, for the crash tests
+#: (tests/test_hub_holds.py)
+CRASH_ENV = "ONESTOP_TEST_CRASH_AT"
 
 
 @dataclass(frozen=True)
@@ -59,13 +82,15 @@ def _presence(online: bool, since: float) -> bytes:
 
 class HubService:
     def __init__(self, site: Site, database: str, broker: BrokerAddress, clock: Clock | None = None,
-                 content: ContentPacks | None = None, appointments: list | None = None):
+                 content: ContentPacks | None = None, appointments: list | None = None, *,
+                 stuck_after_s: float = STUCK_AFTER_S):
         self.site = site
         self.broker = broker
         self.topics = Topics(site.site.id)
         self.store = Store(database)
         self.engine = Engine(site, self.store, clock, content, appointments)
         self.hub_id = site.hub_device.id
+        self.stuck_after_s = stuck_after_s
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._connected = threading.Event()
@@ -74,6 +99,17 @@ class HubService:
         self._closed = False
         self._beat = time.monotonic()
         self.batches = 0
+        self.requests = 0
+        #: QoS 1 requests received and not yet acknowledged: mid -> when (monotonic), in arrival order
+        self._unacked: dict[int, float] = {}
+        self._unacked_lock = threading.Lock()
+        #: PUBACKed message ids (paho's thread) -> outbox rows the worker deletes with its next commit
+        self._puback_mids: queue.SimpleQueue = queue.SimpleQueue()
+        self._outbox_mids: dict[int, int] = {}
+        self._delivered: list[int] = []
+        self._drained = False
+        self._crash_at = _crash_point(os.environ.get(CRASH_ENV, ""))
+        self._health = _HealthReporter(self)
         self._event_props = publish_properties(MessageExpiryInterval=EVENT_EXPIRY_S)  # the same for every event
         self.client = make_client(self.hub_id, broker.username, broker.password,
                                   broker.reconnect_min_s, broker.reconnect_max_s, manual_ack=True)
@@ -81,6 +117,7 @@ class HubService:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_publish = self._on_publish
 
     # ----------------------------------------------------------- lifecycle
     def start(self) -> "HubService":
@@ -92,9 +129,22 @@ class HubService:
         return self
 
     def is_alive(self) -> bool:
-        """The worker runs and has gone round its loop lately (the systemd watchdog asks)."""
+        """Whether systemd's watchdog may be fed: the worker runs and turns, the hub is connected,
+        and no request has waited unacknowledged longer than ``stuck_after_s``.
+
+        A hub whose worker turns but acknowledges nothing is deaf: the broker stops delivering
+        once ``max_inflight_messages`` requests wait for it, for every device at once.  Only a
+        restart (the broker then delivers them again) helps."""
         return (self._worker is not None and self._worker.is_alive()
-                and time.monotonic() - self._beat < 3 * TICK_S)
+                and time.monotonic() - self._beat < 3 * TICK_S
+                and self._connected.is_set()
+                and self.oldest_unacked_s() < self.stuck_after_s)
+
+    def oldest_unacked_s(self) -> float:
+        """How long the oldest request not yet acknowledged has waited (0 when none)."""
+        with self._unacked_lock:
+            first = next(iter(self._unacked.values()), None)
+        return 0.0 if first is None else time.monotonic() - first
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
         """True once connected, subscribed and all retained state is published."""
@@ -140,28 +190,38 @@ class HubService:
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self._connected.clear()
         self._ready.clear()
+        with self._unacked_lock:
+            self._unacked.clear()  # the broker delivers them again on the next connection
         if not self._stopping.is_set():
             log.warning("lost the broker (%s); reconnecting", reason_code)
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
         parsed = self.topics.parse_request(message.topic)
         if parsed is None:
-            client.ack(message.mid, message.qos)
+            client.ack(message.mid, message.qos)  # ack() does nothing for QoS 0
             return
         props = message.properties
         correlation = getattr(props, "CorrelationData", None) if props is not None else None
-        self._tasks.put(Incoming(parsed[0], parsed[1], message.payload, correlation, message.mid))
+        if message.qos:
+            with self._unacked_lock:
+                self._unacked.setdefault(message.mid, time.monotonic())
+        self._tasks.put(Incoming(parsed[0], parsed[1], message.payload, correlation, message.mid, message.qos))
+
+    def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
+        self._puback_mids.put(mid)
 
     # ------------------------------------------------------------- the work
     def _work(self) -> None:
         while True:
             self._beat = time.monotonic()
+            self._collect_delivered()
             try:
-                task = self._tasks.get(timeout=TICK_S)
+                task = self._tasks.get(timeout=1.0 if self._delivered else TICK_S)
             except queue.Empty:
                 self._tick()
                 continue
             if task is None:
+                self._flush_outbox()
                 return
             batch: list[Incoming] = []
             republish = False
@@ -179,34 +239,177 @@ class HubService:
                     task = self._tasks.get_nowait()
                 except queue.Empty:
                     break
+            if republish:
+                self._republish()
+            if batch:
+                self._process(batch)
+            self._health.maybe_publish()
+
+    def _republish(self) -> None:
+        try:
+            if not self._drained:  # what a hub that died after a commit had not delivered
+                self._drained = True
+                left = self.engine.undelivered()
+                if left:
+                    log.info("delivering %d replies and events committed before the last stop", len(left))
+                self._publish(left)
+            self._publish(self.engine.everything())
+            self.client.publish(self.topics.presence(self.hub_id), _presence(True, time.time()), qos=1, retain=True)
+            self._health.publish()
+            self._ready.set()
+        except Exception:
+            log.exception("could not publish the retained state; trying again")
+            self._tasks.put(_Republish())
+            time.sleep(RETRY_PAUSES_S[-1])
+
+    def _process(self, batch: list[Incoming]) -> None:
+        """Apply, publish, then acknowledge.  Only the database can make ``engine.process`` fail
+        (a poison request is refused inside it); then the same batch is tried again after a
+        pause, and the requests stay unacknowledged, so the watchdog sees a hub that is stuck."""
+        for attempt in range(10 ** 9):
+            if self._stopping.is_set():
+                return  # unacknowledged: the broker delivers them to the next start
             try:
-                if republish:
-                    self._publish(self.engine.everything())
-                    self.client.publish(self.topics.presence(self.hub_id), _presence(True, time.time()),
-                                        qos=1, retain=True)
-                    self._ready.set()
-                if batch:
-                    self._publish(self.engine.process(batch))
-                    self.batches += 1
-                    for incoming in batch:
-                        self.client.ack(incoming.mid, 1)
-            except Exception:  # the engine rolled back and reloaded; the broker redelivers unacked requests
-                log.exception("the hub could not process a batch of %d requests", len(batch))
+                outgoing = self.engine.process(batch, self._delivered)
+                break
+            except Exception as exc:
+                if attempt == 0:
+                    log.error("the database refused a batch of %d requests (%s); trying again", len(batch), exc)
+                self._beat = time.monotonic()
+                time.sleep(RETRY_PAUSES_S[min(attempt, len(RETRY_PAUSES_S) - 1)])
+        self._delivered = []
+        self.batches += 1
+        self.requests += len(batch)
+        self._maybe_crash("after_commit")
+        self._publish(outgoing)
+        self._maybe_crash("after_publish")
+        with self._unacked_lock:
+            for incoming in batch:
+                self._unacked.pop(incoming.mid, None)
+        for incoming in batch:
+            if incoming.qos:
+                self.client.ack(incoming.mid, incoming.qos)
 
     def _tick(self) -> None:
         try:
-            self._publish(self.engine.tick())
+            self._publish(self.engine.tick(self._delivered))
+            self._delivered = []
         except Exception:
             log.exception("the periodic check failed")
+        self._health.maybe_publish()
+
+    def _flush_outbox(self, timeout: float = 2.0) -> None:
+        """On a graceful stop: wait briefly for the broker's PUBACKs, then forget what it has, so
+        the next start does not publish it again."""
+        deadline = time.monotonic() + timeout
+        while self._connected.is_set() and len(self._outbox_mids) and time.monotonic() < deadline:
+            time.sleep(0.01)
+            self._collect_delivered()
+        self._collect_delivered()
+        try:
+            self.engine.tick(self._delivered)
+            self._delivered = []
+        except Exception:
+            log.exception("could not forget the delivered replies and events")
+
+    def _collect_delivered(self) -> None:
+        while True:
+            try:
+                mid = self._puback_mids.get_nowait()
+            except queue.Empty:
+                return
+            row = self._outbox_mids.pop(mid, None)
+            if row is not None:
+                self._delivered.append(row)
 
     def _publish(self, outgoing: list[Outgoing]) -> None:
+        now = time.time()
         for out in outgoing:
             if out.kind == "reply":
-                props = publish_properties(MessageExpiryInterval=REPLY_EXPIRY_S)
+                props = publish_properties(MessageExpiryInterval=_expiry(REPLY_EXPIRY_S, out.at, now))
                 if out.correlation is not None:
                     props.CorrelationData = out.correlation
-                self.client.publish(out.topic, out.payload, qos=1, properties=props)
             elif out.kind == "event":
-                self.client.publish(out.topic, out.payload, qos=1, properties=self._event_props)
+                props = self._event_props if out.at is None or now - out.at < 1 else publish_properties(
+                    MessageExpiryInterval=_expiry(EVENT_EXPIRY_S, out.at, now))
             else:
                 self.client.publish(out.topic, out.payload, qos=1, retain=out.retain)
+                continue
+            info = self.client.publish(out.topic, out.payload, qos=1, properties=props)
+            if out.outbox_id is not None:
+                self._outbox_mids[info.mid] = out.outbox_id
+
+    def _maybe_crash(self, point: str) -> None:
+        if self._crash_at is not None and self._crash_at[0] == point and self.requests >= self._crash_at[1]:
+            log.warning("test hook %s=%s: killing the hub", CRASH_ENV, point)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _expiry(lifetime_s: int, at: float | None, now: float) -> int:
+    """What is left of a message's lifetime when a late start delivers it (at least 1 s)."""
+    if at is None:
+        return lifetime_s
+    return max(1, int(lifetime_s - max(0.0, now - at)))
+
+
+def _crash_point(value: str) -> tuple[str, int] | None:
+    point, _, nth = value.partition(":")
+    if point not in ("after_commit", "after_publish"):
+        return None
+    return point, int(nth) if nth.isdigit() else 1
+
+
+class _HealthReporter:
+    """The hub's own retained ``health/<hub>`` report and a log summary of refusals.
+
+    A flood of 20,000 refused requests once left no trace; now each is counted by device and
+    reason, the counts are published (at most every ``HEALTH_EVERY_S``) and one summary line
+    is logged at most every ``LOG_SUMMARY_EVERY_S``."""
+
+    def __init__(self, service: HubService):
+        self.service = service
+        self._published_at = 0.0
+        self._logged_at = time.monotonic()
+        self._last: tuple | None = None
+        self._logged: Counter = Counter()
+
+    def payload(self) -> dict:
+        service, engine = self.service, self.service.engine
+        refused: dict[str, dict[str, int]] = {}
+        for (device, reason), n in sorted(engine.refused.items()):
+            refused.setdefault(device, {})[reason] = n
+        oldest = service.oldest_unacked_s()
+        return {"v": 1, "type": "health", "device": service.hub_id, "role": "hub", "at": time.time(),
+                "worker": "ok" if oldest < service.stuck_after_s else "stuck",
+                "answered": engine.answered, "refused_total": sum(engine.refused.values()),
+                "refused": refused, "dropped": dict(engine.dropped), "internal": dict(engine.poisoned),
+                "oldest_unacked_s": round(oldest, 3), "outbox": len(service._outbox_mids)}
+
+    def maybe_publish(self) -> None:
+        engine = self.service.engine
+        now = time.monotonic()
+        if now - self._logged_at >= LOG_SUMMARY_EVERY_S:
+            self._log_summary(now)
+        key = (sum(engine.refused.values()), sum(engine.dropped.values()), sum(engine.poisoned.values()))
+        if key != self._last and now - self._published_at >= HEALTH_EVERY_S:
+            self.publish()
+
+    def publish(self) -> None:
+        engine = self.service.engine
+        self._last = (sum(engine.refused.values()), sum(engine.dropped.values()), sum(engine.poisoned.values()))
+        self._published_at = time.monotonic()
+        self.service.client.publish(self.service.topics.health(self.service.hub_id),
+                                    json.dumps(self.payload(), separators=(",", ":")).encode(), qos=1, retain=True)
+
+    def _log_summary(self, now: float) -> None:
+        engine = self.service.engine
+        counts = Counter({f"{device} {reason}": n for (device, reason), n in engine.refused.items()})
+        counts.update({f"dropped {why}": n for why, n in engine.dropped.items()})
+        counts.update({f"internal {name}": n for name, n in engine.poisoned.items()})
+        new = counts - self._logged
+        seconds = now - self._logged_at
+        self._logged, self._logged_at = counts, now
+        if new:
+            top = ", ".join(f"{what} x{n}" for what, n in new.most_common(8))
+            more = f" and {len(new) - 8} more kinds" if len(new) > 8 else ""
+            log.warning("refused %d requests in the last %.0f s: %s%s", sum(new.values()), seconds, top, more)

@@ -67,6 +67,10 @@ CREATE TABLE IF NOT EXISTS appointments (
     code TEXT PRIMARY KEY, day TEXT NOT NULL, service TEXT NOT NULL, slot TEXT,
     checked_in_at REAL, ticket_id INTEGER
 );
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, correlation BLOB,
+    kind TEXT NOT NULL, at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS events (
     rev INTEGER PRIMARY KEY, seq INTEGER NOT NULL, zone TEXT NOT NULL, type TEXT NOT NULL,
     at REAL NOT NULL, data TEXT NOT NULL
@@ -145,6 +149,26 @@ class Store:
     def save_reply(self, device: str, request_id: str, action: str, reply: bytes, at: float) -> None:
         self.db.execute("INSERT OR IGNORE INTO requests (device, request_id, action, reply, at) "
                         "VALUES (?, ?, ?, ?, ?)", (device, request_id, action, reply, at))
+
+    def outbox_add(self, outgoing, at: float) -> None:
+        """Keep replies and events in the transaction of their effect, until the broker has them.
+
+        Each gets its row id in ``outbox_id``.  Costs one row insert each; the fsync is the
+        commit's, shared with the effect (see docs/performance.md)."""
+        db = self.db
+        for out in outgoing:
+            out.outbox_id = db.execute("INSERT INTO outbox (topic, payload, correlation, kind, at) "
+                                       "VALUES (?, ?, ?, ?, ?)",
+                                       (out.topic, out.payload, out.correlation, out.kind, at)).lastrowid
+            out.at = at
+
+    def outbox_delete(self, ids) -> None:
+        if ids:
+            self.db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+    def outbox(self) -> list[tuple]:
+        """(id, topic, payload, correlation, kind, at) of every row, oldest first."""
+        return self.db.execute("SELECT id, topic, payload, correlation, kind, at FROM outbox ORDER BY id").fetchall()
 
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "

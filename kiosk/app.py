@@ -344,7 +344,7 @@ class KioskApp(App):
                 self.connection.ticket_status(scan.qr.ref, lambda outcome, value: Clock.schedule_once(
                     lambda _dt: self._scanned_ticket(outcome, value)))
         elif isinstance(scan, AppointmentScan):
-            if self.connection is None:
+            if self.connection is None or "check_in" not in self.flow.config.modes:  # the hub would refuse it
                 self.flow.scanned({"message": "appointment"})
                 return
             self.connection.check_in(scan.code, self.lang, self._checked_in)

@@ -7,6 +7,7 @@ exercise is exactly what the demo (and a hub) runs.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -95,11 +96,13 @@ class LocalCentre:
         }), encoding="utf-8")
         return path
 
-    def spawn_hub_process(self, site_file: Path | str) -> subprocess.Popen:
-        """The hub as its own process (``onestop-hub``), for crash and restart tests."""
+    def spawn_hub_process(self, site_file: Path | str, env: dict[str, str] | None = None,
+                          stderr=subprocess.PIPE) -> subprocess.Popen:
+        """The hub as its own process (``onestop-hub``), for crash and restart tests; ``env`` adds
+        to this process's environment (e.g. the crash tests' hook)."""
         device_file = self.write_hub_device_file(site_file)
         self.hub_process = subprocess.Popen([sys.executable, "-m", "hub.main", "--device", str(device_file)],
-                                            stderr=subprocess.PIPE, text=True)
+                                            stderr=stderr, text=True, env={**os.environ, **(env or {})})
         return self.hub_process
 
     def link(self, device_id: str, start: bool = True, timing: Timing | None = None,

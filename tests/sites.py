@@ -69,7 +69,8 @@ _SMALL_SITE: dict = {
     ],
     "devices": [
         {"id": "hub", "role": "hub", "audio": {"languages": ["pt", "en"]}},
-        {"id": "kiosk-1", "role": "kiosk", "zone": "ground", "audio": {"languages": ["pt", "en"]}},
+        {"id": "kiosk-1", "role": "kiosk", "zone": "ground", "audio": {"languages": ["pt", "en"]},
+         "kiosk_modes": ["tickets", "information", "check_in"]},
         {"id": "counter-1", "role": "counter", "counter": "c1", "audio": {"languages": ["pt", "en"]}},
         {"id": "counter-2", "role": "counter", "counter": "c2", "audio": {"languages": ["pt", "en"]}},
         {"id": "display-ground", "role": "display", "zone": "ground", "audio": {"languages": ["pt", "en"]}},
@@ -86,3 +87,12 @@ def small_site_dict() -> dict:
 def small_site(data: dict | None = None) -> Site:
     """Parse ``data`` (default: ``small_site_dict()``) into a validated ``Site``."""
     return Site.model_validate(small_site_dict() if data is None else data)
+
+
+def more_kiosks_site_dict() -> dict:
+    """The small site plus ``kiosk-2`` (a second ticket kiosk) and ``kiosk-info`` (information
+    only: the hub must refuse it tickets), for the tests of what one device may do to others."""
+    data = small_site_dict()
+    data["devices"].append({"id": "kiosk-2", "role": "kiosk", "zone": "ground"})
+    data["devices"].append({"id": "kiosk-info", "role": "kiosk", "zone": "ground", "kiosk_modes": ["information"]})
+    return data

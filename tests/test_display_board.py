@@ -146,3 +146,28 @@ def test_a_visitor_in_the_default_language_gets_no_second_counter_name():
     assert model.view().newest.visitor_counter_name is None
     model.on_zone_state(state(2, [call("A002", counter="c6", number=6, language="uk")]))
     assert model.view().newest.visitor_counter_name is None  # c6 has no Ukrainian name
+
+
+def test_a_call_committed_longer_ago_than_announce_max_age_is_listed_silently():
+    """A hub that comes back after a crash delivers the calls it had committed: one made minutes
+    ago goes on the list without a chime, a highlight or a voice sending the visitor running."""
+    committed = 1_773_133_200.0  # 2026-03-10T09:00:00Z, the time in call()
+    model, _ = board()
+    model.on_zone_state(state(4, [call("A002", rev=4)]))
+    model.wall_clock = lambda: committed + 31
+    assert model.on_event(event(5, call("A003", rev=5)) | {"at": "2026-03-10T09:00:00+00:00"}) == []
+    view = model.view()
+    assert view.newest.code == "A003" and not view.highlighted and model.late_calls == 1
+    model.wall_clock = lambda: committed + 29
+    said = model.on_event(event(6, call("A004", rev=6)) | {"at": "2026-03-10T09:00:00+00:00"})
+    assert [c.code for c in said] == ["A004"] and model.view().highlighted
+
+
+def test_the_site_file_sets_how_old_a_call_may_be_and_still_be_announced():
+    committed = 1_773_133_200.0
+    model, _ = board()
+    model.on_site_config(SITE | {"policies": {"announce_max_age_s": 120}})
+    model.on_zone_state(state(4, []))
+    model.wall_clock = lambda: committed + 90
+    assert [c.code for c in model.on_event(event(5, call("A003", rev=5)) | {"at": "2026-03-10T10:00:00+01:00"})
+            ] == ["A003"]

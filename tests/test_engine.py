@@ -153,8 +153,18 @@ BAD_REQUESTS = [
      lambda c: payload(c, service="reception", language="pt"), Reason.FORBIDDEN, True),
     ("counter acts for another counter", "counter-1", "call_next",
      lambda c: payload(c, counter="c2"), Reason.FORBIDDEN, True),
-    ("unknown device", "kiosk-9", "issue_ticket",
-     lambda c: payload(c, service="reception", language="pt"), Reason.UNKNOWN_DEVICE, True),
+    ("schema version true", "kiosk-1", "issue_ticket",
+     lambda c: payload(c, v=True, service="reception", language="pt"), Reason.UNSUPPORTED_VERSION, True),
+    ("schema version 1.0", "kiosk-1", "issue_ticket",
+     lambda c: payload(c, v=1.0, service="reception", language="pt"), Reason.UNSUPPORTED_VERSION, True),
+    ("nested 2,000 deep", "kiosk-1", "issue_ticket", lambda c: b"[" * 2000 + b"]" * 2000,
+     Reason.MALFORMED_JSON, False),
+    ("request id with a lone surrogate", "kiosk-1", "issue_ticket",
+     lambda c: payload(c, service="reception", language="pt").replace(b'"req-', b'"\\ud800-'),
+     Reason.INVALID_FIELDS, False),
+    ("extra field named with a lone surrogate", "kiosk-1", "issue_ticket",
+     lambda c: payload(c, service="reception", language="pt").replace(b'"service"', b'"\\udfff", "service"', 1)
+     .replace(b'"\\udfff", ', b'"\\udfff": 1, '), Reason.INVALID_FIELDS, True),
 ]
 
 
@@ -182,6 +192,46 @@ def test_bad_request_gets_the_right_reason_and_changes_nothing(busy, case, devic
     assert hub.engine.rev == rev_before
     # and the hub still works afterwards
     assert hub.issue("reception")["code"] == "A004"
+
+
+def test_a_request_from_a_device_the_site_file_does_not_know_is_dropped_and_counted(busy):
+    hub = busy
+    db_before = hub.db_dump()
+    out = hub.engine.process([Incoming("kiosk-9", "issue_ticket", payload(hub.clock, service="reception",
+                                                                          language="pt"))])
+    assert out == [], "nothing is published for a device id nobody vouches for"
+    assert hub.engine.dropped["unknown_device"] == 1
+    assert hub.db_dump() == db_before
+
+
+def test_a_kiosk_without_the_tickets_mode_may_not_issue_and_one_without_check_in_may_not_check_in(tmp_path):
+    data = small_site_dict()
+    data["devices"].append({"id": "kiosk-info", "role": "kiosk", "zone": "ground", "kiosk_modes": ["information"]})
+    hub = Hub(tmp_path / "hub.sqlite3", small_site(data))
+    reply = hub.send("kiosk-info", "issue_ticket", service="reception", language="pt")
+    assert reply["error"]["code"] == "forbidden" and "tickets" in reply["error"]["message"]
+    reply = hub.send("kiosk-info", "check_in", code="APT-0000-0000", language="pt")
+    assert reply["error"]["code"] == "forbidden" and "check_in" in reply["error"]["message"]
+    assert hub.rows()["tickets"] == 0
+
+
+def test_a_request_that_breaks_the_engine_is_refused_alone_and_its_batch_is_answered(hub, monkeypatch):
+    clock = hub.clock
+    real_issue = QueueModel.issue
+
+    def issue(self, **kwargs):
+        if kwargs["language"] == "en":
+            raise RuntimeError("a bug this request happens to trigger")
+        return real_issue(self, **kwargs)
+
+    monkeypatch.setattr(QueueModel, "issue", issue)
+    batch = [Incoming("kiosk-1", "issue_ticket", payload(clock, service="reception", language=lang))
+             for lang in ("pt", "en", "pt")]
+    replies = [json.loads(o.payload) for o in hub.engine.process(batch) if o.kind == "reply"]
+    assert [r["ok"] for r in replies] == [True, False, True]
+    assert replies[1]["error"]["code"] == "internal"
+    assert [r["result"]["ticket"]["code"] for r in replies if r["ok"]] == ["A001", "A002"]
+    assert hub.rows()["tickets"] == 2 and hub.engine.poisoned["RuntimeError"] == 1
 
 
 def test_a_refused_request_in_a_batch_does_not_undo_the_others(hub):
