@@ -3,15 +3,20 @@
     onestop-hub --device /etc/onestop/device.toml
 
 The device file names the site file and the database (``site_file``,
-``database``) and how to reach the broker.  A broken site or device file stops
-start-up with a message naming the file, the key and the problem.
+``database``) and how to reach the broker.  A broken site or device file, or a
+database the hub cannot write, stops start-up with one message naming the
+file, the key and what to do (exit code 2, never a traceback).  A broken
+optional file (``appointments.toml``, a content pack) never does: it is logged
+and the hub runs without it.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -19,7 +24,7 @@ from pathlib import Path
 from mqttlink.systemd import ServiceNotifier
 from siteconf import SiteFileError, load_site
 from siteconf.appointments import read_appointments
-from siteconf.device import load_device_file
+from siteconf.device import DEVICE_FILE, broker_password, load_device_file
 
 from .content import read_content
 from .service import BrokerAddress, HubService
@@ -33,35 +38,74 @@ def build_service(device_file: str) -> HubService:
 
 
 def make_service(config: tuple) -> HubService:
-    """The hub for a ``read_config`` result, with the site's information-point content pack."""
-    site, database, broker, site_file = config
+    """The hub for a ``read_config`` result, with the site's appointments and content pack when
+    they can be used.  SiteFileError (naming the device file's ``database``) when the database
+    cannot be opened."""
+    site, database, broker, site_file, device_file = config
+    appointments = optional(lambda: read_appointments(site, site_file), [],
+                            "appointments NOT loaded, check-in by appointment is off until the file is fixed")
+    content = optional(lambda: read_content(site, site_file), None, "content packs NOT loaded")
     try:
-        appointments = read_appointments(site, site_file)
+        return HubService(site, database, broker, content=content, appointments=appointments)
+    except (sqlite3.Error, OSError) as exc:  # not a database (a bad restore), a full or read-only disk
+        raise SiteFileError(device_file, [f"database: {database}: {exc}"], DATABASE_FIX) from None
+
+
+def optional(read, default, what: str):
+    """``read()``, or ``default`` when the file it reads cannot be used: the hub issues tickets
+    without appointments or content rather than not at all.  The loaders raise only SiteFileError
+    (fuzz-tested); anything else is caught too, because no optional file may stop the hub."""
+    try:
+        return read()
     except SiteFileError as exc:
-        logging.error("appointments NOT loaded, check-in by appointment is off until the file is fixed:\n%s", exc)
-        appointments = []
-    return HubService(site, database, broker, content=read_content(site, site_file), appointments=appointments)
+        logging.error("%s:\n%s", what, exc)
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        logging.error("%s: %s: %s", what, type(exc).__name__, exc)
+    return default
+
+
+DATABASE_FIX = ("The hub keeps its queue there: give the folder to the hub's user "
+                "(`sudo install -d -o onestop /var/lib/onestop`), restore a good backup, or set `database` "
+                "in the device file to a writable place.")
+
+
+def database_problem(database: str) -> str | None:
+    """Why the hub could not write its database there, or None.  SQLite in WAL mode also creates
+    ``-wal`` and ``-shm`` files beside it, so the folder must be writable too."""
+    path = Path(database)
+    folder = path.parent
+    if os.path.isdir(path):
+        return f"database: {database} is a folder; name a file in it (e.g. {path / 'hub.sqlite3'})"
+    if not os.path.isdir(folder):
+        return f"database: the folder {folder} does not exist (or is not a folder)"
+    if not os.access(folder, os.W_OK | os.X_OK) or (os.path.lexists(path) and not os.access(path, os.R_OK | os.W_OK)):
+        return f"database: {database} is not writable by this user"
+    return None
 
 
 def read_config(device_file: str) -> tuple:
-    """(site, database, broker address, site file) from the hub's device file and the site file it names."""
+    """(site, database, broker address, site file, device file) from the hub's device file and the
+    site file it names; SiteFileError names the file, the key and what to do."""
     device = load_device_file(device_file)
+
+    def wrong(problem: str, fix: str = DEVICE_FILE.fix) -> SiteFileError:
+        return SiteFileError(device_file, [problem], fix)
+
     if not device.site_file:
-        raise SiteFileError(device_file, ["site_file: the hub's device file must name the site file"])
+        raise wrong("site_file: the hub's device file must name the site file")
     site = load_site(device.site_file)
     if site.site.id != device.site_id:
-        raise SiteFileError(device_file, [f"site_id: {device.site_id!r} but the site file is for {site.site.id!r}"])
+        raise wrong(f"site_id: {device.site_id!r} but the site file is for {site.site.id!r}")
     hub = site.device(device.device_id)
     if hub is None or hub.role != "hub":
-        raise SiteFileError(device_file, [f"device_id: {device.device_id!r} is not the hub device of the site file"])
+        raise wrong(f"device_id: {device.device_id!r} is not the hub device of the site file")
     database = device.database or str(Path(device.state_dir) / "hub.sqlite3")
-    try:
-        password = device.broker.read_password()
-    except (OSError, ValueError) as exc:
-        raise SiteFileError(device_file, [f"broker: {exc}"]) from None
+    if problem := database_problem(database):
+        raise wrong(problem, DATABASE_FIX)
+    password = broker_password(device, device_file)
     broker = BrokerAddress(device.broker.host, device.broker.port, device.device_id, password,
                            device.timing.reconnect_min_s, device.timing.reconnect_max_s, device.broker.keepalive_s)
-    return site, database, broker, device.site_file
+    return site, database, broker, device.site_file, device_file
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,7 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         if reload.wait(0.5):
             reload.clear()
             systemd.reloading()
-            service = reloaded(service, args.device)
+            try:
+                service = reloaded(service, args.device)
+            except SiteFileError as exc:  # the database went away between the check and the re-open
+                print(f"onestop-hub: stopped.\n{exc}", file=sys.stderr)
+                return 2
             systemd.ready(f"serving site {service.site.site.id}")
         systemd.ping_if(service.is_alive())
     systemd.stopping()

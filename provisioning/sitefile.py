@@ -15,6 +15,7 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
 from siteconf import EXAMPLE_SITE, SiteFileError, parse_site
+from siteconf.load import SITE_FILE, read_toml
 from siteconf.schema import Site
 
 from .workspace import ProvisioningError
@@ -80,11 +81,14 @@ def remove_device(site_file: Path | str, device_id: str) -> Site:
 
 
 def _read(path: Path) -> tomlkit.TOMLDocument:
+    """The site file as tomlkit's document, once the loader has seen it is a TOML file of a sane
+    size and depth (its message, not tomlkit's, for a file that is not)."""
     try:
+        read_toml(path, SITE_FILE)
         return tomlkit.parse(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProvisioningError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError, TOMLKitError) as exc:
+    except SiteFileError as exc:
+        raise ProvisioningError(str(exc)) from None
+    except (OSError, UnicodeDecodeError, TOMLKitError, RecursionError) as exc:
         raise ProvisioningError(f"{path}: cannot read it: {exc}") from None
 
 

@@ -10,20 +10,27 @@ reported (file, key, problem) and the hub runs without appointments.
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .load import SiteFileError, read_toml, validated
+from .load import FileKind, SiteFileError, read_toml, validated
 from .schema import HHMM, Ident, Site
 
 FILE_NAME = "appointments.toml"
 CODE_PATTERN = r"^APT-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$"
+#: 40 counters x 25 appointments a day x 50 days ahead; an entry is about 90 bytes of TOML
+MAX_APPOINTMENTS = 50_000
+APPOINTMENTS_FILE = FileKind("appointments file", 8 * 1024 * 1024,
+                             "Fix the file or export it again, then `systemctl reload onestop-hub`; "
+                             "until then the hub runs without check-in by appointment.")
 
 
 class Appointment(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     code: Annotated[str, Field(pattern=CODE_PATTERN)]
     day: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
@@ -34,19 +41,20 @@ class Appointment(BaseModel):
 class AppointmentFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    appointments: list[Appointment] = []
+    appointments: list[Appointment] = Field(default=[], max_length=MAX_APPOINTMENTS)
 
 
 def read_appointments(site: Site, site_file: Path | str) -> list[Appointment]:
-    """The appointments beside ``site_file`` (none when there is no file)."""
+    """The appointments beside ``site_file`` (none when there is no file); SiteFileError names the
+    file, the key and the problem."""
     path = Path(site_file).parent / FILE_NAME
-    if not path.exists():
+    if not os.path.lexists(path):
         return []
-    data = validated(AppointmentFile, read_toml(path), path)
+    data = validated(AppointmentFile, read_toml(path, APPOINTMENTS_FILE), path, APPOINTMENTS_FILE)
     problems = [f"appointments[{i}].service: unknown service {a.service!r}"
                 for i, a in enumerate(data.appointments) if site.service(a.service) is None]
-    codes = [a.code for a in data.appointments]
-    problems += [f"appointments: code {c!r} is used twice" for c in sorted({c for c in codes if codes.count(c) > 1})]
+    counts = Counter(a.code for a in data.appointments)
+    problems += [f"appointments: code {c!r} is used twice" for c in sorted(c for c, n in counts.items() if n > 1)]
     if problems:
-        raise SiteFileError(path, problems)
+        raise SiteFileError(path, problems, APPOINTMENTS_FILE.fix)
     return data.appointments

@@ -16,21 +16,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .load import SiteFileError, read_toml, validated
-from .schema import Ident, LangCode, Site
+from .load import FileKind, SiteFileError, read_toml, validated
+from .schema import MAX_SERVICES, Ident, LangCode, Site
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Short = Annotated[str, Field(min_length=1, max_length=120)]
+#: documents to bring for one service; the longest real list (residence permit) has about 10
+MAX_DOCUMENTS = 30
+#: short pages of general information
+MAX_TOPICS = 50
+#: the largest language file of the example is 15 KB; every kiosk receives each pack
+CONTENT_FILE = FileKind("content pack file", 256 * 1024,
+                        "Fix the file, then `systemctl reload onestop-hub`; until then kiosks show this "
+                        "language's information from the English pack, else the Portuguese one.")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class HelpLine(_Model):
@@ -46,7 +55,7 @@ class ServiceInfo(_Model):
 
     service: Ident
     what: Text
-    documents: list[Short] = []
+    documents: list[Short] = Field(default=[], max_length=MAX_DOCUMENTS)
     where: Short
     hours: Short
 
@@ -67,8 +76,8 @@ class ContentPack(_Model):
     title: Short
     intro: Text
     helpline: HelpLine
-    services: list[ServiceInfo] = Field(min_length=1)
-    topics: list[Topic] = []
+    services: list[ServiceInfo] = Field(min_length=1, max_length=MAX_SERVICES)
+    topics: list[Topic] = Field(default=[], max_length=MAX_TOPICS)
 
     @model_validator(mode="after")
     def _unique(self) -> "ContentPack":
@@ -108,7 +117,7 @@ def content_folder(site: Site, site_file: Path | str) -> Path:
 def load_pack(path: Path | str, site: Site | None = None) -> ContentPack:
     """One language file; SiteFileError names the file, the key and the problem."""
     path = Path(path)
-    pack = validated(ContentPack, read_toml(path), path)
+    pack = validated(ContentPack, read_toml(path, CONTENT_FILE), path, CONTENT_FILE)
     problems = []
     if pack.language != path.stem:
         problems.append(f"language: {pack.language!r} but the file is named {path.name}")
@@ -119,19 +128,20 @@ def load_pack(path: Path | str, site: Site | None = None) -> ContentPack:
             if site.service(info.service) is None:
                 problems.append(f"services[{i}].service: unknown service {info.service!r}")
     if problems:
-        raise SiteFileError(path, problems)
+        raise SiteFileError(path, problems, CONTENT_FILE.fix)
     return pack
 
 
 def load_content(site: Site, site_file: Path | str) -> ContentPacks:
-    """Every language file of the site's content folder (a missing folder is no error: no packs)."""
+    """Every language file of the site's content folder (a missing folder is no error: no packs).
+    Never raises: a file that cannot be used is a problem in the result, and the others still count."""
     folder = content_folder(site, site_file)
     result = ContentPacks(folder)
-    if not folder.is_dir():
+    if not os.path.isdir(folder):  # False, not an error, for a folder it may not look into
         return result
     for language in site.site.languages:
         path = folder / f"{language}.toml"
-        if not path.exists():
+        if not os.path.lexists(path):
             continue
         try:
             result.packs[language] = load_pack(path, site)

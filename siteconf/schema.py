@@ -16,18 +16,42 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+
 SCHEMA_VERSION = 1
+
+# Limits on lists (why: docs/decisions.md, "Bad files").  A large CNAI has about 20
+# services, 40 counters, 60 devices and 10 languages; each limit leaves several times
+# that, and together with the file's size limit they bound what every device receives.
+MAX_LANGUAGES = 30
+MAX_ZONES = 50
+MAX_SERVICES = 100
+MAX_COUNTERS = 200
+MAX_DEVICES = 300
+#: entries on one level of the kiosk menu (the kiosk pages them with "More" cards)
+MAX_MENU_ENTRIES = 50
+#: levels of the kiosk menu: a visitor should reach a ticket in about three touches
+MAX_MENU_DEPTH = 5
+MAX_TICKER_MESSAGES = 50
+MAX_OPENING_SLOTS = 50
+#: public holidays and closures of a few years
+MAX_CLOSED_DATES = 400
 
 Ident = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 LangCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
 #: text in several languages: {"pt": "...", "en": "..."}; must have the site's default language.
-Localized = dict[LangCode, Annotated[str, Field(min_length=1, max_length=400)]]
+Localized = Annotated[dict[LangCode, Annotated[str, Field(min_length=1, max_length=400)]],
+                     Field(max_length=MAX_LANGUAGES)]
+#: a host name or an IP address as a device dials it
+Host = Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,253}$")]
+#: a path on a device (serial port, file); no NUL, which no file system accepts
+DevicePath = Annotated[str, Field(pattern=r"^[^\x00]{1,4096}$")]
 HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    #: no inf or nan: a timer of inf seconds is an OverflowError on the device, not a setting
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------------------
@@ -38,8 +62,8 @@ class _Model(BaseModel):
 class SiteInfo(_Model):
     id: Ident
     name: str = Field(min_length=1, max_length=80)
-    timezone: str
-    languages: list[LangCode] = Field(min_length=1)
+    timezone: str = Field(max_length=64)
+    languages: list[LangCode] = Field(min_length=1, max_length=MAX_LANGUAGES)
     default_language: LangCode = "pt"
     #: the local time at which a new service day starts (ticket numbers restart)
     service_day_starts: HHMM = "00:00"
@@ -67,19 +91,19 @@ class SiteInfo(_Model):
 class Network(_Model):
     """How devices reach the site's broker (the hub's host)."""
 
-    broker_host: str = "onestop-hub.local"
+    broker_host: Host = "onestop-hub.local"
     broker_port: int = Field(default=1883, ge=1, le=65535)
     broker_tls_port: int | None = Field(default=None, ge=1, le=65535)
     #: NTP server devices sync from (the hub serves time; see provisioning)
-    time_server: str | None = None
+    time_server: Host | None = None
 
 
 class Policies(_Model):
     #: normal : priority calls when both kinds wait, e.g. [2, 1]
     priority_ratio: tuple[int, int] = (2, 1)
     #: the priority categories the kiosk offers (the category never leaves the kiosk)
-    priority_categories: list[Literal["pregnancy", "infant", "disability", "elderly"]] = [
-        "pregnancy", "infant", "disability", "elderly"]
+    priority_categories: list[Literal["pregnancy", "infant", "disability", "elderly"]] = Field(
+        default=["pregnancy", "infant", "disability", "elderly"], max_length=4)
     no_show_requires_recall: bool = True
     recall_limit: int = Field(default=3, ge=0, le=20)
     #: where a transferred ticket joins its new queue
@@ -133,7 +157,7 @@ class MenuEntry(_Model):
     label: Localized
     hint: Localized
     service: Ident | None = None
-    children: list["MenuEntry"] = []
+    children: list["MenuEntry"] = Field(default=[], max_length=MAX_MENU_ENTRIES)
 
     @model_validator(mode="after")
     def _leaf_or_branch(self) -> "MenuEntry":
@@ -143,12 +167,12 @@ class MenuEntry(_Model):
 
 
 class Kiosk(_Model):
-    menu: list[MenuEntry] = Field(min_length=1)
+    menu: list[MenuEntry] = Field(min_length=1, max_length=MAX_MENU_ENTRIES)
     #: where "I don't know" sends the visitor (the welcoming & sorting office)
     unsure_service: Ident
     idle_timeout_s: float = Field(default=45, gt=0)
     ticket_screen_s: float = Field(default=20, gt=0)
-    helpline: str = "808 257 257"
+    helpline: str = Field(default="808 257 257", max_length=40)
     #: the information point's content pack: <content_dir>/<language>.toml, relative to the site file
     content_dir: str = Field(default="content", min_length=1, max_length=200)
 
@@ -164,17 +188,17 @@ class Counter(_Model):
     number: int = Field(ge=1, le=999)
     name: Localized
     zone: Ident
-    services: list[CounterService] = Field(min_length=1)
-    transfer_targets: list[Ident] = []
+    services: list[CounterService] = Field(min_length=1, max_length=MAX_SERVICES)
+    transfer_targets: list[Ident] = Field(default=[], max_length=MAX_SERVICES)
 
 
 class Ticker(_Model):
-    messages: list[Localized] = []
+    messages: list[Localized] = Field(default=[], max_length=MAX_TICKER_MESSAGES)
     speed_px_s: float = Field(default=80, gt=0)
 
 
 class OpeningSlot(_Model):
-    days: list[Weekday] = Field(min_length=1)
+    days: list[Weekday] = Field(min_length=1, max_length=7)
     open: HHMM
     close: HHMM
 
@@ -186,20 +210,21 @@ class OpeningSlot(_Model):
 
 
 class OpeningHours(_Model):
-    weekly: list[OpeningSlot] = []
-    closed_dates: list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]] = []
+    weekly: list[OpeningSlot] = Field(default=[], max_length=MAX_OPENING_SLOTS)
+    closed_dates: list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]] = Field(
+        default=[], max_length=MAX_CLOSED_DATES)
 
 
 class Bridge(_Model):
     """Optional bridge of this site's broker to a central broker (a network of centres)."""
 
     enabled: bool = False
-    host: str = ""
+    host: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{0,253}$")] = ""
     port: int = Field(default=8883, ge=1, le=65535)
     tls: bool = True
-    remote_prefix: str = "centres/"
-    topics_up: list[Literal["events", "presence", "health", "statistics"]] = [
-        "events", "presence", "health", "statistics"]
+    remote_prefix: str = Field(default="centres/", max_length=100)
+    topics_up: list[Literal["events", "presence", "health", "statistics"]] = Field(
+        default=["events", "presence", "health", "statistics"], max_length=4)
 
     @model_validator(mode="after")
     def _host_when_enabled(self) -> "Bridge":
@@ -215,15 +240,15 @@ class Bridge(_Model):
 
 class Printer(_Model):
     connector: Literal["none", "usb", "serial", "network", "file"] = "none"
-    usb_vendor: int | None = None
-    usb_product: int | None = None
-    serial_port: str | None = None
-    baudrate: int = 9600
-    host: str | None = None
-    port: int = 9100
-    path: str | None = None
+    usb_vendor: int | None = Field(default=None, ge=0, le=0xFFFF)
+    usb_product: int | None = Field(default=None, ge=0, le=0xFFFF)
+    serial_port: DevicePath | None = None
+    baudrate: int = Field(default=9600, ge=50, le=4_000_000)
+    host: Host | None = None
+    port: int = Field(default=9100, ge=1, le=65535)
+    path: DevicePath | None = None
     #: python-escpos capability profile (code pages, QR support, width)
-    profile: str = "default"
+    profile: str = Field(default="default", min_length=1, max_length=64)
     paper_mm: Literal[58, 80] = 80
     status_poll_s: float = Field(default=10, gt=0)
     #: ask the printer its state (ESC/POS DLE EOT); false for printers that never answer,
@@ -242,10 +267,10 @@ class Printer(_Model):
 
 class Scanner(_Model):
     kind: Literal["none", "serial", "hid"] = "none"
-    serial_port: str | None = None
-    baudrate: int = 9600
+    serial_port: DevicePath | None = None
+    baudrate: int = Field(default=9600, ge=50, le=4_000_000)
     #: evdev device path or name for keyboard-wedge scanners
-    hid_device: str | None = None
+    hid_device: DevicePath | None = None
 
     @model_validator(mode="after")
     def _kind_fields(self) -> "Scanner":
@@ -272,9 +297,10 @@ class Audio(_Model):
     chime: bool = True
     #: languages the display may announce in (empty = all the site's languages); it always
     #: speaks the site's default language, then the visitor's when it is in this list
-    languages: list[LangCode] = []
+    languages: list[LangCode] = Field(default=[], max_length=MAX_LANGUAGES)
     #: espeak-ng voice per language where it differs from the code
-    voices: dict[LangCode, str] = {}
+    voices: dict[LangCode, Annotated[str, Field(pattern=r"^[A-Za-z0-9_+./-]{1,64}$")]] = Field(
+        default={}, max_length=MAX_LANGUAGES)
     #: a call waiting longer than this in the announcement queue is merged
     max_queue_delay_s: float = Field(default=20, gt=0)
 
@@ -318,9 +344,9 @@ class CounterPins(_Model):
 
 class SmallDisplay(_Model):
     kind: Literal["none", "lcd_i2c", "tm1637"] = "none"
-    i2c_address: int = 0x27
-    columns: int = 16
-    rows: int = 2
+    i2c_address: int = Field(default=0x27, ge=0x03, le=0x77)
+    columns: int = Field(default=16, ge=4, le=40)
+    rows: int = Field(default=2, ge=1, le=4)
     clk_pin: int | None = Field(default=None, ge=0, le=27)
     dio_pin: int | None = Field(default=None, ge=0, le=27)
 
@@ -337,7 +363,8 @@ class Device(_Model):
     zone: Ident | None = None
     counter: Ident | None = None
     #: the kiosk's modes; a kiosk can dispense tickets, be an information point, or both
-    kiosk_modes: list[Literal["tickets", "information", "check_in", "survey"]] = ["tickets", "information"]
+    kiosk_modes: list[Literal["tickets", "information", "check_in", "survey"]] = Field(
+        default=["tickets", "information"], max_length=4)
     printer: Printer = Printer()
     scanner: Scanner = Scanner()
     screen: Screen = Screen()
@@ -370,14 +397,14 @@ class Site(_Model):
     site: SiteInfo
     network: Network = Network()
     policies: Policies = Policies()
-    zones: list[Zone] = Field(min_length=1)
-    services: list[Service] = Field(min_length=1)
+    zones: list[Zone] = Field(min_length=1, max_length=MAX_ZONES)
+    services: list[Service] = Field(min_length=1, max_length=MAX_SERVICES)
     kiosk: Kiosk
-    counters: list[Counter] = Field(min_length=1)
+    counters: list[Counter] = Field(min_length=1, max_length=MAX_COUNTERS)
     ticker: Ticker = Ticker()
     opening_hours: OpeningHours = OpeningHours()
     bridge: Bridge = Bridge()
-    devices: list[Device] = Field(min_length=1)
+    devices: list[Device] = Field(min_length=1, max_length=MAX_DEVICES)
     _indexes: dict = PrivateAttr(default_factory=dict)
 
     # --- lookups (built once; the model is frozen) ---------------------------
@@ -442,16 +469,20 @@ class Site(_Model):
             if s.zone not in zones:
                 problems.append(f"services[{i}].zone: unknown zone {s.zone!r}")
 
-        def walk(entries: list[MenuEntry], where: str) -> None:
+        def walk(entries: list[MenuEntry], where: str, level: int) -> None:
             for i, e in enumerate(entries):
                 here = f"{where}[{i}]"
                 texts(f"{here}.label", e.label)
                 texts(f"{here}.hint", e.hint)
                 if e.service is not None and e.service not in services:
                     problems.append(f"{here}.service: unknown service {e.service!r}")
-                walk(e.children, f"{here}.children")
+                if e.children and level == MAX_MENU_DEPTH:
+                    problems.append(f"{here}.children: the menu may have {MAX_MENU_DEPTH} levels, not more "
+                                    "(every level is one more touch for the visitor)")
+                else:
+                    walk(e.children, f"{here}.children", level + 1)
 
-        walk(self.kiosk.menu, "kiosk.menu")
+        walk(self.kiosk.menu, "kiosk.menu", 1)
         if self.kiosk.unsure_service not in services:
             problems.append(f"kiosk.unsure_service: unknown service {self.kiosk.unsure_service!r}")
 
