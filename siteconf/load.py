@@ -59,9 +59,15 @@ def size_text(size: int) -> str:
     return f"{size // (1024 * 1024)} MB" if size >= 1024 * 1024 and not size % (1024 * 1024) else f"{size // 1024} KB"
 
 
+def _escaped(text: str) -> str:
+    """``text`` as a terminal and the journal can show it: control characters, and bytes of a file
+    name that are not UTF-8, escaped (``\\x07``, ``\\udcff``)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _printable(text: str) -> str:
-    """One line a terminal and the journal show as it is: control characters escaped, cut to a sane length."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    """One problem line: escaped, and cut to a sane length (a quoted value may be megabytes)."""
+    text = _escaped(text)
     return text if len(text) <= MAX_PROBLEM_CHARS else text[:MAX_PROBLEM_CHARS - 3] + "..."
 
 
@@ -70,7 +76,8 @@ def describe(path: str, problems: list[str], fix: str = "") -> str:
     shown = "".join(f"\n  - {_printable(p)}" for p in problems[:MAX_PROBLEMS_SHOWN])
     if len(problems) > MAX_PROBLEMS_SHOWN:
         shown += f"\n  ... and {len(problems) - MAX_PROBLEMS_SHOWN} more"
-    text = f"{_printable(path)}: {len(problems)} problem(s):{shown}"
+    path = _escaped(path)
+    text = f"{path}: {len(problems)} problem(s):{shown}"
     return f"{text}\n{fix.format(path=path)}" if fix else text
 
 
@@ -146,7 +153,7 @@ def read_toml(path: Path | str, kind: FileKind = SITE_FILE) -> dict:
     if len(raw) > kind.max_bytes:
         raise fail(f"is larger than {size_text(kind.max_bytes)}, the limit for a {kind.name}: is it the right file?")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # the byte-order mark some Windows editors write is no mistake
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise fail(f"line {line}: not UTF-8 text (save the file as UTF-8)") from None

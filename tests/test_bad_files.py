@@ -129,6 +129,18 @@ def test_a_site_file_that_is_missing_or_a_folder_gives_one_message(tmp_path, cap
     one_message(str(error.value), tmp_path, "is not a file")
 
 
+def test_a_file_name_that_is_not_utf8_is_shown_escaped_and_a_byte_order_mark_is_no_mistake(tmp_path, capsys):
+    from provisioning.cli import main
+    folder = tmp_path / os.fsdecode(b"centre-\xff")
+    folder.mkdir()
+    (folder / "site.toml").write_text("[site\n", encoding="utf-8")
+    code, text = run_main(main, ["check", str(folder / "site.toml")], capsys)
+    assert code == 2
+    one_message(text, str(folder / "site.toml").replace("\udcff", "\\udcff"), "not valid TOML")
+    (folder / "site.toml").write_bytes(b"\xef\xbb\xbf" + small_site_text().encode())
+    assert load_site(folder / "site.toml").site.id == SITE_ID
+
+
 def test_a_long_list_of_problems_is_cut_after_twenty(tmp_path, capsys):
     from provisioning.cli import main
     data = small_site_dict()
@@ -165,6 +177,37 @@ def test_a_large_real_centre_is_well_inside_the_limits(tmp_path):
     assert (len(site.services), len(site.counters), len(site.devices)) == (20, 40, 60)
     assert path.stat().st_size < SITE_FILE.max_bytes / 3
     assert len(json.dumps(public_config(site), ensure_ascii=False).encode()) < MAX_PUBLIC_CONFIG_BYTES / 2
+
+
+def test_a_site_whose_public_part_is_too_large_for_every_device_is_refused(tmp_path, capsys):
+    """Under the file's 1 MB, but the config/site every device would receive is over 512 KB."""
+    from provisioning.cli import main
+    data = small_site_dict()
+    long = {"pt": "ع" * 400, "en": "ع" * 400}
+    prefixes = [a + b for a in "ABCDEFGHJK" for b in "ABCDEFGHJK"]
+    data["services"] = [{"id": f"s{i}", "prefix": prefixes[i], "name": long, "office": long, "zone": "ground",
+                         "waiting_area": long} for i in range(MAX_SERVICES)]
+    data["counters"][0]["services"] = [{"service": f"s{i}"} for i in range(MAX_SERVICES)]
+    data["counters"][1]["services"] = [{"service": "s0"}]
+    data["counters"][0]["transfer_targets"] = []
+    data["ticker"] = {"messages": [long] * 50}
+    data["kiosk"] = {"unsure_service": "s0", "menu": [{"id": "m", "icon": "help", "label": long, "hint": long,
+                                                       "service": "s0"}]}
+    path = tmp_path / "site.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    assert path.stat().st_size < SITE_FILE.max_bytes
+    code, text = run_main(main, ["check", str(path)], capsys)
+    assert code == 2
+    one_message(text, path, "the part every device receives (config/site", "the limit is 512 KB")
+
+
+def test_a_bad_site_file_on_reload_is_logged_and_the_hub_keeps_serving(tmp_path, caplog):
+    from hub.main import reloaded
+    device_file = write_device_file(tmp_path, "hub", lambda data, folder: data)
+    (tmp_path / "site.toml").write_text(SITE_CASES["inline tables nested 600 deep"][0], encoding="utf-8")
+    running = object()  # a hub whose site file cannot be re-read is left as it is
+    assert reloaded(running, str(device_file)) is running
+    assert "site file NOT reloaded" in caplog.text and "nested more than 20 levels deep" in caplog.text
 
 
 def test_onestop_provision_check_as_a_process_names_a_deep_file(tmp_path):
