@@ -588,7 +588,7 @@ def _write(path: Path, content) -> Path:
 SMALL_SITE_TEXT = small_site_text()
 EXAMPLE_SITE_TEXT = EXAMPLE_SITE.read_text(encoding="utf-8")
 SITE_INPUTS = (text_mutations(SMALL_SITE_TEXT) | text_mutations(EXAMPLE_SITE_TEXT) | data_mutations(small_site_dict())
-               | st.binary(max_size=200))
+               | data_mutations(tomllib.loads(EXAMPLE_SITE_TEXT)) | st.binary(max_size=200))
 
 
 @FUZZ
@@ -599,23 +599,30 @@ def test_fuzz_site_loader(tmp_path, content):
 
 
 def _device_text() -> str:
+    """A good kiosk device file; @CA@, @CERT@, @KEY@ stand for the test site's TLS files."""
     return tomli_w.dumps({"device_id": "kiosk-1", "site_id": SITE_ID, "state_dir": "/var/lib/onestop",
-                          "broker": {"host": "127.0.0.1", "port": 8883, "password_file": "/dev/null",
-                                     "tls_ca": "/etc/onestop/tls/ca.crt", "keepalive_s": 10},
+                          "broker": {"host": "127.0.0.1", "port": 8883, "tls_ca": "@CA@", "tls_cert": "@CERT@",
+                                     "tls_key": "@KEY@", "keepalive_s": 10},
                           "timing": {"request_timeout_s": 2.0, "reconnect_max_s": 10.0}})
 
 
 @FUZZ
 @given(content=text_mutations(_device_text()) | data_mutations(tomllib.loads(_device_text())) | st.binary(max_size=200))
-def test_fuzz_device_file_loader_and_start_up_checks(tmp_path, content):
+def test_fuzz_device_file_loader_and_start_up_checks(tmp_path, test_pki, content):
     from mqttlink.bootstrap import checked_tls_files
     from siteconf.device import broker_password
+    cert, key = test_pki.ca.device_paths("kiosk-1")
+    if isinstance(content, dict):
+        content = tomli_w.dumps(content)
+    if isinstance(content, str):
+        content = content.replace("@CA@", str(test_pki.ca.ca_path)).replace("@CERT@", str(cert))
+        content = content.replace("@KEY@", str(key))
     path = _write(tmp_path / "device.toml", content)
 
     def start_up():
         device = load_device_file(path)
         broker_password(device, path)
-        checked_tls_files(device, str(path))
+        return checked_tls_files(device, str(path))
 
     either_valid_or_one_message(start_up, path)
 
