@@ -100,7 +100,8 @@ TOPIC_DOCS: dict[str, TopicDoc] = {
 
 #: every subscription-filter method of ``Topics``: (who subscribes, what for)
 FILTER_DOCS: dict[str, tuple[str, str]] = {
-    "all_requests": ("hub", "every request of the site"),
+    "all_requests": ("nobody (the hub before it listened device by device)", "every request of the site"),
+    "device_requests": ("hub", "one device's requests (one filter per device, dropped while it floods)"),
     "all_presence": ("nobody yet (a fleet monitor)", "every device's presence"),
     "all_health": ("nobody yet (a fleet monitor)", "every device's health"),
     "zone_events": ("display", "the live events of its zone"),
@@ -140,6 +141,14 @@ REASON_MEANINGS: dict[Reason, str] = {
     Reason.SITE_CLOSED: "`policies.issue_only_when_open` and the hub's clock is outside `opening_hours` "
                         "(or on a `closed_dates` day): no ticket now.",
     Reason.UNKNOWN_APPOINTMENT: "`check_in` with a code that is not in the hub's appointments for today.",
+    Reason.RATE_LIMITED: "the device sent more requests than its limit (site file `limits`: `requests_per_s`, "
+                         "`burst`); refused unread (`request_id` null), not remembered. Wait and send again. "
+                         "At most 5 such replies a second; beyond them requests are dropped unanswered, and a "
+                         "device with 50 dropped in a second is not listened to for 10 s (doubling, at most "
+                         "5 min).",
+    Reason.QUOTA_EXCEEDED: "the device has issued its `tickets_per_day` today (site file `limits`), or the "
+                           "service's 99,999 numbers of the day are used up. Not remembered: the same request "
+                           "succeeds once the quota allows (the next service day).",
     Reason.QOS_REQUIRED: "the request came with QoS 0; nothing was applied and nothing is remembered. Send "
                          "it again with QoS 1 (the hub acknowledges a request only after its commit).",
     Reason.INTERNAL: "the hub failed on this request alone (a bug, or a payload no check foresaw): nothing of "

@@ -30,6 +30,10 @@ class Reason(StrEnum):
     COUNTER_CLOSED = "counter_closed"
     SITE_CLOSED = "site_closed"
     UNKNOWN_APPOINTMENT = "unknown_appointment"
+    #: the device sent more requests than its limit (site file ``limits``); nothing was read
+    RATE_LIMITED = "rate_limited"
+    #: the device has issued its ``tickets_per_day``, or the service's ticket numbers are used up
+    QUOTA_EXCEEDED = "quota_exceeded"
     #: the request came as QoS 0: the hub would have nothing to acknowledge, so it never applies one
     QOS_REQUIRED = "qos_required"
     #: the hub failed on this request (a bug or a poison payload); nothing of it was applied

@@ -44,6 +44,10 @@ class Topics:
     def all_requests(self) -> str:
         return f"{self.base}/req/+/+"
 
+    def device_requests(self, device_id: str) -> str:
+        """Every request of one device (the hub subscribes device by device, to stop hearing a flooder)."""
+        return f"{self.base}/req/{device_id}/+"
+
     def reply(self, device_id: str) -> str:
         return f"{self.base}/reply/{device_id}"
 

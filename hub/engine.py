@@ -26,6 +26,7 @@ from siteconf.slices import device_slice, public_config
 
 from .clock import Clock, SiteTime
 from .content import content_messages
+from .limits import device_limits
 from .model import Changes, QueueModel, Ticket
 from .snapshots import Snapshots
 from .store import Store
@@ -37,6 +38,8 @@ REQUEST_MEMORY_S = 24 * 3600
 READ_ONLY = {"ticket_status"}
 #: refusals of the message rather than of the request: not remembered under its request id
 UNREAD = (Reason.PAYLOAD_TOO_LARGE, Reason.QOS_REQUIRED)
+#: refusals of a passing state: not remembered, so a retry once it has passed (tomorrow) can succeed
+TRANSIENT = (Reason.QUOTA_EXCEEDED,)
 #: ``DeviceLink`` sends 16 random bytes; the hub echoes the property, so it bounds it
 MAX_CORRELATION_BYTES = 64
 
@@ -93,6 +96,13 @@ def _dumps(data: dict) -> bytes:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def error_reply(action: str, request_id: str | None, rev: int, reason: Reason, message: str) -> bytes:
+    """An error reply's bytes; the action comes from the topic, so an unknown one is echoed cut short."""
+    action = action if action in msg.REQUEST_TYPES else safe_text(action, 64)
+    return _dumps({"v": 1, "type": "reply", "action": action, "request_id": request_id, "ok": False,
+                   "rev": rev, "error": {"code": str(reason), "message": safe_text(message, 600)}})
+
+
 class Engine:
     def __init__(self, site: Site, store: Store, clock: Clock | None = None, content: ContentPacks | None = None,
                  appointments: list | None = None):
@@ -106,6 +116,8 @@ class Engine:
         self.topics = Topics(site.site.id)
         self.model = QueueModel(site)
         self.snap = Snapshots(self.model, self.time)
+        #: each device's limits (the engine keeps the daily ticket quota; the service the rates)
+        self.limits = device_limits(site)
         #: refusals since start, by (device, reason): the hub's health report carries them
         self.refused: Counter[tuple[str, str]] = Counter()
         #: requests dropped unanswered, by why (a device the site file does not know...)
@@ -244,15 +256,12 @@ class Engine:
         if request_id is None and err.reason not in UNREAD:
             request_id = msg.request_id_of(incoming.payload)
         reply = self._reply_error(incoming, err, request_id)
-        if request_id is not None and err.reason not in UNREAD:
+        if request_id is not None and err.reason not in UNREAD and err.reason not in TRANSIENT:
             self.store.save_reply(incoming.device, request_id, incoming.action, reply, now)
         return reply
 
     def _reply_error(self, incoming: Incoming, err: ContractError, request_id: str | None) -> bytes:
-        # the action comes from the topic: an unknown one is echoed cut short
-        action = incoming.action if incoming.action in msg.REQUEST_TYPES else safe_text(incoming.action, 64)
-        return _dumps({"v": 1, "type": "reply", "action": action, "request_id": request_id, "ok": False,
-                       "rev": self.rev, "error": {"code": str(err.reason), "message": safe_text(err.message, 600)}})
+        return error_reply(incoming.action, request_id, self.rev, err.reason, err.message)
 
     def _apply(self, request: msg.Request, device_id: str, counter_id: str | None,
                now: float) -> tuple[dict, Changes | None]:
@@ -261,6 +270,7 @@ class Engine:
             case msg.IssueTicket():
                 if self.site.policies.issue_only_when_open and not self.is_open(now):
                     raise ContractError(Reason.SITE_CLOSED, "the centre is closed; tickets are issued in opening hours")
+                self._within_quota(device_id)
                 ref = new_ref()  # 80 random bits; the tickets table's UNIQUE(ref) is the last guard
                 while ref in m.by_ref:
                     ref = new_ref()
@@ -353,6 +363,7 @@ class Engine:
         if checked_in_at is not None:
             ticket = m.tickets.get(ticket_id) or self.store.ticket_by_id(ticket_id)
             return {"ticket": self.ticket_view(ticket), "appointment": {**appointment, "already_checked_in": True}}, None
+        self._within_quota(device_id)
         ref = new_ref()
         while ref in m.by_ref:
             ref = new_ref()
@@ -360,6 +371,12 @@ class Engine:
                                   ref=ref, now=now, service_day=m.service_day)
         self.store.check_in(request.code, now, ticket.id)  # the ticket itself is saved with the changes
         return {"ticket": self.ticket_view(ticket), "appointment": {**appointment, "already_checked_in": False}}, changes
+
+    def _within_quota(self, device_id: str) -> None:
+        quota = self.limits[device_id].tickets_per_day
+        if self.model.issued_by[device_id] >= quota:
+            raise ContractError(Reason.QUOTA_EXCEEDED, f"{device_id} has issued its {quota} tickets of today "
+                                "(site file: limits); a supervisor can raise it or void fake tickets")
 
     def _call_result(self, ticket: Ticket | None, finished: Ticket | None, counter_id: str) -> dict:
         return {"ticket": self.ticket_view(ticket) if ticket else None,

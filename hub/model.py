@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections import Counter as CounterOf
 from collections import deque
 from dataclasses import dataclass, field
 
 from contract.errors import ContractError, Reason
+from siteconf.limits import MAX_TICKET_NUMBER
 from siteconf.schema import Counter, Site
 
 LIVE = ("waiting", "called")
@@ -114,6 +116,8 @@ class QueueModel:
         self.service_times: dict[str, deque[float]] = {
             s.id: deque(maxlen=site.policies.estimate_window) for s in site.services}
         self.next_ticket_id = 1
+        #: tickets of this service day by the device that issued them (the daily quotas)
+        self.issued_by: CounterOf[str] = CounterOf()
 
     # ------------------------------------------------------------------ loading
     def load_leg(self, leg: Leg) -> None:
@@ -126,6 +130,7 @@ class QueueModel:
         self.tickets[ticket.id] = ticket
         self.by_ref[ticket.ref] = ticket
         self.by_code[ticket.code] = ticket
+        self.issued_by[ticket.source] += 1
         if ticket.status == "waiting" and ticket.service in self.waiting:
             self._add_waiting(ticket)
         self.next_ticket_id = max(self.next_ticket_id, ticket.id + 1)
@@ -226,9 +231,12 @@ class QueueModel:
             raise ContractError(Reason.NOT_PRIORITY_ELIGIBLE, f"{service_id!r} takes no priority tickets")
         if language not in self.site.site.languages:
             raise ContractError(Reason.INVALID_FIELDS, f"language {language!r} is not one of the site's")
-        changes = Changes()
         key = (service.prefix, service_day)
         number = self.sequences.get(key, 0) + 1
+        if number > MAX_TICKET_NUMBER:
+            raise ContractError(Reason.QUOTA_EXCEEDED, f"the {service.prefix} numbers of {service_day} are all used "
+                                f"({MAX_TICKET_NUMBER}); no more {service_id!r} tickets today")
+        changes = Changes()
         self.sequences[key] = number
         changes.sequences[key] = number
         ticket = Ticket(id=self.next_ticket_id, ref=ref, code=f"{service.prefix}{number:03d}",
@@ -480,6 +488,7 @@ class QueueModel:
         self.leg_counts.clear()
         self.by_ref.clear()
         self.by_code.clear()
+        self.issued_by.clear()
         for queue in self.waiting.values():
             queue.clear()
         for service in self.priority_waiting:

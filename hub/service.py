@@ -30,13 +30,15 @@ from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 
+from contract.errors import Reason
 from contract.topics import Topics
 from mqttlink.paho_setup import connect_properties, make_client, publish_properties
 from siteconf.content import ContentPacks
 from siteconf.schema import Site
 
 from .clock import Clock
-from .engine import Engine, Incoming, Outgoing
+from .engine import MAX_CORRELATION_BYTES, Engine, Incoming, Outgoing, error_reply
+from .limits import QUARANTINE_AFTER_DROPS, FairIntake, RequestLimiter, device_limits
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -91,7 +93,12 @@ class HubService:
         self.engine = Engine(site, self.store, clock, content, appointments)
         self.hub_id = site.hub_device.id
         self.stuck_after_s = stuck_after_s
-        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._intake: FairIntake[str, Incoming] = FairIntake()
+        #: per-device token buckets, judged on paho's thread before anything is parsed
+        self.limiter = RequestLimiter(device_limits(site))
+        #: what paho's thread refused or dropped before the worker saw it: (device, why) -> count
+        self.intake_refused: Counter[tuple[str, str]] = Counter()
+        self.intake_dropped: Counter[str] = Counter()
         self._stopping = threading.Event()
         self._connected = threading.Event()
         self._ready = threading.Event()
@@ -156,7 +163,7 @@ class HubService:
             return
         self._closed = True
         self._stopping.set()
-        self._tasks.put(None)
+        self._intake.put_control(None)
         if self._worker:
             self._worker.join(timeout=10)
         if self._connected.is_set():
@@ -184,8 +191,7 @@ class HubService:
             log.error("the broker refused the hub: %s", reason_code)
             return
         self._connected.set()
-        client.subscribe(self.topics.all_requests(), qos=1)
-        self._tasks.put(_Republish())
+        self._intake.put_control(_Republish())  # the worker subscribes (the session keeps what it had)
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self._connected.clear()
@@ -200,12 +206,33 @@ class HubService:
         if parsed is None:
             client.ack(message.mid, message.qos)  # ack() does nothing for QoS 0
             return
+        device, action = parsed
         props = message.properties
         correlation = getattr(props, "CorrelationData", None) if props is not None else None
+        verdict = self.limiter.judge(device)
+        if verdict != "ok":
+            client.ack(message.mid, message.qos)
+            if verdict == "quarantine":
+                self.intake_dropped["rate_limited"] += 1
+                self.client.unsubscribe(self.topics.device_requests(device))
+                log.warning("%s floods the hub (%d requests over its limit in a second): not listening to it for "
+                            "%.0f s", device, QUARANTINE_AFTER_DROPS, self.limiter.quarantine_s(device))
+                return
+            if verdict == "drop":
+                self.intake_dropped["unknown_device" if device not in self.limiter.limits else "rate_limited"] += 1
+                return
+            self.intake_refused[(device, str(Reason.RATE_LIMITED))] += 1
+            reply = error_reply(action, None, self.engine.rev, Reason.RATE_LIMITED,
+                                "more requests than this device's limit (site file: limits); nothing was read")
+            props = publish_properties(MessageExpiryInterval=REPLY_EXPIRY_S)
+            if correlation is not None and len(correlation) <= MAX_CORRELATION_BYTES:
+                props.CorrelationData = correlation
+            client.publish(self.topics.reply(device), reply, qos=1, properties=props)
+            return
         if message.qos:
             with self._unacked_lock:
                 self._unacked.setdefault(message.mid, time.monotonic())
-        self._tasks.put(Incoming(parsed[0], parsed[1], message.payload, correlation, message.mid, message.qos))
+        self._intake.put(device, Incoming(device, action, message.payload, correlation, message.mid, message.qos))
 
     def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
         self._puback_mids.put(mid)
@@ -215,38 +242,51 @@ class HubService:
         while True:
             self._beat = time.monotonic()
             self._collect_delivered()
-            try:
-                task = self._tasks.get(timeout=1.0 if self._delivered else TICK_S)
-            except queue.Empty:
+            self._release_quarantined()
+            wait = 1.0 if self._delivered or self._health.due() else TICK_S
+            release = self.limiter.next_release_in()
+            if release is not None:
+                wait = min(wait, release + 0.01)
+            control, batch = self._intake.take(MAX_BATCH, timeout=wait)
+            if not control and not batch:
                 self._tick()
                 continue
-            if task is None:
+            if None in control:
+                if batch:  # taken before the stop: the broker delivers them to the next start
+                    with self._unacked_lock:
+                        for incoming in batch:
+                            self._unacked.pop(incoming.mid, None)
                 self._flush_outbox()
                 return
-            batch: list[Incoming] = []
-            republish = False
-            while True:
-                if isinstance(task, _Republish):
-                    republish = True
-                elif task is None:
-                    self._tasks.put(None)
-                    break
-                else:
-                    batch.append(task)
-                if len(batch) >= MAX_BATCH:
-                    break
-                try:
-                    task = self._tasks.get_nowait()
-                except queue.Empty:
-                    break
-            if republish:
+            if control:
                 self._republish()
             if batch:
                 self._process(batch)
             self._health.maybe_publish()
 
+    def _subscribe(self) -> None:
+        """Listen to each device's requests (not ``req/+/+``: a flooder's topic can then be left
+        alone), and stop listening to what an earlier site file or firmware had subscribed."""
+        wanted = {self.topics.device_requests(d.id) for d in self.site.devices
+                  if d.role != "hub" and d.id not in self.limiter.quarantined}
+        previous = set(json.loads(self.store.meta("subscriptions") or "[]")) | {self.topics.all_requests()}
+        stale = sorted(previous - wanted)
+        if stale:
+            self.client.unsubscribe(stale)
+        if wanted:
+            self.client.subscribe([(topic, 1) for topic in sorted(wanted)])
+        self.store.begin()
+        self.store.set_meta("subscriptions", json.dumps(sorted(wanted)))
+        self.store.commit()
+
+    def _release_quarantined(self) -> None:
+        for device in self.limiter.release_due():
+            log.info("listening to %s again", device)
+            self.client.subscribe(self.topics.device_requests(device), qos=1)
+
     def _republish(self) -> None:
         try:
+            self._subscribe()
             if not self._drained:  # what a hub that died after a commit had not delivered
                 self._drained = True
                 left = self.engine.undelivered()
@@ -259,7 +299,7 @@ class HubService:
             self._ready.set()
         except Exception:
             log.exception("could not publish the retained state; trying again")
-            self._tasks.put(_Republish())
+            self._intake.put_control(_Republish())
             time.sleep(RETRY_PAUSES_S[-1])
 
     def _process(self, batch: list[Incoming]) -> None:
@@ -373,39 +413,53 @@ class _HealthReporter:
         self._last: tuple | None = None
         self._logged: Counter = Counter()
 
+    def counts(self) -> tuple[Counter, Counter, Counter]:
+        """(refused by (device, reason), dropped by why, internal by exception), the worker's and
+        paho's thread's together."""
+        service, engine = self.service, self.service.engine
+        # dict.copy is one C call: paho's thread may add a key meanwhile without breaking the sum
+        return (engine.refused + Counter(dict.copy(service.intake_refused)),
+                engine.dropped + Counter(dict.copy(service.intake_dropped)), Counter(engine.poisoned))
+
     def payload(self) -> dict:
         service, engine = self.service, self.service.engine
+        refused_counts, dropped, poisoned = self.counts()
         refused: dict[str, dict[str, int]] = {}
-        for (device, reason), n in sorted(engine.refused.items()):
+        for (device, reason), n in sorted(refused_counts.items()):
             refused.setdefault(device, {})[reason] = n
         oldest = service.oldest_unacked_s()
         return {"v": 1, "type": "health", "device": service.hub_id, "role": "hub", "at": time.time(),
                 "worker": "ok" if oldest < service.stuck_after_s else "stuck",
-                "answered": engine.answered, "refused_total": sum(engine.refused.values()),
-                "refused": refused, "dropped": dict(engine.dropped), "internal": dict(engine.poisoned),
-                "oldest_unacked_s": round(oldest, 3), "outbox": len(service._outbox_mids)}
+                "answered": engine.answered, "refused_total": sum(refused_counts.values()),
+                "refused": refused, "dropped": dict(dropped), "internal": dict(poisoned),
+                "oldest_unacked_s": round(oldest, 3), "outbox": len(service._outbox_mids),
+                "not_listening_to": sorted(service.limiter.quarantined)}
+
+    def _key(self) -> tuple[int, int, int]:
+        return tuple(sum(c.values()) for c in self.counts())
+
+    def due(self) -> bool:
+        """Counts changed since the last report (the worker then wakes within a second)."""
+        return self._key() != self._last
 
     def maybe_publish(self) -> None:
-        engine = self.service.engine
         now = time.monotonic()
         if now - self._logged_at >= LOG_SUMMARY_EVERY_S:
             self._log_summary(now)
-        key = (sum(engine.refused.values()), sum(engine.dropped.values()), sum(engine.poisoned.values()))
-        if key != self._last and now - self._published_at >= HEALTH_EVERY_S:
+        if self.due() and now - self._published_at >= HEALTH_EVERY_S:
             self.publish()
 
     def publish(self) -> None:
-        engine = self.service.engine
-        self._last = (sum(engine.refused.values()), sum(engine.dropped.values()), sum(engine.poisoned.values()))
+        self._last = self._key()
         self._published_at = time.monotonic()
         self.service.client.publish(self.service.topics.health(self.service.hub_id),
                                     json.dumps(self.payload(), separators=(",", ":")).encode(), qos=1, retain=True)
 
     def _log_summary(self, now: float) -> None:
-        engine = self.service.engine
-        counts = Counter({f"{device} {reason}": n for (device, reason), n in engine.refused.items()})
-        counts.update({f"dropped {why}": n for why, n in engine.dropped.items()})
-        counts.update({f"internal {name}": n for name, n in engine.poisoned.items()})
+        refused, dropped, poisoned = self.counts()
+        counts = Counter({f"{device} {reason}": n for (device, reason), n in refused.items()})
+        counts.update({f"dropped {why}": n for why, n in dropped.items()})
+        counts.update({f"internal {name}": n for name, n in poisoned.items()})
         new = counts - self._logged
         seconds = now - self._logged_at
         self._logged, self._logged_at = counts, now

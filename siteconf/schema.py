@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from .limits import MAX_TICKET_NUMBER, DeviceLimitOverride, Limits
 
 SCHEMA_VERSION = 1
 
@@ -371,6 +372,8 @@ class Device(_Model):
     audio: Audio = Audio()
     pins: CounterPins = CounterPins()
     small_display: SmallDisplay = SmallDisplay()
+    #: this device's own request and ticket limits, over its role's (``limits``)
+    limits: DeviceLimitOverride | None = None
 
     @model_validator(mode="after")
     def _role_fields(self) -> "Device":
@@ -404,6 +407,8 @@ class Site(_Model):
     ticker: Ticker = Ticker()
     opening_hours: OpeningHours = OpeningHours()
     bridge: Bridge = Bridge()
+    #: what one device may ask of the hub, per role (siteconf/limits.py gives the reasons)
+    limits: Limits = Limits()
     devices: list[Device] = Field(min_length=1, max_length=MAX_DEVICES)
     _indexes: dict = PrivateAttr(default_factory=dict)
 
@@ -530,6 +535,11 @@ class Site(_Model):
             for lang in d.audio.languages:
                 if lang not in langs:
                     problems.append(f"devices[{i}].audio.languages: {lang!r} is not in site.languages")
+        quotas = sum(self.limits.for_device(d.role, d.limits).tickets_per_day for d in self.devices
+                     if d.role == "counter" or (d.role == "kiosk" and {"tickets", "check_in"} & set(d.kiosk_modes)))
+        if quotas > MAX_TICKET_NUMBER:
+            problems.append(f"limits: the devices that issue tickets may issue {quotas} a day together, more than "
+                            f"the {MAX_TICKET_NUMBER} numbers a service has; lower tickets_per_day")
         if problems:
             raise ValueError("\n".join(problems))
         return self

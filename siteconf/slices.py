@@ -25,6 +25,6 @@ def device_slice(site: Site, device_id: str) -> dict:
     device = site.device(device_id)
     if device is None:
         raise KeyError(device_id)
-    data = device.model_dump(mode="json")
+    data = device.model_dump(mode="json", exclude={"limits"})  # the hub's business, not the device's
     data["zone"] = site.device_zone(device)
     return {"v": 1, "type": "config.device", "site": site.site.id, "device": data}

@@ -67,6 +67,11 @@ _SMALL_SITE: dict = {
         {"id": "c2", "number": 2, "name": _text("Balcão 2", "Counter 2"), "zone": "first",
          "services": [{"service": "immigration"}]},
     ],
+    # a test issues 30 tickets in a second from one kiosk: far above the defaults, which
+    # tests/test_limits.py checks on their own
+    "limits": {"kiosk": {"requests_per_s": 1000, "burst": 1000, "tickets_per_day": 20000},
+               "counter": {"requests_per_s": 1000, "burst": 1000, "tickets_per_day": 20000},
+               "display": {"requests_per_s": 1000, "burst": 1000, "tickets_per_day": 0}},
     "devices": [
         {"id": "hub", "role": "hub", "audio": {"languages": ["pt", "en"]}},
         {"id": "kiosk-1", "role": "kiosk", "zone": "ground", "audio": {"languages": ["pt", "en"]},
