@@ -115,6 +115,9 @@ class Policies(_Model):
     estimate_window: int = Field(default=20, ge=1, le=1000)
     #: refuse new tickets outside opening hours
     issue_only_when_open: bool = False
+    #: a wall display announces a call only this long after the hub committed it (a hub that
+    #: restarts after a crash delivers older calls: they are listed without a sound)
+    announce_max_age_s: float = Field(default=30, ge=5, le=600)
 
     @model_validator(mode="after")
     def _no_show_reachable(self) -> "Policies":

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from .schema import Site
 
-PUBLIC_POLICIES = ("priority_ratio", "priority_categories", "no_show_requires_recall", "recall_limit")
+PUBLIC_POLICIES = ("priority_ratio", "priority_categories", "no_show_requires_recall", "recall_limit",
+                   "announce_max_age_s")
 
 
 def public_config(site: Site) -> dict:

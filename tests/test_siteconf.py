@@ -90,7 +90,8 @@ def test_devices_get_their_own_slice_and_the_public_part_hides_the_device_list()
     assert "devices" not in public and "network" not in public and "bridge" not in public
     assert public["policies"] == {"priority_ratio": [2, 1], "priority_categories":
                                   ["pregnancy", "infant", "disability", "elderly"],
-                                  "no_show_requires_recall": True, "recall_limit": 3}
+                                  "no_show_requires_recall": True, "recall_limit": 3,
+                                  "announce_max_age_s": 30.0}
     mine = device_slice(site, "counter-2")
     assert mine["device"]["counter"] == "c2"
     assert mine["device"]["zone"] == "first", "a counter device's zone is its counter's"
