@@ -291,7 +291,7 @@ class Event(BaseModel):
 
 
 EVENT_TYPES = {
-    "ticket_issued": "a ticket was issued (data: code, service, priority, language, people_ahead)",
+    "ticket_issued": "a ticket was issued (data: code, service, people_ahead; not the visitor's language or class)",
     "ticket_called": "a ticket was called to a counter (data: a CallView)",
     "ticket_recalled": "the counter called its current ticket again (data: a CallView)",
     "ticket_finished": "the counter finished its current ticket (data: code, service, counter)",

@@ -54,6 +54,12 @@ class SiteTime:
     def hhmm(self, t: float) -> str:
         return self.local(t).strftime("%H:%M")
 
+    def day_start(self, day: str) -> float:
+        """Unix time at which service day ``day`` (ISO date) begins."""
+        midnight = datetime.combine(date.fromisoformat(day), datetime.min.time(), self.tz)
+        return (midnight + self.day_offset).timestamp()
+
     @staticmethod
-    def parse_day(day: str) -> date:
-        return date.fromisoformat(day)
+    def days_before(day: str, days: int) -> str:
+        """The ISO date ``days`` before ``day``."""
+        return (date.fromisoformat(day) - timedelta(days=days)).isoformat()

@@ -28,6 +28,7 @@ from .clock import Clock, SiteTime
 from .content import content_messages
 from .limits import device_limits
 from .model import Changes, QueueModel, Ticket
+from .retention import fold
 from .snapshots import Snapshots
 from .store import Store
 
@@ -42,6 +43,8 @@ UNREAD = (Reason.PAYLOAD_TOO_LARGE, Reason.QOS_REQUIRED)
 TRANSIENT = (Reason.QUOTA_EXCEEDED,)
 #: ``DeviceLink`` sends 16 random bytes; the hub echoes the property, so it bounds it
 MAX_CORRELATION_BYTES = 64
+#: service days the retention purge folds and deletes in one transaction
+PURGE_DAYS_PER_CALL = 7
 
 
 @dataclass
@@ -107,12 +110,13 @@ class Engine:
     def __init__(self, site: Site, store: Store, clock: Clock | None = None, content: ContentPacks | None = None,
                  appointments: list | None = None):
         self.site = site
-        if appointments:
-            store.load_appointments(appointments)
-        self.content = content
-        self.store = store
         self.clock = clock or Clock()
         self.time = SiteTime(site.site.timezone, site.site.service_day_starts)
+        if appointments:  # the past ones are of no use and must not come back after the purge
+            today = self.time.service_day(self.clock.now())
+            store.load_appointments([a for a in appointments if a.day >= today])
+        self.content = content
+        self.store = store
         self.topics = Topics(site.site.id)
         self.model = QueueModel(site)
         self.snap = Snapshots(self.model, self.time)
@@ -328,9 +332,11 @@ class Engine:
         return any(day in slot.days and slot.open <= hhmm < slot.close for slot in hours.weekly)
 
     def tick(self, delivered: list[int] = ()) -> list[Outgoing]:
-        """Called periodically: roll the service day over at its start even when nobody asks, and
-        forget the outbox rows the broker has acknowledged since the last transaction."""
+        """Called periodically: roll the service day over at its start even when nobody asks,
+        forget the outbox rows the broker has acknowledged since the last transaction, and purge
+        what is past its retention (a few days at a time)."""
         now = self.clock.now()
+        self.purge(now)
         if self.time.service_day(now) == self.model.service_day and not delivered:
             return []
         dirty = _Dirty()
@@ -345,6 +351,36 @@ class Engine:
             self.store.rollback()
             raise
         return events + self._snapshots(dirty)
+
+    def purge(self, now: float, days_per_call: int = PURGE_DAYS_PER_CALL) -> int:
+        """Fold the tickets of service days older than ``site.retention_days`` into anonymous
+        daily figures, then delete them with their legs, events, check-ins and stored replies;
+        drop figures older than ``site.aggregate_retention_years``.  At most ``days_per_call``
+        days per transaction, so a hub that was off for months catches up without a long lock.
+        Returns the number of tickets purged."""
+        info = self.site.site
+        today = self.time.service_day(now)
+        keep_from = self.time.days_before(today, info.retention_days)
+        if self.store.meta("purged_before") == keep_from:
+            return 0
+        days = self.store.days_before(keep_from, days_per_call)
+        purged = 0
+        self.store.begin()
+        try:
+            for day in days:
+                self.store.add_stats(fold(self.store.legs_for_stats("t.service_day = ?", (day,)), self.time.local))
+                purged += self.store.delete_day(day)
+            if len(days) < days_per_call:  # caught up: what is kept by time, then the figures
+                stats_from = self.time.days_before(today, 365 * info.aggregate_retention_years)
+                self.store.delete_before(self.time.day_start(keep_from), stats_from, self.time.day_start(stats_from))
+                self.store.set_meta("purged_before", keep_from)
+            self.store.commit()
+        except Exception:
+            self.store.rollback()
+            raise
+        if purged:
+            log.info("retention: %d tickets of %s folded into daily figures and deleted", purged, ", ".join(days))
+        return purged
 
     def undelivered(self) -> list[Outgoing]:
         """Replies and events committed but not yet acknowledged by the broker (a hub that died

@@ -247,9 +247,9 @@ class QueueModel:
         self.load_ticket(ticket)
         self._start_leg(ticket, now, changes)
         changes.touch_ticket(ticket)
+        # displays read this: the code and the queue, not who took it (language and class stay on the hub)
         changes.events.append(EventRecord("ticket_issued", service.zone, {
-            "code": ticket.code, "service": service_id, "priority": priority, "language": language,
-            "people_ahead": self.people_ahead(ticket)}))
+            "code": ticket.code, "service": service_id, "people_ahead": self.people_ahead(ticket)}))
         return ticket, changes
 
     def choose_next(self, counter_id: str, now: float) -> Ticket | None:

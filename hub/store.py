@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 
 from .model import CounterState, Leg, QueueModel, Ticket
+from .retention import Figures, LegRow
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,6 +71,16 @@ CREATE TABLE IF NOT EXISTS appointments (
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, correlation BLOB,
     kind TEXT NOT NULL, at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS daily_stats (
+    service_day TEXT NOT NULL, service TEXT NOT NULL, hour INTEGER NOT NULL, language TEXT NOT NULL,
+    priority INTEGER NOT NULL, legs INTEGER NOT NULL, outcomes TEXT NOT NULL,
+    wait_hist TEXT NOT NULL, wait_sum_s REAL NOT NULL, service_hist TEXT NOT NULL, service_sum_s REAL NOT NULL,
+    PRIMARY KEY (service_day, service, hour, language, priority)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY, at REAL NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
+    reason TEXT NOT NULL, detail TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS events (
     rev INTEGER PRIMARY KEY, seq INTEGER NOT NULL, zone TEXT NOT NULL, type TEXT NOT NULL,
@@ -213,10 +224,15 @@ class Store:
         return row[0] if row else None
 
     def last_rev(self) -> int:
-        return self.db.execute("SELECT COALESCE(MAX(rev), 0) FROM events").fetchone()[0]
+        """The newest event's revision (or, once purged, the one remembered for it)."""
+        floor = json.loads(self.meta("events_floor") or "{}")
+        return max(self.db.execute("SELECT COALESCE(MAX(rev), 0) FROM events").fetchone()[0], floor.get("rev", 0))
 
     def zone_seqs(self) -> dict[str, int]:
-        return dict(self.db.execute("SELECT zone, MAX(seq) FROM events GROUP BY zone"))
+        seqs = dict(json.loads(self.meta("events_floor") or "{}").get("seqs", {}))
+        for zone, seq in self.db.execute("SELECT zone, MAX(seq) FROM events GROUP BY zone"):
+            seqs[zone] = max(seq, seqs.get(zone, 0))
+        return seqs
 
     def ticket_by_ref(self, ref: str) -> Ticket | None:
         cols = ", ".join(TICKET_COLUMNS)
@@ -273,6 +289,79 @@ class Store:
                         (now, service_day))
         return self.db.execute("UPDATE tickets SET status = 'expired', finished_at = ? WHERE service_day < ? "
                                "AND status IN ('waiting', 'called')", (now, service_day)).rowcount
+
+
+    # ------------------------------------------------------------- retention
+    def days_before(self, day: str, limit: int) -> list[str]:
+        """Service days before ``day`` that still have tickets, oldest first."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT service_day FROM tickets WHERE service_day < ? "
+                                              "ORDER BY service_day LIMIT ?", (day, limit))]
+
+    def legs_for_stats(self, where: str, args: tuple) -> list[LegRow]:
+        return [LegRow(*row) for row in self.db.execute(
+            "SELECT t.service_day, l.service, l.joined_at, t.language, t.priority, l.called_at, l.ended_at, "
+            f"CASE WHEN t.status = 'voided' THEN 'voided' ELSE l.outcome END FROM legs l JOIN tickets t "
+            f"ON t.id = l.ticket_id WHERE {where}", args)]
+
+    def add_stats(self, cells: dict) -> None:
+        """Add folded figures to ``daily_stats`` (a cell may already hold an erased ticket's)."""
+        for key, cell in cells.items():
+            row = self.db.execute("SELECT legs, outcomes, wait_hist, wait_sum_s, service_hist, service_sum_s "
+                                  "FROM daily_stats WHERE service_day = ? AND service = ? AND hour = ? AND "
+                                  "language = ? AND priority = ?", key).fetchone()
+            if row is not None:
+                cell = Figures(row[0], json.loads(row[1]), json.loads(row[2]), row[3], json.loads(row[4]),
+                               row[5]).add(cell)
+            self.db.execute("INSERT OR REPLACE INTO daily_stats (service_day, service, hour, language, priority, "
+                            "legs, outcomes, wait_hist, wait_sum_s, service_hist, service_sum_s) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (*key, cell.legs, json.dumps(cell.outcomes), json.dumps(cell.wait_hist), cell.wait_sum_s,
+                             json.dumps(cell.service_hist), cell.service_sum_s))
+
+    def delete_day(self, day: str) -> int:
+        """Tickets of a service day, their legs, check-ins and numbering (already folded)."""
+        db = self.db
+        db.execute("DELETE FROM legs WHERE ticket_id IN (SELECT id FROM tickets WHERE service_day = ?)", (day,))
+        db.execute("DELETE FROM appointments WHERE day <= ?", (day,))
+        db.execute("DELETE FROM sequences WHERE service_day <= ?", (day,))
+        return db.execute("DELETE FROM tickets WHERE service_day = ?", (day,)).rowcount
+
+    def delete_before(self, before: float, stats_before_day: str, audit_before: float) -> None:
+        """Events, stored replies and outbox rows older than ``before``; figures older than
+        ``stats_before_day`` and audit entries older than ``audit_before``.  The newest revision
+        and zone sequences are remembered first, so numbering never goes back."""
+        db = self.db
+        floor = {"rev": self.last_rev(), "seqs": self.zone_seqs()}
+        self.set_meta("events_floor", json.dumps(floor))
+        db.execute("DELETE FROM events WHERE at < ?", (before,))
+        db.execute("DELETE FROM requests WHERE at < ?", (before,))
+        db.execute("DELETE FROM outbox WHERE at < ?", (before,))
+        db.execute("DELETE FROM daily_stats WHERE service_day < ?", (stats_before_day,))
+        db.execute("DELETE FROM audit WHERE at < ?", (audit_before,))
+
+    def erase_ticket(self, ticket: Ticket, day_start: float, day_end: float) -> None:
+        """Everything that holds this ticket: its row, legs, events of its day that name its code,
+        the check-in linked to it, stored replies and outbox rows that carry its ref."""
+        db = self.db
+        code = f'%"code":"{ticket.code}"%'
+        ref = f"%{ticket.ref}%"
+        db.execute("DELETE FROM legs WHERE ticket_id = ?", (ticket.id,))
+        db.execute("DELETE FROM appointments WHERE ticket_id = ?", (ticket.id,))
+        db.execute("DELETE FROM events WHERE at >= ? AND at < ? AND data LIKE ?", (day_start, day_end, code))
+        db.execute("DELETE FROM requests WHERE CAST(reply AS TEXT) LIKE ?", (ref,))
+        db.execute("DELETE FROM outbox WHERE CAST(payload AS TEXT) LIKE ? OR (at >= ? AND at < ? AND "
+                   "CAST(payload AS TEXT) LIKE ?)", (ref, day_start, day_end, code))
+        db.execute("DELETE FROM tickets WHERE id = ?", (ticket.id,))
+
+    def ticket_by_code(self, service_day: str, code: str) -> Ticket | None:
+        cols = ", ".join(TICKET_COLUMNS)
+        row = self.db.execute(f"SELECT {cols} FROM tickets WHERE service_day = ? AND code = ?",
+                              (service_day, code)).fetchone()
+        return _ticket(row) if row else None
+
+    def audit(self, at: float, who: str, action: str, reason: str, detail: dict) -> None:
+        self.db.execute("INSERT INTO audit (at, who, action, reason, detail) VALUES (?, ?, ?, ?, ?)",
+                        (at, who, action, reason, json.dumps(detail, separators=(",", ":"))))
 
 
 def _ticket(row) -> Ticket:

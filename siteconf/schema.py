@@ -70,6 +70,8 @@ class SiteInfo(_Model):
     service_day_starts: HHMM = "00:00"
     #: days the hub keeps anything that could identify a visit (check-in codes...)
     retention_days: int = Field(default=90, ge=1, le=3650)
+    #: years the anonymous daily figures (counts, waiting and service times) are kept
+    aggregate_retention_years: int = Field(default=10, ge=1, le=50)
 
     @field_validator("timezone")
     @classmethod
