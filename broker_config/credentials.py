@@ -1,9 +1,12 @@
 """The site's broker passwords, kept in a TOML secrets file on the technician's side.
 
-One password per device in the site file.  ``ensure`` keeps existing ones (a
-regenerated broker config must not lock out installed devices) and drops
-devices that left the site file, so a retired device's password stops working
-at the next broker config.  The file is written with mode 0600.
+One password per broker identity: every device of the site file, and every
+read-only tool (``contract.acl.site_tools``: the site's monitors, e.g.
+``monitor.fleet``, and a ``doctor.<device>`` per device).  ``ensure`` keeps
+existing ones (a regenerated broker config must not lock out installed
+devices) and drops identities that left the site file, so a retired device's
+password (and its doctor's) stops working at the next broker config.  The
+file is written with mode 0600.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import tomli_w
 
+from contract.acl import SITE_MONITORS, site_tools, tool_of
 from contract.topics import is_valid_id
 from siteconf.schema import Site
 
@@ -45,11 +49,11 @@ class SiteCredentials:
     passwords: dict[str, str] = field(default_factory=dict)
 
     # --- keeping it in step with the site file -------------------------------
-    def ensure(self, site: Site) -> CredentialChanges:
-        """Give every device (the hub included) a password; forget devices no longer in the site."""
-        wanted = [d.id for d in site.devices]
-        if site.hub_device.id not in wanted:  # pragma: no cover - the hub is a device
-            wanted.append(site.hub_device.id)
+    def ensure(self, site: Site, monitors: tuple[str, ...] = SITE_MONITORS) -> CredentialChanges:
+        """Give every device (the hub included) and every tool of the site (``monitors``, a doctor per
+        device) a password; forget identities no longer in the site."""
+        devices = [d.id for d in site.devices]
+        wanted = devices + [tool.id for tool in site_tools(devices, monitors)]
         changes = CredentialChanges()
         for device_id in wanted:
             if device_id not in self.passwords:
@@ -65,7 +69,7 @@ class SiteCredentials:
         try:
             return self.passwords[device_id]
         except KeyError:
-            raise KeyError(f"no broker password for device {device_id!r}; "
+            raise KeyError(f"no broker password for {device_id!r}; "
                            "run the provisioning tool so the secrets file covers the site") from None
 
     # --- the file -------------------------------------------------------------
@@ -85,8 +89,9 @@ class SiteCredentials:
         if not isinstance(table, dict):
             raise CredentialsError(path, "[passwords] must be a table of device_id = \"password\"")
         for device_id, password in table.items():
-            if not is_valid_id(device_id):
-                raise CredentialsError(path, f"[passwords]: {device_id!r} is not a device id")
+            if not is_valid_id(device_id) and tool_of(device_id) is None:
+                raise CredentialsError(path, f"[passwords]: {device_id!r} is neither a device id nor a tool's "
+                                             "identity (monitor.<name>, doctor.<device>)")
             if not isinstance(password, str) or not password:
                 raise CredentialsError(path, f"[passwords].{device_id}: must be a non-empty string")
         return cls(dict(table))

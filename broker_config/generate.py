@@ -9,6 +9,11 @@ very same main file.
 Mosquitto 2.0 refuses a second ``persistence_location`` ("Duplicate
 persistence_location value"), so the persistence directory is fixed here,
 at generation time (``data_dir``), not in an include file.
+
+Every listener binds the client id to the identity (``LISTENER_IDENTITY``):
+Mosquitto 2.0 reads ``use_username_as_clientid`` per listener (``cur_listener``
+in its config parser, whatever ``per_listener_settings`` says), so each
+listener file carries it, the test runner's too (broker_config.runner).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from contract.acl import RULES, Rule
+from contract.acl import RULES, Rule, Tool, rules_for, tool_of
 from contract.topics import Topics
 from siteconf.schema import Site
 
@@ -29,6 +34,13 @@ BRIDGE_FILE = "bridge.conf"
 TLS_LISTENER_FILE = "tls-listener.conf"
 #: production autosave interval (s): see mosquitto_conf_text for the power-loss / SD-card-wear trade-off
 PRODUCTION_AUTOSAVE_S = 10
+#: in every listener block: the client id is the user name (a device id, a tool's identity, or on the TLS
+#: listener the certificate's Common Name), so no login can take over another's connection or stored session
+LISTENER_IDENTITY = """\
+# The client id is replaced by the user name (on TLS: the certificate's CN), so a
+# login can neither disconnect another identity nor resume its stored session.
+use_username_as_clientid true
+"""
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,7 @@ def write_broker_files(site: Site, credentials: SiteCredentials, out_dir: Path |
     files = BrokerFiles(out_dir=out, conf=out / "mosquitto.conf", acl=out / "acl",
                         passwd=out / "passwd", conf_d=conf_d, data_dir=data)
     _write(files.passwd, passwd_text(site, credentials), 0o640)
-    _write(files.acl, acl_text(site), 0o644)
+    _write(files.acl, acl_text(site, credentials), 0o644)
     _write(files.conf, mosquitto_conf_text(where, data, autosave_s), 0o644)
 
     made: dict[str, Path] = {}
@@ -169,7 +181,7 @@ def listener_text(host: str, port: int) -> str:
     return f"""\
 # Production listener, made by broker_config.generate.
 listener {port} {host}
-"""
+""" + LISTENER_IDENTITY
 
 
 def tls_listener_text(tls: TlsListener) -> str:
@@ -177,7 +189,8 @@ def tls_listener_text(tls: TlsListener) -> str:
     return f"""\
 # LAN listener, made by broker_config.generate: TLS with the site's own CA.
 # A device proves who it is with its client certificate; the certificate's
-# Common Name (the device id) becomes its MQTT user name, so the ACL applies.
+# Common Name (the device id, or doctor.<device id> for its doctor) becomes
+# its MQTT user name, so the ACL applies.
 # A retired or replaced device's certificate is in the CRL and is refused.
 listener {bind}
 cafile {tls.cafile}
@@ -187,7 +200,15 @@ crlfile {tls.crlfile}
 require_certificate true
 use_identity_as_username true
 tls_version tlsv1.2
-"""
+""" + LISTENER_IDENTITY
+
+
+def broker_tools(site: Site, credentials: SiteCredentials) -> list[Tool]:
+    """The read-only tools the broker knows: every tool identity the credentials hold a password for
+    (``SiteCredentials.ensure``), a doctor only while its device is in the site file."""
+    devices = {d.id for d in site.devices}
+    tools = [tool_of(identity) for identity in sorted(credentials.passwords)]
+    return [t for t in tools if t is not None and (t.device is None or t.device in devices)]
 
 
 def passwd_text(site: Site, credentials: SiteCredentials) -> str:
@@ -195,34 +216,30 @@ def passwd_text(site: Site, credentials: SiteCredentials) -> str:
     if missing:
         raise ValueError(f"no broker password for {', '.join(missing)}: "
                          "call SiteCredentials.ensure(site) before writing the broker files")
-    return "".join(f"{d.id}:{hash_password(credentials.passwords[d.id])}\n" for d in site.devices)
+    users = [d.id for d in site.devices] + [t.id for t in broker_tools(site, credentials)]
+    return "".join(f"{user}:{hash_password(credentials.passwords[user])}\n" for user in users)
 
 
-def acl_text(site: Site) -> str:
-    """Every-device rules bound to the user become ``pattern`` lines (``%u``); the others are
-    repeated in each user's block, because Mosquitto 2.0 warns at every start about a pattern
-    without ``%u``/``%c``.  Role rules are filled per device (zone, counter)."""
+def acl_text(site: Site, credentials: SiteCredentials) -> str:
+    """One ``user`` block per broker identity with its rules filled in: identity-bound rules with its own
+    id, role rules with its zone and counter, a doctor's with the device it checks.  No ``pattern`` lines:
+    a pattern applies to every user, and the tools must get nothing but their own read rules."""
     base = Topics(site.site.id).base
-    everyone = [r for r in RULES if r.who == "every device"]
     lines = [
         f"# Mosquitto ACL of site {site.site.id}, made by broker_config.generate from contract.acl.RULES.",
-        "# Do not edit: regenerate it from the site file.",
-        "",
-        "# --- every device: pattern lines, %u is the connecting user's name (its device id) ---",
+        "# Do not edit: regenerate it from the site file.  What each rule is for:",
     ]
-    for rule in everyone:
-        if "{device}" in rule.topic:
-            lines.append(f"# every device: {rule.why}")
-            lines.append(f"pattern {rule.access} {_fill(rule, base=base, device='%u')}")
+    lines += [f"#   {r.who} {r.access} {r.topic}: {r.why}" for r in RULES]
     devices = [site.hub_device] + [d for d in site.devices if d.role != "hub"]
     for device in devices:
         lines += ["", f"# --- {device.role} {device.id} ---", f"user {device.id}"]
-        shared = [r for r in everyone if "{device}" not in r.topic] if device.role != "hub" else []
-        for rule in shared + [r for r in RULES if r.who == device.role]:
-            topic = _fill(rule, base=base, device=device.id, zone=site.device_zone(device),
-                          counter=device.counter)
-            lines.append(f"# {rule.who}: {rule.why}")
-            lines.append(f"topic {rule.access} {topic}")
+        lines += [f"topic {rule.access} "
+                  + _fill(rule, base=base, device=device.id, zone=site.device_zone(device), counter=device.counter)
+                  for rule in rules_for(device.role)]
+    for tool in broker_tools(site, credentials):
+        lines += ["", f"# --- {tool.role} {tool.id} (read only) ---", f"user {tool.id}"]
+        lines += [f"topic {rule.access} {_fill(rule, base=base, device=tool.device)}"
+                  for rule in rules_for(tool.role)]
     return "\n".join(lines) + "\n"
 
 

@@ -1,14 +1,16 @@
 """Run a real Mosquitto on the project's generated config (tests, the demo, a technician's check).
 
 The main ``mosquitto.conf`` is used unchanged; only ``conf.d/zz-local.conf``
-(listener, ``user root`` when running as root) is written here, so what the
-tests exercise is exactly what a hub runs.  Readiness means the broker
+(listener with the production listeners' identity binding, ``user root`` when
+running as root) is written here, so what the tests exercise is exactly what
+a hub runs.  Readiness means the broker
 answered an MQTT CONNECT, not merely that the port is open.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -19,11 +21,14 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from .generate import BrokerFiles
+from .generate import LISTENER_IDENTITY, BrokerFiles
 
 LOCAL_FILE = "zz-local.conf"
 LOG_FILE = "mosquitto.log"
 POLL_S = 0.005
+#: Mosquitto 2.0's log lines (connection_messages true) for an accepted login and for a takeover
+LOGIN_RE = re.compile(r"New client connected from \S+ as (\S+) \(p\d, c\d, k\d+, u'([^']*)'\)")
+TAKEOVER = "already connected, closing old connection."
 
 
 class BrokerError(RuntimeError):
@@ -138,10 +143,18 @@ class Mosquitto:
         except FileNotFoundError:
             return ""
 
+    def logins(self) -> list[tuple[str, str]]:
+        """(client id, user name) of every connection the broker accepted, from its log."""
+        return LOGIN_RE.findall(self.log_text())
+
+    def takeovers(self) -> list[str]:
+        """Log lines of connections thrown off because another one came with their client id."""
+        return [line for line in self.log_text().splitlines() if line.endswith(TAKEOVER)]
+
     # --- internals ----------------------------------------------------------------
     def _spawn(self) -> None:
         lines = ["# Written by broker_config.runner for this run; removed by close().",
-                 f"listener {self.port} {self.host}"]
+                 f"listener {self.port} {self.host}", LISTENER_IDENTITY.rstrip("\n")]
         if os.geteuid() == 0:
             lines.append("user root")  # otherwise Mosquitto drops to the `mosquitto` user
         (self.conf_d / LOCAL_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -2,9 +2,25 @@
 
 The broker's ACL file (broker_config.generate), the hub's own checks and the
 table in docs/protocol.md are all produced from RULES.  Topic templates use
-``{base}`` (``oss/v1/<site>``), ``{device}`` (the connecting user, written as
-Mosquitto's ``%u`` in pattern lines), ``{zone}`` and ``{counter}`` (from the
-device's entry in the site file).
+``{base}`` (``oss/v1/<site>``), ``{device}`` (the connecting device; for a
+``doctor`` identity the device it checks), ``{zone}`` and ``{counter}`` (from
+the device's entry in the site file).  Every rule is written into the ACL
+file per broker user (Mosquitto ``user`` blocks), never as a ``pattern``
+line: a pattern applies to every user, the read-only tools included.
+
+Broker identities are of two kinds:
+
+* the **devices** of the site file (``ROLES``): the user name is the device id;
+* the **tools** (``TOOL_ROLES``), read-only, no request rights: ``monitor.<name>``
+  (``onestop-provision fleet`` is ``monitor.fleet``; the demo's observers,
+  test probes) and ``doctor.<device>`` (``onestop-provision doctor`` on that
+  device).  Their names hold a dot, which no device id may
+  (``contract.topics.ID_PATTERN``), so a tool can never be taken for a device,
+  and the hub (which answers only devices of its site file) never answers one.
+
+The broker binds each connection's client id to its user name
+(``use_username_as_clientid``), so one identity has one session: no login can
+take over another's connection or resume its stored session.
 """
 
 from __future__ import annotations
@@ -12,10 +28,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .topics import is_valid_id
+
 Access = Literal["read", "write", "readwrite"]
-Who = Literal["every device", "hub", "kiosk", "counter", "display"]
+Who = Literal["every device", "hub", "kiosk", "counter", "display", "monitor", "doctor"]
 
 ROLES = ("hub", "kiosk", "counter", "display")
+#: read-only broker identities of the technician's tools (not devices of the site file)
+TOOL_ROLES = ("monitor", "doctor")
+#: the monitors a site's broker knows: `onestop-provision fleet` on the hub
+SITE_MONITORS = ("fleet",)
 
 
 @dataclass(frozen=True)
@@ -27,7 +49,7 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    # identity-bound rules, one Mosquitto `pattern` line each (%u = the user)
+    # identity-bound rules: {device} is the connecting device's own id
     Rule("every device", "write", "{base}/req/{device}/+",
          "requests only in its own name; the hub also checks the role may send the action"),
     Rule("every device", "read", "{base}/reply/{device}",
@@ -44,15 +66,64 @@ RULES: tuple[Rule, ...] = (
          "whether the hub is up (the hub's last will)"),
     Rule("every device", "read", "{base}/state/service/+",
          "waiting counts and estimated waits per service"),
-    # role rules, written per user
+    # role rules
     Rule("kiosk", "read", "{base}/content/+", "the information-point content pack"),
     Rule("counter", "read", "{base}/state/counter/{counter}", "its own counter's state"),
     Rule("counter", "read", "{base}/state/zone/{zone}", "the calls and counters of its zone"),
     Rule("display", "read", "{base}/state/zone/{zone}", "the calls and counters of its zone"),
     Rule("display", "read", "{base}/event/{zone}/+", "live events of its zone"),
     Rule("hub", "readwrite", "{base}/#", "the hub owns state, events and replies"),
+    # tools: read only, no requests, no replies, no presence of their own
+    Rule("monitor", "read", "{base}/presence/+", "every device's presence (`fleet`: who is online)"),
+    Rule("monitor", "read", "{base}/health/+", "every device's health report (`fleet`: who needs paper)"),
+    Rule("monitor", "read", "{base}/state/#", "the queues, counters and calls (the demo's printout)"),
+    Rule("monitor", "read", "{base}/event/+/+", "live events of every zone (the demo's printout)"),
+    Rule("doctor", "read", "{base}/config/device/{device}",
+         "the slice of the device it runs on, to check the hardware against"),
 )
 
 
 def rules_for(role: str) -> list[Rule]:
-    return [r for r in RULES if r.who in ("every device", role) and (role != "hub" or r.who == "hub")]
+    """The rules of a device role (the every-device ones and its own) or of the hub or a tool (its own)."""
+    if role == "hub" or role in TOOL_ROLES:
+        return [r for r in RULES if r.who == role]
+    return [r for r in RULES if r.who in ("every device", role)]
+
+
+# ---------------------------------------------------------------------------
+# The tools' identities
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A read-only broker identity: ``role`` is ``monitor`` or ``doctor``; a doctor checks ``device``."""
+
+    id: str
+    role: str
+    device: str | None = None
+
+
+def monitor_id(name: str) -> str:
+    return f"monitor.{name}"
+
+
+def doctor_id(device_id: str) -> str:
+    return f"doctor.{device_id}"
+
+
+FLEET_ID = monitor_id("fleet")
+
+
+def tool_of(identity: str) -> Tool | None:
+    """The tool an identity names (``monitor.fleet``, ``doctor.kiosk-1``), or None (a device id, or nothing)."""
+    role, dot, name = identity.partition(".")
+    if dot and role in TOOL_ROLES and is_valid_id(name):
+        return Tool(identity, role, name if role == "doctor" else None)
+    return None
+
+
+def site_tools(device_ids: list[str], monitors: tuple[str, ...] = SITE_MONITORS) -> list[Tool]:
+    """The tools of a site: its monitors, and a doctor for each device (the hub included)."""
+    return ([Tool(monitor_id(m), "monitor") for m in monitors]
+            + [Tool(doctor_id(d), "doctor", d) for d in device_ids])

@@ -102,8 +102,8 @@ TOPIC_DOCS: dict[str, TopicDoc] = {
 FILTER_DOCS: dict[str, tuple[str, str]] = {
     "all_requests": ("nobody (the hub before it listened device by device)", "every request of the site"),
     "device_requests": ("hub", "one device's requests (one filter per device, dropped while it floods)"),
-    "all_presence": ("nobody yet (a fleet monitor)", "every device's presence"),
-    "all_health": ("nobody yet (a fleet monitor)", "every device's health"),
+    "all_presence": ("monitor (`onestop-provision fleet`)", "every device's presence"),
+    "all_health": ("monitor (`onestop-provision fleet`)", "every device's health"),
     "zone_events": ("display", "the live events of its zone"),
     "all_events": ("nobody yet (the bridge to a central broker)", "every event of the site"),
 }
@@ -176,7 +176,9 @@ ACTION_NOTES: dict[str, str] = {
     "counter_status": "Open, pause or close the counter; closing finishes its current ticket.",
 }
 
-ROLE_ORDER = ("every device", "hub", "kiosk", "counter", "display")
+ROLE_ORDER = ("every device", "hub", "kiosk", "counter", "display", "monitor", "doctor")
+#: how the ACL table names each identity's user in its Mosquitto ``user`` line
+ACL_USER = {"every device": "<device id>", "monitor": "monitor.<name>", "doctor": "doctor.<device id>"}
 
 
 # ----------------------------------------------------------------------------
@@ -266,7 +268,8 @@ def _covers(rule: Rule, topic: str) -> list[str] | None:
             bound = r[1:-1]
             if t != f"<{bound}>":
                 return None
-            quals.append("own" if bound == "device" else f"own {bound}")
+            quals.append(("its device's" if rule.who == "doctor" else "own") if bound == "device"
+                         else f"own {bound}")
         elif t.startswith("<") and t != SITE:
             quals.append(f"only `{r}`")
         elif r != t:
@@ -473,11 +476,11 @@ def events_section() -> str:
 
 
 def acl_line(rule: Rule) -> str:
-    base = f"{ROOT}/{SITE}"
-    if rule.who == "every device":
-        return f"pattern {rule.access} {rule.topic.format(base=base, device='%u')}"
-    topic = rule.topic.format(base=base, device="<device>", zone="<zone>", counter="<counter>")
-    return f"user <{rule.who} id> / topic {rule.access} {topic}"
+    """The rule as broker_config.generate writes it: a ``topic`` line in each identity's ``user`` block."""
+    user = ACL_USER.get(rule.who, f"<{rule.who} id>")
+    device = "<device id>" if rule.who in ACL_USER else "<device>"
+    topic = rule.topic.format(base=f"{ROOT}/{SITE}", device=device, zone="<zone>", counter="<counter>")
+    return f"user {user} / topic {rule.access} {topic}"
 
 
 def acl_section() -> str:

@@ -5,6 +5,11 @@ device's own credentials, keeps a retained presence with a last will, sends
 requests as MQTT v5 messages with a response topic, correlation data and a
 message expiry, and hands replies and subscribed messages to callbacks on
 paho's network thread (a Kivy app moves them to its main thread itself).
+
+The client id is always the identity: the broker replaces any other with the
+user name (``use_username_as_clientid``), so one identity is one connection.
+A read-only tool (``contract.acl.TOOL_ROLES``: a monitor, a doctor) uses the
+same class for its subscriptions; it keeps no presence and sends no requests.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any, Callable
 
 import paho.mqtt.client as mqtt
 
+from contract.acl import TOOL_ROLES
 from contract.topics import Topics
 from mqttlink.paho_setup import TlsFiles, connect_properties, make_client, publish_properties
 from siteconf.device import Timing
@@ -51,8 +57,8 @@ class _Pending:
 
 class DeviceLink:
     def __init__(self, site_id: str, device_id: str, password: str | None, host: str = "127.0.0.1",
-                 port: int = 1883, role: str = "device", timing: Timing | None = None, client_id: str | None = None,
-                 announce_presence: bool = True, keepalive_s: int = 10, tls: TlsFiles | None = None):
+                 port: int = 1883, role: str = "device", timing: Timing | None = None,
+                 keepalive_s: int = 10, tls: TlsFiles | None = None):
         self.topics = Topics(site_id)
         self.device_id = device_id
         self.role = role
@@ -65,11 +71,12 @@ class DeviceLink:
         self._closed = False
         self.on_connection_change: Callable[[bool], None] | None = None
         self.last_connack: mqtt.ReasonCode | None = None
-        self.client = make_client(client_id or device_id, device_id, password,
+        self.client = make_client(device_id, device_id, password,
                                   self.timing.reconnect_min_s, self.timing.reconnect_max_s, tls=tls)
-        #: a second connection of a device (a monitor, a test probe) must not speak for its presence
-        self.announce_presence = announce_presence
-        if announce_presence:
+        #: a read-only tool (a monitor, a doctor): no presence, no replies, no requests
+        self.read_only = role in TOOL_ROLES
+        self.announce_presence = not self.read_only
+        if self.announce_presence:
             self.client.will_set(self.topics.presence(device_id), self._presence(False), qos=1, retain=True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
@@ -88,6 +95,10 @@ class DeviceLink:
     @property
     def connected(self) -> bool:
         return self._connected.is_set()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def close(self) -> None:
         """Say offline and disconnect. Idempotent."""
@@ -131,6 +142,9 @@ class DeviceLink:
                    "deadline_ms": int((time.time() + expiry_s) * 1000), **fields}
         correlation = uuid.uuid4().bytes
         future: Future = Future()
+        if self.read_only:
+            future.set_exception(LinkError(f"{self.device_id} is a read-only {self.role}: it sends no requests"))
+            return future
         if not self._connected.is_set():
             future.set_exception(LinkError("not connected to the broker"))
             return future
@@ -181,7 +195,8 @@ class DeviceLink:
         if reason_code.is_failure:
             log.error("%s: the broker refused the connection: %s", self.device_id, reason_code)
             return
-        client.subscribe(self.topics.reply(self.device_id), qos=1)
+        if not self.read_only:
+            client.subscribe(self.topics.reply(self.device_id), qos=1)
         for topic, (qos, _) in self._subscriptions.items():
             client.subscribe(topic, qos=qos)
         if self.announce_presence:

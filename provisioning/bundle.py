@@ -6,6 +6,14 @@ the device is, for ``install.sh``).  The hub's bundle also carries the site
 file, its content pack and the broker: generated config, TLS listener,
 CA/server certificate/CRL and the optional bridge.
 
+Every bundle also carries ``etc/onestop/doctor.toml``, the broker identity of
+``onestop-provision doctor`` on that device (``doctor.<id>``: a certificate
+of its own on a TLS site, else a password), and the hub's ``fleet.toml``,
+the identity of ``onestop-provision fleet`` (``monitor.fleet``, a password for
+the loopback listener).  Both are read only on the broker (``contract.acl``):
+the tools never log in as the device, whose connection the broker would hand
+over to them (it binds the client id to the identity).
+
 Security model: with ``network.broker_tls_port`` set (the example sets 8883)
 devices reach the broker over TLS and prove who they are with their client
 certificate; the plain listener is bound to the hub's loopback, for the hub
@@ -29,10 +37,12 @@ from broker_config import SiteCredentials, write_broker_files
 from broker_config.bridge import BridgeError, bridge_text
 from broker_config.generate import PRODUCTION_AUTOSAVE_S, TlsListener
 from broker_config.pki import SiteCA, write_public, write_secret
+from contract.acl import FLEET_ID, doctor_id
 from siteconf.schema import Device, Site
 from siteconf.slices import device_slice
 
 from . import timesync, udev, units
+from .identity import DOCTOR_FILE, FLEET_FILE, tool_file_data
 from .workspace import ProvisioningError, Wifi, Workspace
 
 ETC = "/etc/onestop"
@@ -104,12 +114,14 @@ def build_site(ws: Workspace, hub_addresses: list[str] = (), only: list[str] | N
     report.added, report.retired = changes.added, changes.removed
     step("certificates")
     ca = ws.ca(site)
-    report.retired = sorted(set(report.retired) | set(ca.revoke_devices_not_in({d.id for d in site.devices})))
+    clients = {d.id for d in site.devices} | {doctor_id(d.id) for d in site.devices}
+    report.retired = sorted(set(report.retired) | set(ca.revoke_devices_not_in(clients)))
     if uses_tls(site):
         ca.ensure_server(server_hosts(site, list(hub_addresses)))
         for device in site.devices:
-            if device.role != "hub":
+            if device.role != "hub":  # the device's certificate, and its doctor's
                 ca.ensure_device(device.id)
+                ca.ensure_device(doctor_id(device.id))
     else:
         report.warnings.append("network.broker_tls_port is not set: devices will send their passwords over "
                                "plain TCP on the LAN; set broker_tls_port = 8883 for TLS with client certificates")
@@ -149,6 +161,14 @@ def device_file_data(site: Site, device: Device, creds: SiteCredentials, broker_
     return data
 
 
+def doctor_file_data(site: Site, device: Device, creds: SiteCredentials) -> dict:
+    """doctor.toml as installed: its certificate on a TLS site (the hub: a password, on the loopback listener)."""
+    identity = doctor_id(device.id)
+    if uses_tls(site) and device.role != "hub":
+        return tool_file_data(identity, tls_cert=f"{TLS_DIR}/doctor.crt", tls_key=f"{TLS_DIR}/doctor.key")
+    return tool_file_data(identity, creds.password_for(identity))
+
+
 def write_device_bundle(ws: Workspace, site: Site, device: Device, creds: SiteCredentials, ca: SiteCA,
                         root: Path, wifi: Wifi | None) -> Path:
     if root.exists():
@@ -160,10 +180,15 @@ def write_device_bundle(ws: Workspace, site: Site, device: Device, creds: SiteCr
     write_public(etc / "onestop" / "device-config.json",
                  json.dumps(device_slice(site, device.id), indent=2, ensure_ascii=False).encode())
     if uses_tls(site) and device.role != "hub":
-        cert, key = ca.device_paths(device.id)
         write_public(etc / "onestop" / "tls" / "ca.crt", ca.ca_path.read_bytes())
-        write_public(etc / "onestop" / "tls" / "device.crt", cert.read_bytes())
-        write_secret(etc / "onestop" / "tls" / "device.key", key.read_bytes())
+        for name, identity in (("device", device.id), ("doctor", doctor_id(device.id))):
+            cert, key = ca.device_paths(identity)
+            write_public(etc / "onestop" / "tls" / f"{name}.crt", cert.read_bytes())
+            write_secret(etc / "onestop" / "tls" / f"{name}.key", key.read_bytes())
+    write_secret(etc / "onestop" / DOCTOR_FILE, tomli_w.dumps(doctor_file_data(site, device, creds)).encode())
+    if device.role == "hub":
+        write_secret(etc / "onestop" / FLEET_FILE,
+                     tomli_w.dumps(tool_file_data(FLEET_ID, creds.password_for(FLEET_ID))).encode())
     units.write_units(etc / "systemd" / "system", roles=[device.role], with_mosquitto=device.role == "hub")
     write_public(etc / "systemd" / "system" / "onestop-packages.service", units.packages_unit_text().encode())
     rules = etc / "udev" / "rules.d"

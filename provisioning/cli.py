@@ -24,6 +24,7 @@ import click
 import tomli_w
 
 from broker_config import write_broker_files
+from contract.acl import doctor_id
 
 from . import bundle as bundles
 from . import firstboot, sitefile
@@ -117,19 +118,23 @@ def retire_device(site_file: str, device_id: str, secrets_dir: str | None, out: 
 @secrets_option
 @out_option
 def replace_device(site_file: str, device_id: str, secrets_dir: str | None, out: str | None) -> None:
-    """A new SD card for a broken or lost device: new certificate and password, the old ones revoked."""
+    """A new SD card for a broken or lost device: new certificate and password (its doctor's too), the old
+    ones revoked."""
     ws = _workspace(site_file, secrets_dir, out)
     site = ws.site()
     device = site.device(device_id)
     if device is None:
         raise ProvisioningError(f"{site_file}: devices: no device {device_id!r}")
     creds = ws.credentials()
-    creds.passwords.pop(device_id, None)  # ensure() gives it a new one
+    for identity in (device_id, doctor_id(device_id)):  # the device's and its doctor's
+        creds.passwords.pop(identity, None)  # ensure() gives it a new one
     creds.ensure(site)
     ws.ensure_secrets_dir()
     creds.save(ws.secrets_file)
     if device.role != "hub":
-        ws.ca(site).revoke_device(device_id)
+        ca = ws.ca(site)
+        ca.revoke_device(device_id)
+        ca.revoke_device(doctor_id(device_id))
     bundles.build_site(ws, only=[device_id])
     click.echo(f"replaced {device_id}: new credentials in {ws.out_dir / 'devices' / device_id}; the old card "
                "no longer connects once the hub's broker files are installed and mosquitto restarted")

@@ -9,6 +9,14 @@ checked with the site file's own printer and scanner models before use, so a
 broken copy is a warning that says what is wrong, not a traceback.  Doctor
 reads nothing other devices publish (``fleet`` does, on the hub).
 
+Doctor never logs in as the device: the broker binds the client id to the
+identity, so that login would take the running service's connection over.
+It asks the broker with its own read-only identity, ``doctor.<device id>``
+(``doctor.toml`` beside the device file, made by ``build``), which may read
+only the device's ``config/device`` slice.  Whether the broker still accepts
+the device's own certificate is checked by a TLS handshake alone, with no
+MQTT CONNECT after it (a revoked certificate is refused in the handshake).
+
 Exit code: 0 when nothing failed (warnings allowed), 1 when something failed,
 2 when doctor itself could not run.
 """
@@ -31,11 +39,14 @@ import click
 from pydantic import ValidationError
 
 from contract.topics import Topics
-from mqttlink.bootstrap import DEFAULT_DEVICE_FILE, tls_files
+from mqttlink.bootstrap import DEFAULT_DEVICE_FILE
 from mqttlink.paho_setup import make_client
 from siteconf import SiteFileError
 from siteconf.device import DeviceFile, load_device_file
 from siteconf.schema import Printer, Scanner
+
+from .identity import REBUILD, ToolLogin, doctor_login
+from .workspace import ProvisioningError
 
 MAX_CLOCK_OFFSET_S = 2.0
 TIMESYNCD_DROPIN = "/etc/systemd/timesyncd.conf.d/onestop.conf"
@@ -102,7 +113,7 @@ def check_tls_files(device: DeviceFile) -> Finding:
                    f"{cert.not_valid_after_utc:%Y-%m-%d}")
 
 
-def probe_broker(device: DeviceFile, timeout: float) -> BrokerProbe:
+def probe_broker(device: DeviceFile, device_file: str, timeout: float) -> BrokerProbe:
     host, port = device.broker.host, device.broker.port
     where = f"{host}:{port}"
     try:
@@ -118,19 +129,63 @@ def probe_broker(device: DeviceFile, timeout: float) -> BrokerProbe:
                                    "on the hub: `systemctl status mosquitto` (start it with "
                                    "`systemctl start mosquitto`); check the network cable / Wi-Fi"))
     try:
-        password = device.broker.read_password()
+        device.broker.read_password()
     except (OSError, ValueError) as exc:
         return BrokerProbe(Finding("broker", "fail", f"no broker credentials: {exc}",
                                    "reinstall this device's bundle"))
-    return _mqtt_probe(device, password, timeout)
+    if device.broker.tls_cert:
+        refused = _certificate_refused(device, timeout)
+        if refused is not None:
+            return BrokerProbe(refused)
+    try:
+        login = doctor_login(device_file, device.device_id)
+    except ProvisioningError as exc:
+        return BrokerProbe(Finding("broker", "warn", f"the broker at {where} answers, but doctor cannot ask it "
+                                   f"for this device's configuration: {exc}", REBUILD))
+    return _mqtt_probe(device, login, timeout)
 
 
-def _mqtt_probe(device: DeviceFile, password: str | None, timeout: float) -> BrokerProbe:
+def _tls_failure(exc: OSError, where: str, whose: str) -> Finding:
+    """What a failed TLS connection to the broker means (``whose``: the certificate that was offered)."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return Finding("broker", "fail", f"the broker's certificate is not trusted: {exc.verify_message}",
+                       "check the clock (a Pi without network may think it is years ago) and that "
+                       "tls_ca is this site's CA; rebuild the bundle if the site CA changed")
+    return Finding("broker", "fail", f"TLS with the broker at {where} failed with {whose}: {exc}",
+                   "this device's certificate was revoked (retired or replaced) or is from "
+                   "another site: onestop-provision replace-device, then a new sd-card")
+
+
+def _certificate_refused(device: DeviceFile, timeout: float) -> Finding | None:
+    """A TLS handshake with the device's own certificate and nothing after it (no MQTT CONNECT, so the
+    device's connection is untouched): None when the broker accepts the certificate."""
+    broker = device.broker
+    where = f"{broker.host}:{broker.port}"
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=broker.tls_ca)
+        context.load_cert_chain(broker.tls_cert, broker.tls_key)
+        with socket.create_connection((broker.host, broker.port), timeout=timeout) as raw, \
+                context.wrap_socket(raw, server_hostname=broker.host) as tls:
+            if tls.version() == "TLSv1.3":  # the server judges the client's certificate after the handshake
+                tls.settimeout(min(timeout, 0.5))
+                try:
+                    tls.recv(1)
+                except TimeoutError:
+                    pass
+    except (ssl.SSLError, ConnectionError) as exc:
+        return _tls_failure(exc, where, f"{device.device_id}'s certificate")
+    except OSError:
+        return None  # not the certificate (a timeout, the network): the MQTT probe says what
+    return None
+
+
+def _mqtt_probe(device: DeviceFile, login: ToolLogin, timeout: float) -> BrokerProbe:
     where = f"{device.broker.host}:{device.broker.port}"
     topics = Topics(device.site_id)
     done = threading.Event()
     box: dict = {}
-    client = make_client(f"{device.device_id}-doctor", device.device_id, password, tls=tls_files(device))
+    client = make_client(login.identity, login.identity, login.password, tls=login.tls(device))
 
     def on_connect(c, _u, _f, reason, _p):
         box["connack"] = reason
@@ -151,14 +206,8 @@ def _mqtt_probe(device: DeviceFile, password: str | None, timeout: float) -> Bro
     client.on_disconnect = lambda *_a: done.set()
     try:
         client.connect(device.broker.host, device.broker.port, keepalive=10)
-    except ssl.SSLCertVerificationError as exc:
-        return BrokerProbe(Finding("broker", "fail", f"the broker's certificate is not trusted: {exc.verify_message}",
-                                   "check the clock (a Pi without network may think it is years ago) and that "
-                                   "tls_ca is this site's CA; rebuild the bundle if the site CA changed"))
     except (ssl.SSLError, OSError) as exc:
-        return BrokerProbe(Finding("broker", "fail", f"TLS with the broker at {where} failed: {exc}",
-                                   "this device's certificate was revoked (retired or replaced) or is from "
-                                   "another site: onestop-provision replace-device, then a new sd-card"))
+        return BrokerProbe(_tls_failure(exc, where, f"{login.identity}'s certificate"))
     client.loop_start()
     done.wait(timeout)
     client.disconnect()
@@ -166,16 +215,17 @@ def _mqtt_probe(device: DeviceFile, password: str | None, timeout: float) -> Bro
     connack = box.get("connack")
     if connack is None:
         return BrokerProbe(Finding("broker", "fail", f"the broker at {where} closed the connection before "
-                                   "answering: this device's certificate was probably revoked",
+                                   f"answering {login.identity}: its certificate was probably revoked",
                                    "onestop-provision replace-device, then a new sd-card for this device"))
     if connack.is_failure:
-        return BrokerProbe(Finding("broker", "fail", f"the broker refused {device.device_id}: {connack}",
-                                   "its credentials were retired or replaced: provision it again "
-                                   "(onestop-provision replace-device + sd-card)"))
-    found = "and its configuration from the hub" if "config" in box else \
-        "but the hub has published no configuration for it (is onestop-hub running?)"
+        return BrokerProbe(Finding("broker", "fail", f"the broker refused {login.identity}: {connack}",
+                                   "the broker does not know this device's doctor: install the hub's broker "
+                                   "files of the last build and restart mosquitto, or provision this device "
+                                   "again (onestop-provision replace-device + sd-card)"))
+    found = "and read this device's configuration from the hub" if "config" in box else \
+        "but the hub has published no configuration for this device (is onestop-hub running?)"
     status = "ok" if "config" in box else "warn"
-    return BrokerProbe(Finding("broker", status, f"connected to {where} as {device.device_id} {found}",
+    return BrokerProbe(Finding("broker", status, f"connected to {where} as {login.identity} {found}",
                                "" if status == "ok" else "on the hub: `systemctl status onestop-hub`"),
                        box.get("config"))
 
@@ -343,7 +393,7 @@ def run_checks(device_file: str, device_config: str | None = None, server: str |
     if device is None:
         return findings
     findings.append(check_tls_files(device))
-    probe = probe_broker(device, timeout)
+    probe = probe_broker(device, device_file, timeout)
     findings.append(probe.finding)
     findings.append(check_clock(server or time_server(device), timeout))
     config, source = _device_config(probe, device_config or str(Path(device_file).parent / "device-config.json"))

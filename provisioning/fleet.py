@@ -1,14 +1,21 @@
 """``onestop-provision fleet``: which devices are online, which need a hand (paper, scanner), last seen.
 
-Runs on the hub with the hub's device file (only the hub may read every
-device's presence and health).  It reads the retained ``presence/+`` and
-``health/+`` topics, then lists every device of the site file with what the
-broker holds for it; a device never seen is listed too.  What a device
-retained is read by ``device_reports`` (checked field by field): a payload
-that is not what a device sends shows as "unreadable" in that device's row,
-with the reason, and every other row is as usual.  Topics whose last segment
-is not a device id are skipped (the broker lets a device publish only under
-its own id, so no device can write them).
+Runs on the hub with the hub's device file (where the broker is) and its own
+read-only broker identity, ``monitor.fleet`` (``fleet.toml`` beside the device
+file, made by ``build``): it never logs in as the hub, whose connection and
+stored session the broker would otherwise hand over to it.  It reads the
+retained ``presence/+`` and ``health/+`` topics, then lists every device of
+the site file with what the broker holds for it; a device never seen is
+listed too.  What a device retained is read by ``device_reports`` (checked
+field by field): a payload that is not what a device sends shows as
+"unreadable" in that device's row, with the reason, and every other row is as
+usual.  Topics whose last segment is not a device id are skipped (the broker
+lets a device publish only under its own id, so no device can write them).
+
+A monitor may not publish, so the end of the retained messages is found with
+a second SUBSCRIBE: Mosquitto sends a subscription's retained messages right
+after its SUBACK, QoS 0 ones at once, in order, so the SUBACK of a second
+subscription (to a topic that holds nothing) comes after all of them.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from siteconf import SiteFileError, load_site
 from siteconf.device import load_device_file
 
 from .device_reports import Health, Presence, Unreadable, read_report
+from .identity import fleet_login
 from .workspace import ProvisioningError
 
 #: health values that need nobody's attention
@@ -84,31 +92,28 @@ def read_fleet(device_file: str, timeout: float = 3.0) -> tuple[str, list[Device
     try:
         device = load_device_file(device_file)
         site = load_site(device.site_file) if device.site_file else None
-        password = device.broker.read_password()
     except SiteFileError as exc:
         raise ProvisioningError(str(exc)) from None
-    except (OSError, ValueError) as exc:
-        raise ProvisioningError(f"{device_file}: broker: {exc}") from None
+    login = fleet_login(device_file)
     topics = Topics(device.site_id)
-    marker = f"{topics.base}/fleet-probe/{uuid.uuid4().hex}"
+    marker = f"{topics.base}/fleet-probe/{uuid.uuid4().hex}"  # holds nothing: its SUBACK ends the retained
     seen: dict[str, dict[str, bytes]] = {}  # device -> kind -> its last payload, read once all are in
     done, box = threading.Event(), {}
-    client = make_client(f"fleet-{uuid.uuid4().hex[:8]}", device.device_id, password, tls=tls_files(device))
+    client = make_client(login.identity, login.identity, login.password, tls=login.tls(device))
 
     def on_connect(c, _u, _f, reason, _p):
         box["connack"] = reason
         if reason.is_failure:
             done.set()
             return
-        c.subscribe([(topics.all_presence(), 1), (topics.all_health(), 1), (marker, 1)])
+        c.subscribe([(topics.all_presence(), 0), (topics.all_health(), 0)])
+        box["end"] = c.subscribe(marker, 0)[1]
 
-    def on_subscribe(c, *_a):
-        c.publish(marker, b"end", qos=1)  # arrives after every retained message
+    def on_subscribe(_c, _u, mid, _reasons, _p):
+        if mid == box.get("end"):
+            done.set()
 
     def on_message(_c, _u, message):
-        if message.topic == marker:
-            done.set()
-            return
         for kind in ("presence", "health"):
             who = topics.parse_device_topic(message.topic, kind)
             if who and is_valid_id(who):
@@ -126,8 +131,8 @@ def read_fleet(device_file: str, timeout: float = 3.0) -> tuple[str, list[Device
     client.loop_stop()
     connack = box.get("connack")
     if connack is None or connack.is_failure:
-        raise ProvisioningError(f"the broker did not let {device.device_id} in ({connack or 'no answer'}); "
-                                "fleet runs with the hub's device file")
+        raise ProvisioningError(f"the broker did not let {login.identity} in ({connack or 'no answer'}); "
+                                "fleet runs on the hub with the hub's device file and fleet.toml beside it")
     if not finished:
         raise ProvisioningError(f"the broker did not send the retained state within {timeout} s")
     return device.site_id, fleet_statuses([(d.id, d.role) for d in site.devices] if site else [], seen)

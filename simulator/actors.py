@@ -3,7 +3,9 @@
 Each actor is a real device client (its own credentials, its own DeviceLink)
 that behaves like the people around it: visitors pick a matter at a kiosk in
 their language, staff call, recall, transfer and finish, displays print the
-calls they receive.  Times are divided by ``speed`` so a day runs in minutes.
+calls they receive (a display whose real wall screen runs prints through the
+demo's read-only observer instead).  Times are divided by ``speed`` so a day
+runs in minutes.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ def menu_leaves(entries: list[MenuEntry]) -> list[MenuEntry]:
 
 
 class Actor(threading.Thread):
+    """``name``: whom it plays (default: the link's device)."""
+
     def __init__(self, link: DeviceLink, site: Site, say: Say, speed: float, rng: random.Random,
-                 stop: threading.Event):
-        super().__init__(name=link.device_id, daemon=True)
+                 stop: threading.Event, name: str | None = None):
+        super().__init__(name=name or link.device_id, daemon=True)
         self.link, self.site, self.say, self.speed, self.rng, self.stop_event = link, site, say, speed, rng, stop
 
     def pause(self, seconds: float) -> bool:
@@ -138,8 +142,8 @@ class WallDisplay(Actor):
         counter = self.site.counter(call["counter"])
         again = " (again)" if event["event"] == "ticket_recalled" else ""
         languages = "pt" if call["language"] == "pt" else f"pt + {call['language']}"
-        self.say(self.link.device_id, f">>> {call['code']} -> {self.text(counter.name, 'pt')}{again}"
-                                      f"   [announced in {languages}]")
+        self.say(self.name, f">>> {call['code']} -> {self.text(counter.name, 'pt')}{again}"
+                            f"   [announced in {languages}]")
 
 
 def waiting_summary(site: Site, states: dict[str, dict]) -> str:

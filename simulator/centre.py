@@ -2,7 +2,11 @@
 generated config and per-device credentials, plus the hub.
 
 The demo and the tests both start a centre this way, so what the tests
-exercise is exactly what the demo (and a hub) runs.
+exercise is exactly what the demo (and a hub) runs.  The broker binds the
+client id to the identity, so a device has one connection: ``link()`` closes
+an earlier link of the same device before it opens a new one, and whatever
+only watches (the demo's printouts, a test's probe) is a read-only monitor
+of its own (``monitor()``), never a second login of a device.
 """
 
 from __future__ import annotations
@@ -15,22 +19,28 @@ from pathlib import Path
 import tomli_w
 
 from broker_config import Mosquitto, SiteCredentials, write_broker_files
+from broker_config.generate import TlsListener
+from contract.acl import SITE_MONITORS, doctor_id, monitor_id
 from hub.clock import Clock
 from hub.service import BrokerAddress, HubService
 from mqttlink.link import DeviceLink
+from mqttlink.paho_setup import TlsFiles
+from provisioning.identity import DOCTOR_FILE, FLEET_FILE, tool_file_data
 from siteconf.content import ContentPacks
 from siteconf.device import Timing
 from siteconf.schema import Site
 
 #: fast timings for tests and the demo on one machine
 FAST = Timing(request_timeout_s=2.0, request_expiry_s=5.0, reconnect_min_s=0.05, reconnect_max_s=0.5)
+#: read-only monitors of a centre on one machine: fleet (as on a hub) and the demo's or a test's observer
+CENTRE_MONITORS = (*SITE_MONITORS, "observer")
 
 
 class LocalCentre:
     """Broker + hub for one site in ``workdir``; devices join with ``link()``."""
 
     def __init__(self, site: Site, workdir: Path | str, timing: Timing = FAST, clock: Clock | None = None,
-                 content: ContentPacks | None = None):
+                 content: ContentPacks | None = None, tls: TlsListener | None = None):
         self.site = site
         #: the information-point content pack the hub publishes (None: none)
         self.content = content
@@ -38,9 +48,11 @@ class LocalCentre:
         self.timing = timing
         self.clock = clock
         self.credentials = SiteCredentials()
-        self.credentials.ensure(site)
+        self.credentials.ensure(site, CENTRE_MONITORS)
         self.credentials.save(self.workdir / "secrets.toml")
-        self.files = write_broker_files(site, self.credentials, self.workdir / "broker")
+        #: the TLS listener beside the loopback password one (None: passwords only)
+        self.tls = tls
+        self.files = write_broker_files(site, self.credentials, self.workdir / "broker", tls=tls)
         self.broker = Mosquitto(self.files)
         self.database = str(self.workdir / "hub.sqlite3")
         self.hub: HubService | None = None
@@ -82,7 +94,17 @@ class LocalCentre:
             "broker": {"host": "127.0.0.1", "port": self.port, "password": self.credentials.password_for(hub_id)},
             "timing": self.timing.model_dump(),
         }), encoding="utf-8")
+        self.write_tool_file(path.parent / FLEET_FILE, monitor_id("fleet"))
+        self.write_tool_file(path.parent / DOCTOR_FILE, doctor_id(hub_id))
         return path
+
+    def write_tool_file(self, path: Path | str, identity: str, tls: TlsFiles | None = None) -> Path:
+        """fleet.toml / doctor.toml (provisioning.identity) for a tool of this centre: a password, or the
+        certificate in ``tls``."""
+        data = tool_file_data(identity, tls_cert=tls.cert, tls_key=tls.key) if tls else \
+            tool_file_data(identity, self.credentials.password_for(identity))
+        Path(path).write_text(tomli_w.dumps(data), encoding="utf-8")
+        return Path(path)
 
     def write_device_file(self, device_id: str, path: Path | str, state_dir: Path | str | None = None) -> Path:
         """The bootstrap file a device process (onestop-kiosk, -display...) starts from, for this centre."""
@@ -106,21 +128,34 @@ class LocalCentre:
         return self.hub_process
 
     def link(self, device_id: str, start: bool = True, timing: Timing | None = None,
-             password: str | None = None, client_id: str | None = None) -> DeviceLink:
-        """A device's connection; a second connection of the same device needs its own client_id
-        (the broker drops the older of two sessions with one client id)."""
+             password: str | None = None, tls: TlsFiles | None = None) -> DeviceLink:
+        """A device's connection (``tls``: over the TLS listener with that certificate).  A device has one:
+        an earlier link of the same device still open is closed first (the broker would hand its
+        connection over to the new one anyway, and the old one would take it back when it reconnects)."""
         device = self.site.device(device_id)
         role = device.role if device else "unknown"
-        if password is None:
+        if password is None and tls is None:
             password = self.credentials.passwords.get(device_id, "no-such-device")
-        link = DeviceLink(self.site.site.id, device_id, password, "127.0.0.1", self.port, role=role,
-                          timing=timing or self.timing, client_id=client_id,
-                          announce_presence=client_id is None)
+        return self._open(DeviceLink(self.site.site.id, device_id, password, "127.0.0.1",
+                                     self.tls.port if tls else self.port, role=role,
+                                     timing=timing or self.timing, tls=tls), start)
+
+    def monitor(self, name: str = "observer", timing: Timing | None = None) -> DeviceLink:
+        """A read-only monitor's connection (``monitor.<name>``, one of ``CENTRE_MONITORS``): it reads presence,
+        health, state and events, sends nothing.  For the demo's printouts and the tests' probes."""
+        identity = monitor_id(name)
+        return self._open(DeviceLink(self.site.site.id, identity, self.credentials.password_for(identity),
+                                     "127.0.0.1", self.port, role="monitor", timing=timing or self.timing), True)
+
+    def _open(self, link: DeviceLink, start: bool) -> DeviceLink:
+        if start:
+            for earlier in [x for x in self._links if x.device_id == link.device_id and not x.closed]:
+                earlier.close()
         self._links.append(link)
         if start:
             link.start()
             if not link.wait_connected(5):
-                raise RuntimeError(f"{device_id} could not connect: {link.last_connack}")
+                raise RuntimeError(f"{link.device_id} could not connect: {link.last_connack}")
         return link
 
     # ------------------------------------------------------------ lifecycle

@@ -4,6 +4,13 @@ Mosquitto runs on the project's generated config (per-device credentials,
 ACLs), the hub runs beside it, and every kiosk, counter and display of the
 site file is played by a simulated device with its own login.  What happens
 is printed so a person can follow the day.
+
+A login is one connection (the broker binds the client id to the identity),
+so the real Kivy kiosk and wall screen are the only connection of their
+devices: the kiosk's visitors are whoever taps its window (the other ticket
+kiosks' simulated visitors come more often, so the centre's arrivals stay the
+same), and what the wall screen shows is printed, like the waiting counts, by
+the demo's read-only observer (``monitor.observer``).
 """
 
 from __future__ import annotations
@@ -66,27 +73,27 @@ def main(argv: list[str] | None = None) -> int:
                       f"time runs x{args.speed:g}. Ctrl-C stops.")
         actors = []
         common = dict(site=site, say=say, speed=args.speed, stop=stop)
+        observer = centre.monitor("observer")  # reads state and events, sends nothing
         shown = next((d.id for d in site.devices if d.role == "display"), None)
         if args.no_screen or not screen_present():
             shown = None
-        # one kiosk is the real Kivy app; simulated visitors use it through a second connection
-        kiosk_id = None if args.no_kiosk else next(
-            (d.id for d in site.devices if d.role == "kiosk" and "tickets" in d.kiosk_modes), None)
+        # one ticket kiosk is the real Kivy app (its visitors are whoever taps it); the others are simulated
+        ticket_kiosks = [d.id for d in site.devices if d.role == "kiosk" and "tickets" in d.kiosk_modes]
+        kiosk_id = ticket_kiosks[0] if len(ticket_kiosks) > 1 and not args.no_kiosk else None
+        simulated = [k for k in ticket_kiosks if k != kiosk_id]
+        gap = args.visitor_gap * len(simulated) / len(ticket_kiosks) if ticket_kiosks else args.visitor_gap
         for device in site.devices:
-            if device.role == "kiosk" and "tickets" in device.kiosk_modes:
-                link = centre.link(device.id, client_id=f"{device.id}-visitors") if device.id == kiosk_id \
-                    else centre.link(device.id)
-                actors.append(VisitorStream(link, rng=random.Random(rng.random()), gap_s=args.visitor_gap,
+            if device.id in simulated:
+                actors.append(VisitorStream(centre.link(device.id), rng=random.Random(rng.random()), gap_s=gap,
                                             **common))
             elif device.role == "counter":
                 actors.append(Clerk(centre.link(device.id), rng=random.Random(rng.random()),
                                     counter_id=device.counter, **common))
             elif device.role == "display":
-                # the window logs in as the display itself; its printout uses a second connection
-                link = centre.link(device.id, client_id=f"{device.id}-printout") if device.id == shown \
-                    else centre.link(device.id)
+                # the wall screen is the display's own login; its printout is the observer's
+                link = observer if device.id == shown else centre.link(device.id)
                 actors.append(WallDisplay(link, rng=random.Random(rng.random()), zone=site.device_zone(device),
-                                          **common))
+                                          name=device.id, **common))
         if kiosk_id:
             kiosk = open_kiosk(centre, kiosk_id, workdir, windowed=screen_present() and not args.no_screen)
             kiosks.append(kiosk)
@@ -96,7 +103,6 @@ def main(argv: list[str] | None = None) -> int:
             windows.append(open_window(centre, shown, workdir))
             say("centre", f"wall screen of {shown} opened" + ("" if sound_present() else " (no sound device: silent)"))
         states: dict[str, dict] = {}
-        watcher = centre.link(next(d.id for d in site.devices if d.role == "display"), client_id="demo-monitor")
         watcher_lock = threading.Lock()
 
         def on_state(topic: str, state: dict) -> None:
@@ -104,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                 with watcher_lock:
                     states[state["service"]] = state
 
-        watcher.subscribe(watcher.topics.service_state("+"), on_state)
+        observer.subscribe(observer.topics.service_state("+"), on_state)
         for actor in actors:
             actor.start()
         ticks = 0

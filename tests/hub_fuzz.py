@@ -114,7 +114,7 @@ class FuzzRun:
     pending: list = field(default_factory=list)
 
     def __post_init__(self):
-        self.devices = {d: RawDevice(self.centre, d, client_id=f"fuzz-{d}") for d in DEVICES}
+        self.devices = {d: RawDevice(self.centre, d) for d in DEVICES}
 
     def send(self, device: str, action: str, payload: bytes, qos: int) -> dict:
         """Send one request and check its reply."""

@@ -19,11 +19,13 @@ from contract.topics import Topics
 
 
 class RawDevice:
-    def __init__(self, centre, device_id: str, client_id: str | None = None, password: str | None = None):
+    """The device's own login (the broker makes its client id the device id: close the device's other
+    connection first, or this one takes it over)."""
+
+    def __init__(self, centre, device_id: str, password: str | None = None):
         self.topics = Topics(centre.site.site.id)
         self.device_id = device_id
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"raw-{device_id}",
-                                  protocol=mqtt.MQTTv5)
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=device_id, protocol=mqtt.MQTTv5)
         self.client.username_pw_set(device_id, password or centre.credentials.password_for(device_id))
         self.client.max_inflight_messages_set(1000)
         self.client.max_queued_messages_set(0)
@@ -98,7 +100,7 @@ def wait_hub_online(centre, after: float, timeout: float = 20) -> None:
     """Until the hub says it is online in a presence message sent after ``after`` (Unix time)."""
     from mqtt_helpers import Inbox
     presence = Inbox()
-    link = centre.link("display-first", client_id=f"presence-{uuid.uuid4().hex[:8]}")
+    link = centre.monitor()  # read only: no device's login
     link.subscribe(Topics(centre.site.site.id).presence("hub"), presence)
     presence.wait_for(lambda t, p: p and p["online"] and p["since"] >= after, timeout)
     link.close()

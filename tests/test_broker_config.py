@@ -121,7 +121,10 @@ def test_hash_shape_and_new_passwords():
 def test_credentials_ensure_keeps_adds_and_drops(tmp_path, site):
     creds = SiteCredentials()
     changes = creds.ensure(site)
-    assert sorted(changes.added) == sorted(d.id for d in site.devices) and not changes.removed
+    devices = [d.id for d in site.devices]
+    # every device, fleet's monitor and a doctor per device (the hub's included)
+    assert sorted(changes.added) == sorted(devices + ["monitor.fleet"] + [f"doctor.{d}" for d in devices])
+    assert not changes.removed
     assert site.hub_device.id in creds.passwords
     before = dict(creds.passwords)
 
@@ -136,11 +139,15 @@ def test_credentials_ensure_keeps_adds_and_drops(tmp_path, site):
     data["devices"].append({"id": "kiosk-2", "role": "kiosk", "zone": "first",
                             "audio": {"languages": ["pt", "en"]}})
     changes = loaded.ensure(small_site(data))
-    assert changes.added == ["kiosk-2"] and changes.removed == ["display-first"]
+    assert changes.added == ["kiosk-2", "doctor.kiosk-2"]
+    assert changes.removed == ["display-first", "doctor.display-first"]  # a retired device's doctor goes too
     assert "display-first" not in loaded.passwords
-    assert all(loaded.password_for(d) == before[d] for d in before if d != "display-first")
+    assert all(loaded.password_for(d) == before[d] for d in before if not d.endswith("display-first"))
     with pytest.raises(KeyError, match="display-first"):
         loaded.password_for("display-first")
+    # more monitors (the demo's observer), and back
+    assert loaded.ensure(small_site(data), ("fleet", "observer")).added == ["monitor.observer"]
+    assert loaded.ensure(small_site(data)).removed == ["monitor.observer"]
 
 
 def test_credentials_file_errors(tmp_path):
@@ -155,6 +162,12 @@ def test_credentials_file_errors(tmp_path):
     bad.write_text("[passwords\n")
     with pytest.raises(CredentialsError, match="cannot read"):
         SiteCredentials.load(bad)
+    bad.write_text('[passwords]\n"janitor.kiosk-1" = "x"\n')  # neither a device nor a tool
+    with pytest.raises(CredentialsError, match="janitor.kiosk-1"):
+        SiteCredentials.load(bad)
+    good = tmp_path / "good.toml"
+    good.write_text('[passwords]\n"doctor.kiosk-1" = "x"\n"monitor.fleet" = "y"\nhub = "z"\n')
+    assert SiteCredentials.load(good).passwords == {"doctor.kiosk-1": "x", "monitor.fleet": "y", "hub": "z"}
 
 
 # ---------------------------------------------------------------------------
@@ -181,24 +194,31 @@ def test_generated_files(tmp_path, site, credentials):
     assert files.listener is None
 
     passwd = dict(line.split(":", 1) for line in files.passwd.read_text().splitlines())
-    assert set(passwd) == {d.id for d in site.devices}
+    devices = [d.id for d in site.devices]
+    assert set(passwd) == {*devices, "monitor.fleet", *(f"doctor.{d}" for d in devices)}
     assert all(verify_password(credentials.password_for(d), h) for d, h in passwd.items())
 
     acl = [line for line in files.acl.read_text().splitlines() if line and not line.startswith("#")]
-    patterns = [line for line in acl if line.startswith("pattern ")]
-    assert len(patterns) == sum(r.who == "every device" and "{device}" in r.topic for r in RULES)
-    assert f"pattern write {TOPICS.base}/req/%u/+" in patterns
+    # no pattern line: it would apply to every user, the read-only tools too; each user has its own block
+    assert not [line for line in acl if line.startswith("pattern ")]
     assert [line.split()[1] for line in acl if line.startswith("user ")] == \
-        [site.hub_device.id] + [d.id for d in site.devices if d.role != "hub"]
+        [site.hub_device.id] + [d for d in devices if d != "hub"] + sorted(set(passwd) - set(devices))
     block = acl[acl.index("user counter-2") + 1:acl.index("user display-ground")]
-    assert block[-2:] == [f"topic read {TOPICS.counter_state('c2')}", f"topic read {TOPICS.zone_state('first')}"]
-    assert f"topic read {TOPICS.site_config()}" in block  # an every-device rule without %u
-    assert f"topic read {TOPICS.presence('hub')}" in block
-    assert f"topic readwrite {TOPICS.base}/#" in acl
-    assert "{" not in files.acl.read_text()
+    assert block == [f"topic {rule.access} " + rule.topic.format(base=TOPICS.base, device="counter-2", zone="first",
+                                                                counter="c2")
+                     for rule in RULES if rule.who in ("every device", "counter")]
+    assert f"topic write {TOPICS.base}/req/counter-2/+" in block
+    assert acl[acl.index("user hub") + 1] == f"topic readwrite {TOPICS.base}/#"
+    fleet = acl[acl.index("user monitor.fleet") + 1:]
+    fleet = fleet[:next((i for i, line in enumerate(fleet) if line.startswith("user ")), len(fleet))]
+    assert fleet and all(line.startswith("topic read ") for line in fleet)
+    assert acl[acl.index("user doctor.kiosk-1") + 1:acl.index("user doctor.kiosk-1") + 2] == \
+        [f"topic read {TOPICS.device_config('kiosk-1')}"]
+    assert not [line for line in acl if "{" in line]  # every template filled (the legend comments keep theirs)
 
     with_listener = write_broker_files(site, credentials, out, listener=("0.0.0.0", 1883))
-    assert with_listener.listener.read_text().splitlines()[-1] == "listener 1883 0.0.0.0"
+    listener = [line for line in with_listener.listener.read_text().splitlines() if not line.startswith("#")]
+    assert listener == ["listener 1883 0.0.0.0", "use_username_as_clientid true"]
     write_broker_files(site, credentials, out)
     assert not (files.conf_d / "listener.conf").exists()
 
@@ -300,19 +320,23 @@ def test_retired_device_is_refused(tmp_path, broker, broker_files, credentials, 
     secrets = tmp_path / "secrets.toml"
     credentials.save(secrets)
     old_password = credentials.password_for("display-first")
+    doctor_password = credentials.password_for("doctor.display-first")
     peers("display-first").close()  # it worked until now
+    peers("doctor.display-first").close()
 
     data = small_site_dict()
     data["devices"] = [d for d in data["devices"] if d["id"] != "display-first"]
     smaller = small_site(data)
     creds = SiteCredentials.load(secrets)
-    assert creds.ensure(smaller).removed == ["display-first"]
+    assert creds.ensure(smaller).removed == ["display-first", "doctor.display-first"]
     creds.save(secrets)
     write_broker_files(smaller, creds, broker_files.out_dir)
     broker.restart()
 
     assert refused_with(broker, "display-first", old_password) in BAD_CREDENTIALS
+    assert refused_with(broker, "doctor.display-first", doctor_password) in BAD_CREDENTIALS
     assert "user display-first" not in broker_files.acl.read_text()
+    assert "user doctor.display-first" not in broker_files.acl.read_text()
     peers("display-ground")  # everyone else keeps working with the same password
 
 

@@ -1,19 +1,29 @@
-"""The production broker config against a real Mosquitto: TLS with client certificates, CRL, the ACL matrix.
+"""The production broker config against a real Mosquitto: TLS with client certificates, CRL, the ACL matrix,
+the client id bound to the identity.
 
 The broker runs the generated files with the TLS listener (site CA, client
 certificate required, its CN as user name, CRL) on a free loopback port,
 beside the loopback password listener the hub uses.  Every device of the
-small test site connects with its own certificate.
+small test site connects with its own certificate; the tools' read-only
+identities (``monitor.fleet`` with its password, ``doctor.<id>`` with its own
+certificate) too.
 
-The matrix: every role x every topic class x publish/subscribe, expected
-results computed from ``contract.acl.RULES`` (filled for the device, matched
+The matrix: every identity x every topic class x publish/subscribe, expected
+results computed from ``contract.acl.RULES`` (filled for the identity, matched
 with MQTT wildcard rules).  Publishing is judged by the PUBACK code (135 =
-refused); reading by what the device *receives* on a ``<base>/#``
+refused); reading by what the identity *receives* on a ``<base>/#``
 subscription, because Mosquitto 2.0 grants every SUBSCRIBE and filters on
 delivery.
+
+Identity binding: on both listeners, a login that asks for another identity's
+client id (a kiosk's password or certificate with client id ``hub``) gets a
+session of its own: the other is neither disconnected nor resumed, and the
+requests queued in the hub's stored session survive.
 """
 
 from __future__ import annotations
+
+import time
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -21,7 +31,7 @@ import pytest
 from broker_config import Mosquitto, SiteCredentials, write_broker_files
 from broker_config.generate import TlsListener
 from broker_config.runner import free_port
-from contract.acl import rules_for
+from contract.acl import FLEET_ID, doctor_id, rules_for, site_tools, tool_of
 from contract.topics import Topics
 from mqtt_peer import REFUSED_TLS, ClientTls, Peer
 from site_pki import RETIRED
@@ -52,36 +62,62 @@ class SecureBroker:
         self.pki = pki
         self.peers: list[Peer] = []
 
-    def by_cert(self, device_id: str | None, tls: ClientTls | None = None, user: str | None = None) -> Peer:
+    def by_cert(self, device_id: str | None, tls: ClientTls | None = None, user: str | None = None,
+                **kwargs) -> Peer:
         tls = tls or self.pki.client(device_id)
-        peer = Peer("127.0.0.1", self.tls_port, user, None, client_id=f"tls-{device_id}-{len(self.peers)}",
-                    tls=tls, log=self.mosquitto.log_text)
+        kwargs.setdefault("client_id", f"tls-{device_id}-{len(self.peers)}")
+        peer = Peer("127.0.0.1", self.tls_port, user, None, tls=tls, log=self.mosquitto.log_text, **kwargs)
         self.peers.append(peer)
         return peer
 
-    def by_password(self, user: str | None, password: str | None) -> Peer:
-        peer = Peer("127.0.0.1", self.mosquitto.port, user, password, client_id=f"pw-{user}-{len(self.peers)}",
-                    log=self.mosquitto.log_text)
+    def by_password(self, user: str | None, password: str | None, **kwargs) -> Peer:
+        kwargs.setdefault("client_id", f"pw-{user}-{len(self.peers)}")
+        peer = Peer("127.0.0.1", self.mosquitto.port, user, password, log=self.mosquitto.log_text, **kwargs)
         self.peers.append(peer)
         return peer
 
-    def close(self):
+    def login(self, identity: str, listener: str, **kwargs) -> Peer:
+        """``identity``'s own credentials on the ``"password"`` or the ``"tls"`` listener."""
+        if listener == "tls":
+            return self.by_cert(identity, **kwargs)
+        return self.by_password(identity, self.credentials.password_for(identity), **kwargs)
+
+    def close_peers(self):
         for peer in self.peers:
             peer.close()
+        self.peers.clear()
+
+    def close(self):
+        self.close_peers()
         self.mosquitto.close()
 
 
 @pytest.fixture(scope="module")
-def secure(tmp_path_factory, test_pki):
+def secure_broker(tmp_path_factory, test_pki):
     broker = SecureBroker(tmp_path_factory.mktemp("secure-broker"), test_pki)
     yield broker
     broker.close()
 
 
-def connected(broker: SecureBroker, device_id: str) -> Peer:
-    peer = broker.by_cert(device_id)
+@pytest.fixture
+def secure(secure_broker):
+    """The module's broker; every login of a test is closed after it (an identity has one connection, and
+    paho would bring a forgotten one back, taking the next test's login of that identity over)."""
+    yield secure_broker
+    secure_broker.close_peers()
+
+
+def connected(broker: SecureBroker, identity: str) -> Peer:
+    """Logged in as in production: a monitor with its password (on the hub), others with their certificate."""
+    peer = broker.login(identity, "password" if identity.startswith("monitor.") else "tls")
     assert peer.connect() == 0, broker.mosquitto.log_text()[-2000:]
     return peer
+
+
+def identities(site) -> list[str]:
+    """Every broker identity of the site: its devices, then its tools (monitor.fleet, a doctor per device)."""
+    devices = [d.id for d in site.devices]
+    return devices + [t.id for t in site_tools(devices)]
 
 
 # ---------------------------------------------------------------------------
@@ -104,15 +140,15 @@ def topic_classes(site) -> list[str]:
     return topics
 
 
-def contract_allows(site, device_id: str, topic: str, access: str) -> bool:
-    """Does contract.acl.RULES let this device read/write this topic?"""
-    device = site.device(device_id)
-    for rule in rules_for(device.role):
+def contract_allows(site, identity: str, topic: str, access: str) -> bool:
+    """Does contract.acl.RULES let this identity (a device, or a tool) read/write this topic?"""
+    device, tool = site.device(identity), tool_of(identity)
+    fill = dict(base=TOPICS.base, device=identity, zone=site.device_zone(device), counter=device.counter or "-") \
+        if device else dict(base=TOPICS.base, device=tool.device or "-")
+    for rule in rules_for(device.role if device else tool.role):
         if access not in rule.access:
             continue
-        pattern = rule.topic.format(base=TOPICS.base, device=device_id, zone=site.device_zone(device),
-                                    counter=device.counter or "-")
-        if mqtt.topic_matches_sub(pattern, topic):
+        if mqtt.topic_matches_sub(rule.topic.format(**fill), topic):
             return True
     return False
 
@@ -134,7 +170,14 @@ def test_contract_matrix_says_what_the_issue_says():
     assert not reads("display-ground", TOPICS.zone_state("first"))
     # the hub owns state and events; nobody else reads requests
     assert all(writes("hub", t) and reads("hub", t) for t in topic_classes(site))
-    assert [d.id for d in site.devices if reads(d.id, TOPICS.request("kiosk-1", "issue_ticket"))] == ["hub"]
+    assert [i for i in identities(site) if reads(i, TOPICS.request("kiosk-1", "issue_ticket"))] == ["hub"]
+    # the tools write nothing (no requests, no presence); fleet reads every presence and health report,
+    # a doctor only its own device's slice
+    tools = [t.id for t in site_tools([d.id for d in site.devices])]
+    assert not [(i, t) for i in tools for t in topic_classes(site) if writes(i, t)]
+    assert all(reads(FLEET_ID, t) for d in site.devices for t in (TOPICS.presence(d.id), TOPICS.health(d.id)))
+    assert not reads(FLEET_ID, TOPICS.reply("kiosk-1")) and not reads(FLEET_ID, TOPICS.device_config("kiosk-1"))
+    assert [t for t in topic_classes(site) if reads(doctor_id("kiosk-1"), t)] == [TOPICS.device_config("kiosk-1")]
 
 
 # ---------------------------------------------------------------------------
@@ -143,13 +186,13 @@ def test_contract_matrix_says_what_the_issue_says():
 
 
 @pytest.mark.broker
-@pytest.mark.parametrize("device_id", [d.id for d in small_site().devices])
-def test_publish_matrix(secure, device_id):
-    peer = connected(secure, device_id)
+@pytest.mark.parametrize("identity", identities(small_site()))
+def test_publish_matrix(secure, identity):
+    peer = connected(secure, identity)
     wrong = {}
     for topic in topic_classes(secure.site):
         code = peer.publish(topic)
-        allowed = contract_allows(secure.site, device_id, topic, "write")
+        allowed = contract_allows(secure.site, identity, topic, "write")
         if (code in ALLOWED_PUBACK) != allowed or code not in ALLOWED_PUBACK | {NOT_AUTHORIZED}:
             wrong[topic] = (code, "should be allowed" if allowed else "should be refused")
     assert not wrong, wrong
@@ -162,26 +205,27 @@ def test_read_matrix(secure):
     must receive exactly what the contract lets it read (and SUBSCRIBE itself is never refused)."""
     site = secure.site
     listeners = {}
-    for device in site.devices:
-        if device.role == "hub":
+    for identity in identities(site):
+        if identity == "hub":
             continue
-        peer = connected(secure, device.id)
+        peer = connected(secure, identity)
         assert peer.subscribe(f"{TOPICS.base}/#") == 1
-        listeners[device.id] = peer
+        listeners[identity] = peer
     hub = connected(secure, "hub")
     topics = topic_classes(site)
     for topic in topics:
         assert hub.publish(topic, b"matrix") in ALLOWED_PUBACK
-    marker = f"{TOPICS.base}/presence/hub"  # every device may read it: published last, it ends the run
-    assert hub.publish(marker, b"end") in ALLOWED_PUBACK
+    # published last, they end the run: every device may read presence/hub, every doctor its device's slice
+    markers = [f"{TOPICS.base}/presence/hub"] + [TOPICS.device_config(d.id) for d in site.devices]
+    for marker in markers:
+        assert hub.publish(marker, b"end") in ALLOWED_PUBACK
     wrong = {}
-    for device_id, peer in listeners.items():
-        peer._wait(lambda p=peer: any(m.topic == marker and m.payload == b"end" for m in p.messages),
-                   f"end marker at {device_id}")
+    for identity, peer in listeners.items():
+        peer._wait(lambda p=peer: any(m.payload == b"end" for m in p.messages), f"end marker at {identity}")
         received = {m.topic for m in peer.messages if m.payload == b"matrix"}
-        expected = {t for t in topics if contract_allows(site, device_id, t, "read")}
+        expected = {t for t in topics if contract_allows(site, identity, t, "read")}
         if received != expected:
-            wrong[device_id] = {"unexpected": sorted(received - expected), "missing": sorted(expected - received)}
+            wrong[identity] = {"unexpected": sorted(received - expected), "missing": sorted(expected - received)}
     assert not wrong, wrong
 
 
@@ -270,3 +314,68 @@ def test_device_link_from_a_tls_device_file(secure, test_pki, tmp_path):
         assert presence["device"] == "display-first" and presence["online"] is True
     finally:
         link.close()
+
+
+# ---------------------------------------------------------------------------
+# The client id is the identity: nobody takes another's connection or session over
+# ---------------------------------------------------------------------------
+
+#: who tries to pass for another (its own credentials, the other's client id), on which listener
+INTRUDERS = [("password", "kiosk-1"), ("tls", "kiosk-1"), ("password", FLEET_ID), ("tls", doctor_id("kiosk-1"))]
+
+
+def still_connected(peer: Peer, settle_s: float = 0.3) -> bool:
+    """True when ``peer`` was never disconnected (paho would reconnect it at once: ``closed`` remembers)."""
+    time.sleep(settle_s)
+    return not peer.closed and peer.client.is_connected()
+
+
+@pytest.mark.broker
+@pytest.mark.parametrize("listener, intruder", INTRUDERS)
+def test_a_login_with_the_hubs_client_id_neither_kicks_the_hub_nor_resumes_its_session(secure, listener,
+                                                                                       intruder):
+    """Issue 10: a kiosk's password or certificate with client id ``hub`` threw the hub off (26 times in
+    20 s) and, resuming the hub's stored session, discarded the requests queued for it."""
+    persistent = dict(client_id="hub", clean_start=False, session_expiry=3600)
+    hub = secure.login("hub", "password", **persistent)  # the hub's own login, as on the hub
+    assert hub.connect() == 0
+    assert hub.subscribe(TOPICS.all_requests()) == 1
+    counter = connected(secure, "counter-1")
+
+    # the intruder's own sessions end with its connections (expiry 0), so any session it finds is the hub's
+    attacker = secure.login(intruder, listener, client_id="hub", clean_start=False)
+    assert attacker.connect() == 0 and attacker.session_present is False  # not the hub's
+    assert still_connected(hub), "the hub was disconnected by another identity's login"
+    assert counter.publish(TOPICS.request("counter-1", "call_next"), b"while-attacked") in ALLOWED_PUBACK
+    assert hub.wait_for(TOPICS.request("counter-1", "call_next")).payload == b"while-attacked"
+    attacker.close()
+
+    hub.close()  # away with its session stored: the broker queues its requests
+    queued = TOPICS.request("counter-1", "issue_ticket")
+    assert counter.publish(queued, b"queued") in ALLOWED_PUBACK
+    for clean_start in (False, True):  # resume it, or throw it away
+        again = secure.login(intruder, listener, client_id="hub", clean_start=clean_start)
+        assert again.connect() == 0 and again.session_present is False
+        time.sleep(0.2)
+        assert queued not in again.topics()
+        again.close()
+
+    back = secure.login("hub", "password", **persistent)
+    assert back.connect() == 0 and back.session_present is True
+    assert back.wait_for(queued).payload == b"queued"  # the queued request survived
+
+
+@pytest.mark.broker
+@pytest.mark.parametrize("listener, intruder", INTRUDERS)
+def test_a_login_with_a_devices_client_id_does_not_kick_the_device(secure, listener, intruder):
+    """The same against any device: counter-1 on the TLS listener with its certificate, as in production."""
+    victim = secure.login("counter-1", "tls", client_id="counter-1")
+    assert victim.connect() == 0
+    assert victim.subscribe(TOPICS.counter_state("c1")) == 1
+    attacker = secure.login(intruder, listener, client_id="counter-1")
+    assert attacker.connect() == 0
+    assert still_connected(victim), "counter-1 was disconnected by another identity's login"
+    hub = connected(secure, "hub")
+    assert hub.publish(TOPICS.counter_state("c1"), b"still here") in ALLOWED_PUBACK
+    assert victim.wait_for(TOPICS.counter_state("c1")).payload == b"still here"
+    attacker.close()

@@ -26,9 +26,11 @@ import pytest
 import tomli_w
 
 from broker_config.runner import free_port
+from contract.acl import doctor_id
 from contract.topics import Topics
-from provisioning.doctor import NTP_EPOCH_OFFSET
+from provisioning.doctor import NTP_EPOCH_OFFSET, run_checks
 from provisioning.fleet import format_fleet, read_fleet
+from provisioning.identity import DOCTOR_FILE, tool_file_data
 from siteconf.slices import device_slice
 from sites import SITE_ID, small_site, small_site_dict
 
@@ -161,7 +163,8 @@ def test_doctor_reports_paper_out_missing_scanner_and_stopped_broker(tmp_path, b
 
 @pytest.mark.broker
 def test_doctor_over_tls_healthy_and_revoked(tmp_path, test_pki):
-    """The production path: TLS with the device certificate, configuration read from the hub."""
+    """The production path: TLS; the broker takes the device's certificate (a handshake, no login as the
+    device), doctor logs in with its own certificate and reads the configuration from the hub."""
     from broker_config import Mosquitto, SiteCredentials, write_broker_files
     from broker_config.generate import TlsListener
     from mqtt_peer import Peer
@@ -184,16 +187,21 @@ def test_doctor_over_tls_healthy_and_revoked(tmp_path, test_pki):
         hub.close()
         for device_id, tls in (("display-ground", test_pki.client("display-ground")),
                                (RETIRED, test_pki.retired_client())):
-            device_file = tmp_path / f"{device_id}.toml"
+            (tmp_path / device_id).mkdir()
+            device_file = tmp_path / device_id / "device.toml"
             device_file.write_text(tomli_w.dumps({
                 "device_id": device_id, "site_id": SITE_ID, "state_dir": str(tmp_path),
                 "broker": {"host": "127.0.0.1", "port": tls_port, "tls_ca": tls.ca, "tls_cert": tls.cert,
                            "tls_key": tls.key}}))
+            own = test_pki.client(doctor_id(device_id))  # doctor.toml, as build installs it
+            (tmp_path / device_id / DOCTOR_FILE).write_text(tomli_w.dumps(
+                tool_file_data(doctor_id(device_id), tls_cert=own.cert, tls_key=own.key)))
             result = doctor("--device", device_file, "--time-server", clock.address, "--timeout", "2")
             if device_id == "display-ground":
                 assert result.returncode == 0, result.stdout + result.stderr
                 assert lines_of(result.stdout, "tls")[0].startswith("OK")
-                assert "configuration from the hub" in lines_of(result.stdout, "broker")[0]
+                assert "as doctor.display-ground and read this device's configuration from the hub" in \
+                    lines_of(result.stdout, "broker")[0]
                 assert lines_of(result.stdout, "clock")[0].startswith("OK")
                 assert result.stdout.rstrip().endswith("all good")
             else:
@@ -202,6 +210,25 @@ def test_doctor_over_tls_healthy_and_revoked(tmp_path, test_pki):
                 assert broker_lines[0].startswith("FAIL") and "revoked" in " ".join(broker_lines)
                 assert "replace-device" in broker_lines[1]
     clock.close()
+
+
+@pytest.mark.broker
+def test_doctor_without_its_own_identity_warns_and_never_logs_in_as_the_device(centre, tmp_path):
+    """An old bundle (no doctor.toml): doctor says to rebuild it, and leaves the running kiosk's login alone."""
+    kiosk = centre.link("kiosk-1")
+    dropped = []
+    kiosk.on_connection_change = lambda up: up or dropped.append(up)
+    device_file = tmp_path / "device.toml"
+    device_file.write_text(tomli_w.dumps({
+        "device_id": "kiosk-1", "site_id": SITE_ID, "state_dir": str(tmp_path),
+        "broker": {"host": "127.0.0.1", "port": centre.port, "password": centre.credentials.password_for("kiosk-1")}}))
+    findings = {f.check: f for f in run_checks(str(device_file), timeout=1)}
+    broker = findings["broker"]
+    assert broker.status == "warn" and f"{DOCTOR_FILE}: not found" in broker.message, broker
+    assert "onestop-provision build" in broker.fix
+    time.sleep(0.2)
+    assert kiosk.connected and not dropped and centre.broker.takeovers() == []
+    assert [user for _client, user in centre.broker.logins()].count("kiosk-1") == 1
 
 
 def test_doctor_on_a_broken_device_file(tmp_path):

@@ -59,7 +59,7 @@ def test_faults_are_reported_together_and_recoveries_too(centre):
 
     # retained: whoever looks later (a technician's tool) sees the last state
     later = Inbox()
-    second = centre.link(KIOSK, client_id=f"{KIOSK}-technician")
+    second = centre.monitor()  # a technician's tool: read only, never the kiosk's login
     second.subscribe(second.topics.health(KIOSK), later)
     _, last = later.wait_for(lambda topic, payload: True)
     assert (last["printer"], last["scanner"]) == pairs[-1]

@@ -109,10 +109,18 @@ def test_every_device_bundle_of_the_example(built):
         assert "nmconnection" not in str(list(etc.rglob("*")))  # Wi-Fi is beside etc/, consumed by install.sh
         wifi = (root / "wifi.nmconnection").read_text().splitlines()
         assert "ssid=CNAI staff" in wifi and mode(root / "wifi.nmconnection") == 0o600
+        # doctor's own broker identity on every device (never the device's login), fleet's on the hub
+        doctor = tomllib.loads((etc / "onestop" / "doctor.toml").read_text())
+        assert doctor["identity"] == f"doctor.{device.id}" and mode(etc / "onestop" / "doctor.toml") == 0o600
+        assert (etc / "onestop" / "fleet.toml").exists() == (device.role == "hub")
         if device.role == "hub":
             assert device_file.broker.host == "127.0.0.1" and device_file.broker.port == 1883
             assert device_file.broker.password == creds.password_for("hub")
             assert manifest["HOST_NAME"] == "onestop-hub"
+            assert doctor == {"identity": "doctor.hub", "password": creds.password_for("doctor.hub")}
+            fleet = tomllib.loads((etc / "onestop" / "fleet.toml").read_text())
+            assert fleet == {"identity": "monitor.fleet", "password": creds.password_for("monitor.fleet")}
+            assert mode(etc / "onestop" / "fleet.toml") == 0o600
             continue
         assert manifest["HOST_NAME"] == device.id
         broker = device_file.broker
@@ -125,6 +133,12 @@ def test_every_device_bundle_of_the_example(built):
         assert cert.public_key().public_numbers() == key.public_key().public_numbers()
         assert (tls / "ca.crt").read_bytes() == ca_cert.public_bytes(serialization.Encoding.PEM)
         assert mode(tls / "device.key") == 0o600
+        assert doctor == {"identity": f"doctor.{device.id}", "tls_cert": "/etc/onestop/tls/doctor.crt",
+                          "tls_key": "/etc/onestop/tls/doctor.key"}
+        own = x509.load_pem_x509_certificate((tls / "doctor.crt").read_bytes())
+        assert own.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value == f"doctor.{device.id}"
+        own.verify_directly_issued_by(ca_cert)
+        assert own.serial_number != cert.serial_number and mode(tls / "doctor.key") == 0o600
         timesync = (etc / "systemd" / "timesyncd.conf.d" / "onestop.conf").read_text().splitlines()
         assert "[Time]" in timesync and "NTP=onestop-hub.local" in timesync
 
@@ -159,12 +173,14 @@ def test_the_hubs_broker_and_time_server(built):
     assert "onestop-hub.local" in names.get_values_for_type(x509.DNSName)
     crl = x509.load_pem_x509_crl(local(tls["crlfile"]).read_bytes())
     assert len(list(crl)) == 0 and crl.next_update_utc.year >= 2040
+    assert plain["use_username_as_clientid"] == tls["use_username_as_clientid"] == "true"  # both listeners
+    identities = {d.id for d in site.devices} | {"monitor.fleet"} | {f"doctor.{d.id}" for d in site.devices}
     passwd = dict(line.split(":", 1) for line in local(conf["password_file"]).read_text().splitlines())
-    assert set(passwd) == {d.id for d in site.devices}
+    assert set(passwd) == identities
     assert all(verify_password(creds.password_for(d), h) for d, h in passwd.items())
     acl_users = [line.split()[1] for line in local(conf["acl_file"]).read_text().splitlines()
                  if line.startswith("user ")]
-    assert sorted(acl_users) == sorted(d.id for d in site.devices)
+    assert sorted(acl_users) == sorted(identities)
     chrony = (hub / "chrony" / "conf.d" / "onestop.conf").read_text().splitlines()
     assert "allow 192.168.0.0/16" in chrony and "local stratum 8 orphan" in chrony
     dropin = (hub / "systemd" / "system" / "mosquitto.service.d" / "onestop.conf").read_text()
@@ -200,16 +216,22 @@ def test_add_retire_and_replace_devices(site_folder):
     hub_crl = site_folder.parent / "build" / "devices" / "hub" / "etc" / "mosquitto" / "onestop" / "tls" / "crl.pem"
     assert x509.load_pem_x509_crl(hub_crl.read_bytes()).get_revoked_certificate_by_serial_number(old_serial)
     assert "kiosk-09" not in SiteCredentials.load(secrets / "secrets.toml").passwords
+    assert "doctor.kiosk-09" not in SiteCredentials.load(secrets / "secrets.toml").passwords
+    issued = SiteCA.open(secrets / "pki", "cnai-porto", create=False).issued
+    assert not [c for c in issued if c.subject in ("kiosk-09", "doctor.kiosk-09") and c.status == "valid"]
     assert not (site_folder.parent / "build" / "devices" / "kiosk-09").exists()
 
     # replace: new certificate and password, the old certificate revoked
     before = x509.load_pem_x509_certificate(ca.device_paths("counter-02")[0].read_bytes()).serial_number
+    doctor_before = x509.load_pem_x509_certificate(
+        ca.device_paths("doctor.counter-02")[0].read_bytes()).serial_number
     assert provision("replace-device", site_folder, "counter-02") == 0
     bundle_cert = site_folder.parent / "build" / "devices" / "counter-02" / "etc" / "onestop" / "tls" / "device.crt"
     after = x509.load_pem_x509_certificate(bundle_cert.read_bytes()).serial_number
     assert after != before
     crl = x509.load_pem_x509_crl(hub_crl.read_bytes())
     assert crl.get_revoked_certificate_by_serial_number(before) is not None
+    assert crl.get_revoked_certificate_by_serial_number(doctor_before) is not None  # the old card's doctor
     assert crl.get_revoked_certificate_by_serial_number(after) is None
     assert SiteCredentials.load(secrets / "secrets.toml").password_for("counter-02") != old_password
 
@@ -294,6 +316,8 @@ def test_first_boot_bundle_and_offline_install(built, tiny_wheelhouse, tmp_path)
     installed = root / "etc" / "onestop"
     assert load_device_file(installed / "device.toml").device_id == "kiosk-01"
     assert mode(installed / "device.toml") == 0o640 and mode(installed / "tls" / "device.key") == 0o640
+    # doctor's own identity: for root only (sudo onestop-provision doctor), not the service user
+    assert mode(installed / "doctor.toml") == 0o600 and mode(installed / "tls" / "doctor.key") == 0o600
     assert (root / "etc" / "hostname").read_text() == "kiosk-01\n"
     assert "127.0.1.1\tkiosk-01" in (root / "etc" / "hosts").read_text().splitlines()
     assert os.readlink(root / "etc" / "localtime") == "/usr/share/zoneinfo/Europe/Lisbon"
@@ -338,7 +362,9 @@ def test_wheelhouse_command_asks_pip_for_bookworm_aarch64(tmp_path):
 @pytest.mark.broker
 def test_the_built_hub_and_a_built_kiosk_work_together(built, tmp_path):
     """The bundles as built, with only their install paths and ports moved into a folder: Mosquitto on
-    the hub's production config, the hub on its device file, kiosk-01 over TLS with its certificate."""
+    the hub's production config, the hub on its device file, kiosk-01 over TLS with its certificate;
+    then `fleet` with the hub's files and `doctor` with the kiosk's, each with its own identity, while
+    the hub and the kiosk stay connected."""
     import signal
     import threading
 
@@ -347,6 +373,8 @@ def test_the_built_hub_and_a_built_kiosk_work_together(built, tmp_path):
     from broker_config import Mosquitto
     from broker_config.runner import free_port
     from mqttlink.bootstrap import open_link
+    from provisioning.doctor import probe_broker
+    from provisioning.fleet import read_fleet
 
     devices = built.parent / "build" / "devices"
     hub_etc, kiosk_etc = tmp_path / "hub", tmp_path / "kiosk"
@@ -369,18 +397,23 @@ def test_the_built_hub_and_a_built_kiosk_work_together(built, tmp_path):
     hub_device |= {"site_file": str(hub_etc / "onestop" / "site.toml"), "database": str(tmp_path / "hub.db"),
                    "state_dir": str(tmp_path)}
     hub_device["broker"]["port"] = plain_port
-    (tmp_path / "hub-device.toml").write_text(tomli_w.dumps(hub_device))
-    kiosk_device = tomllib.loads((kiosk_etc / "onestop" / "device.toml").read_text())
-    kiosk_device["broker"] |= {"host": "127.0.0.1", "port": tls_port,
-                               **{k: str(kiosk_etc / "onestop" / "tls" / Path(v).name)
-                                  for k, v in kiosk_device["broker"].items() if k.startswith("tls_")}}
-    (tmp_path / "kiosk-device.toml").write_text(tomli_w.dumps(kiosk_device))
+    hub_file = hub_etc / "onestop" / "device.toml"  # fleet.toml and doctor.toml beside it, as installed
+    hub_file.write_text(tomli_w.dumps(hub_device))
+    kiosk_file = kiosk_etc / "onestop" / "device.toml"
+    for name, table in ((kiosk_file, "broker"), (kiosk_etc / "onestop" / "doctor.toml", None)):
+        data = tomllib.loads(name.read_text())
+        files = data[table] if table else data
+        files |= {k: str(kiosk_etc / "onestop" / "tls" / Path(v).name) for k, v in files.items()
+                  if k.startswith("tls_")}
+        if table:
+            files |= {"host": "127.0.0.1", "port": tls_port}
+        name.write_text(tomli_w.dumps(data))
 
     with Mosquitto(hub_etc / "mosquitto" / "onestop" / "mosquitto.conf") as broker:
-        hub = subprocess.Popen([sys.executable, "-m", "hub.main", "--device", str(tmp_path / "hub-device.toml")],
+        hub = subprocess.Popen([sys.executable, "-m", "hub.main", "--device", str(hub_file)],
                                stderr=subprocess.PIPE, text=True)
         try:
-            _device, kiosk = open_link(str(tmp_path / "kiosk-device.toml"), "kiosk")
+            _device, kiosk = open_link(str(kiosk_file), "kiosk")
             kiosk.start()
             assert kiosk.wait_connected(5), f"{kiosk.last_connack}\n{broker.log_text()[-2000:]}"
             hub_up = threading.Event()  # the kiosk may read the hub's presence: wait for the hub to serve
@@ -396,6 +429,18 @@ def test_the_built_hub_and_a_built_kiosk_work_together(built, tmp_path):
                 raise AssertionError(f"{exc}\nhub: {hub.communicate(timeout=20)[1][-3000:]}\n"
                                      f"broker: {broker.log_text()[-3000:]}") from None
             assert reply["ticket"]["code"].startswith(site.service(site.kiosk.unsure_service).prefix)
+
+            dropped = []
+            kiosk.on_connection_change = lambda up: up or dropped.append(up)
+            _site_id, statuses = read_fleet(str(hub_file), timeout=5)
+            online = {s.device: s.online for s in statuses}
+            assert online["hub"] is True and online["kiosk-01"] is True, online
+            for device_file in (hub_file, kiosk_file):
+                finding = probe_broker(load_device_file(device_file), str(device_file), 5).finding
+                assert finding.status == "ok", finding
+            assert "as doctor.kiosk-01 and read" in finding.message
+            assert kiosk.connected and not dropped and broker.takeovers() == [], broker.takeovers()
+            assert hub.poll() is None
             kiosk.close()
         finally:
             hub.send_signal(signal.SIGTERM)

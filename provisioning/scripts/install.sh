@@ -54,6 +54,10 @@ configure() {
         chmod 0750 "$ROOT/etc/onestop/tls"
         chmod 0640 "$ROOT/etc/onestop/tls/device.key"
     fi
+    # doctor's and fleet's own broker identities: for root (sudo onestop-provision ...) only
+    for secret in doctor.toml fleet.toml tls/doctor.key; do
+        if [ -f "$ROOT/etc/onestop/$secret" ]; then chmod 0600 "$ROOT/etc/onestop/$secret"; fi
+    done
     real_system && chown -R root:onestop "$ROOT/etc/onestop"
     protect_broker_files
 
