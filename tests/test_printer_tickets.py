@@ -9,22 +9,34 @@ be looked at.
 
 from __future__ import annotations
 
+import copy
+import textwrap
+import unicodedata
 from datetime import datetime
+from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
 
+from catalog_checks import check_translated
 from contract.qr import TicketQR
 from hardware.printer import PrinterFault, TicketPrinter, media_for, render_ticket_png, ticket_layout
 from hardware.printer import stream
 from hardware.printer.escpos_writer import ticket_bytes
+from hardware.printer.i18n import LOCALE_DIR, available_languages
+from hardware.printer.media import STYLES
 from hardware.printer.images import printable, qr_image, text_image
-from hardware.printer.layout import QRCode, Text
+from hardware.printer.layout import QRCode, Rule, Text
 from siteconf.load import EXAMPLE_SITE, load_site
 from siteconf.slices import public_config
 from simulator.centre import LocalCentre
 from typeset.scripts import needs_image
 
-LANGUAGES = ["pt", "en", "uk", "ar", "hi", "bn", "ne"]
+#: every language a kiosk offers (the CNAI example offers them all)
+LANGUAGES = ["pt", "en", "fr", "es", "uk", "ru", "ar", "hi", "ne", "bn"]
+#: the tickets on the contact sheet (docs/images/tickets.png)
+SHEET_LANGUAGES = ["pt", "en", "uk", "ar", "hi", "bn", "ne"]
 KIOSK = "kiosk-01"
 
 
@@ -38,18 +50,31 @@ def cnai(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tickets(cnai):
-    """One real ticket per language from the hub, as the kiosk gets them."""
-    link = cnai.link(KIOSK)
+    """One real ticket per language from the hub, as the kiosks get them (two kiosks: each
+    may ask for at most ``limits.kiosk.burst`` at once)."""
+    first, second = cnai.link(KIOSK), cnai.link("kiosk-02")
     out = {}
-    for language in LANGUAGES:
+    for i, language in enumerate(LANGUAGES):
+        link = first if i < len(LANGUAGES) // 2 else second
         out[language] = link.request("issue_ticket", service="immigration", language=language)["ticket"]
-    out["priority"] = link.request("issue_ticket", service="triage", language="ar", priority=True)["ticket"]
+    out["priority"] = first.request("issue_ticket", service="triage", language="ar", priority=True)["ticket"]
     return out
 
 
 @pytest.fixture(scope="module")
 def site_config(cnai):
     return public_config(cnai.site)
+
+
+def _flat(text: str) -> str:
+    """Printed text with its line breaks (wrapping) back to single spaces."""
+    return " ".join(text.split())
+
+
+def _privacy_lines(layout) -> list[Text]:
+    """The last text lines, under the last rule: what is kept, in the visitor's and the site's language."""
+    return [b for b in layout.blocks[max(i for i, b in enumerate(layout.blocks) if isinstance(b, Rule)):]
+            if isinstance(b, Text)]
 
 
 def _size_of(text: str, data: bytes) -> int | None:
@@ -94,7 +119,10 @@ def test_ticket_printed_to_file_has_code_qr_cut_and_both_languages(language, tic
     # the hub's issue time, not the device clock
     issued = datetime.fromisoformat(ticket["issued_at"])
     assert f"{issued:%d/%m/%Y  %H:%M}" in printed
-    assert "Não guardamos dados pessoais." in printed
+    # what is kept, exactly, with the site's own retention period, always in Portuguese too
+    days = site_config["site"]["retention_days"]
+    assert (f"Não guardamos nomes nem documentos. O registo desta senha é apagado ao fim de {days} dias."
+            in _flat(printed))
     visitor_lines = [b.text for b in layout.blocks if isinstance(b, Text) and b.language == language]
     assert service.name[language] in visitor_lines
     images = stream.raster_images(data)
@@ -127,6 +155,94 @@ def test_people_ahead_and_wait_come_from_the_reply(tickets, site_config):
     assert "5 людей перед вами" in ticket_layout(dict(ticket, people_ahead=5), site_config, "uk").texts()
 
 
+def test_the_ticket_says_what_is_kept_and_for_how_long_in_the_visitors_and_the_sites_language(tickets,
+                                                                                               site_config):
+    days = site_config["site"]["retention_days"]
+    assert days == 90  # the CNAI example keeps the schema's default
+    lines = _privacy_lines(ticket_layout(tickets["en"], site_config))
+    assert [(_flat(b.text), b.language, b.style) for b in lines] == [
+        ("We keep no name or document. This ticket's record is deleted after 90 days.", "en", "small"),
+        ("Não guardamos nomes nem documentos. O registo desta senha é apagado ao fim de 90 dias.", "pt", "small")]
+    # the number and its noun are never split between two lines of paper
+    assert [b.text.count("90\u00a0") for b in lines] == [1, 1]
+    # a Portuguese visitor gets it once
+    assert len(_privacy_lines(ticket_layout(tickets["pt"], site_config))) == 1
+
+
+def _keeping(site_config: dict, days) -> dict:
+    site = copy.deepcopy(site_config)
+    if days is None:
+        del site["site"]["retention_days"]
+    else:
+        site["site"]["retention_days"] = days
+    return site
+
+
+def test_a_site_that_keeps_records_30_days_prints_30_in_every_language(tickets, site_config, build_dir):
+    site = _keeping(site_config, 30)
+    media = media_for("default", 58)
+    for language in LANGUAGES:
+        layout = ticket_layout(tickets[language], site)
+        visitor = _privacy_lines(layout)[0]
+        assert visitor.language == language
+        # the number as the project prints every number: ASCII digits, never the script's own
+        assert "30" in visitor.text and "90" not in visitor.text, (language, visitor.text)
+        assert not [c for c in visitor.text if unicodedata.category(c) == "Nd" and not c.isascii()], language
+        printed = stream.decoded_text(ticket_bytes(layout, media), "default")
+        assert "\u00a0" not in printed  # the no-break space goes out as a plain space
+        assert "O registo desta senha é apagado ao fim de 30 dias." in _flat(printed)
+        if not needs_image(visitor.text):
+            assert _flat(visitor.text) in _flat(printed)
+    texts = [_flat(text) for text in ticket_layout(tickets["en"], site).texts()]
+    assert "We keep no name or document. This ticket's record is deleted after 30 days." in texts
+
+
+@pytest.mark.parametrize("language, days, wanted", [
+    ("en", 1, "after 1 day."), ("en", 30, "after 30 days."),
+    ("pt", 1, "ao fim de 1 dia."), ("pt", 365, "ao fim de 365 dias."),
+    ("fr", 1, "au bout de 1 jour."), ("fr", 30, "au bout de 30 jours."),
+    ("es", 1, "al cabo de 1 día."), ("es", 90, "al cabo de 90 días."),
+    ("uk", 21, "через 21 день."), ("uk", 3, "через 3 дні."),
+    ("uk", 90, "через 90 днів."), ("uk", 11, "через 11 днів."),
+    ("ru", 31, "через 31 день."), ("ru", 22, "через 22 дня."),
+    ("ru", 30, "через 30 дней."), ("ru", 12, "через 12 дней."),
+    ("ar", 1, "بعد يوم واحد."), ("ar", 2, "بعد يومين."), ("ar", 7, "بعد 7 أيام."), ("ar", 30, "بعد 30 يومًا."),
+    ("ar", 100, "بعد 100 يوم."), ("ar", 365, "بعد 365 يومًا."),
+    ("hi", 1, "1 दिन बाद"), ("hi", 90, "90 दिन बाद"),
+    ("ne", 90, "90 दिनपछि"), ("bn", 90, "90 দিন পরে"),
+])
+def test_the_number_of_days_agrees_with_its_noun(language, days, wanted, tickets, site_config):
+    """ngettext with each catalog's Plural-Forms: the right form of "day" for every number."""
+    layout = ticket_layout(tickets["pt"], _keeping(site_config, days), language)
+    assert wanted in _flat(_privacy_lines(layout)[0].text)
+
+
+@pytest.mark.parametrize("days", [None, 0, "90", True, 2.5])
+def test_without_a_known_retention_period_no_period_is_printed(days, tickets, site_config):
+    """A site config without a whole number of days (not one the hub publishes): the ticket
+    says only what is never kept rather than a period that may be wrong."""
+    lines = _privacy_lines(ticket_layout(tickets["uk"], _keeping(site_config, days)))
+    assert [b.text for b in lines] == ["Ми не зберігаємо ні імен, ні документів.",
+                                       "Não guardamos nomes nem documentos."]
+
+
+def test_every_ticket_catalog_translates_every_printed_message_with_its_plural_forms():
+    """Each language's ticket.po has exactly the messages the layout prints (the old ones gone),
+    none fuzzy or empty, really translated, with the source's placeholders, and as many plural
+    forms as its Plural-Forms header says."""
+    layout = Path(__file__).resolve().parent.parent / "hardware" / "printer" / "layout.py"
+    printed = {m[1] for m in extract_from_file("python", str(layout), keywords={"gettext": None, "ngettext": (1, 2)})}
+    assert "We keep no name or document." in printed
+    assert available_languages() == sorted(LANGUAGES)
+    for language in LANGUAGES:
+        path = LOCALE_DIR / language / "LC_MESSAGES" / "ticket.po"
+        # Python's gettext reads the plural rule from this header, or falls back to English's
+        assert '"Plural-Forms: nplurals=' in path.read_text(encoding="utf-8"), language
+        with path.open("rb") as source:
+            catalog = read_po(source, locale=language)
+        check_translated(language, catalog, printed, forms=True)
+
+
 def test_priority_ticket_says_so_in_both_languages(tickets, site_config, build_dir):
     ticket = tickets["priority"]
     assert ticket["priority"] is True
@@ -150,20 +266,29 @@ def test_printer_without_native_qr_prints_the_qr_as_the_same_picture(tickets, si
 
 def test_58mm_paper_wraps_text_to_its_columns(tickets, site_config, build_dir):
     media = media_for("default", 58)
-    data = ticket_bytes(ticket_layout(tickets["uk"], site_config), media)
-    lines = stream.decoded_text(data, "default").split("\n")
-    assert max(len(line) for line in lines) <= 32 * 4 // 3  # font B lines are the widest
-    for language in ("uk", "ne"):
+    for language in LANGUAGES:
         layout = ticket_layout(tickets[language], site_config)
-        assert all(image.width <= 384 for image in stream.raster_images(ticket_bytes(layout, media)))
+        data = ticket_bytes(layout, media)
+        lines = stream.decoded_text(data, "default").split("\n")
+        assert max(len(line) for line in lines) <= 32 * 4 // 3, language  # font B lines are the widest
+        assert all(image.width <= 384 for image in stream.raster_images(data)), language
         render_ticket_png(layout, build_dir / "tickets" / f"ticket-{language}-58mm.png", media)
+        # what is kept stays a short paragraph: at most three lines of small print a language
+        small = media.columns_for(STYLES["small"])
+        for block in _privacy_lines(layout):
+            if needs_image(block.text):
+                height = printable(text_image(block, media.width_px), media.width_px).height
+                line = text_image(Text("x", "small", block.language), media.width_px).height
+                assert height <= 3 * line, (language, block.text, height, line)
+            else:
+                assert len(textwrap.wrap(block.text, small)) <= 3, (language, block.text)
 
 
 def test_contact_sheet_of_the_printed_tickets(tickets, build_dir):
     """All 80 mm tickets side by side, half size (docs/images/tickets.png is a copy)."""
     from PIL import Image
 
-    paths = [build_dir / "tickets" / f"ticket-{language}.png" for language in LANGUAGES]
+    paths = [build_dir / "tickets" / f"ticket-{language}.png" for language in SHEET_LANGUAGES]
     missing = [p.name for p in paths if not p.exists()]
     assert not missing, f"render the tickets first (run the whole module): {missing}"
     images = [Image.open(p).convert("L") for p in paths]

@@ -26,6 +26,8 @@ from .images import printable, qr_image, text_image
 from .layout import QRCode, Rule, Text, TicketLayout
 from .media import STYLES, Media
 
+NO_BREAK_SPACE = "\u00a0"
+
 
 def ticket_bytes(layout: TicketLayout, media: Media) -> bytes:
     """The whole ticket, from printer reset to the cut."""
@@ -55,13 +57,14 @@ def printable_as_text(printer: Dummy, text: str) -> bool:
 
 def _text(printer: Dummy, block: Text, media: Media) -> None:
     spec = STYLES[block.style]
-    if not printable_as_text(printer, block.text):
+    if not printable_as_text(printer, block.text.replace(NO_BREAK_SPACE, " ")):
         printer.image(printable(text_image(block, media.width_px), media.width_px), impl="bitImageRaster")
         return
     # one size command (GS !) for every size, so no ESC ! setting lingers
     printer.set(custom_size=True, width=spec.magnify, height=spec.magnify, bold=spec.bold, font=spec.font)
+    # a no-break space ("90 days") keeps its words on one line, then goes out as a plain space
     for line in textwrap.wrap(block.text, media.columns_for(spec)) or [""]:
-        printer.textln(line)
+        printer.textln(line.replace(NO_BREAK_SPACE, " "))
 
 
 def _qr(printer: Dummy, payload: str, media: Media) -> None:

@@ -74,6 +74,28 @@ def _issued(issued_at: str) -> str:
         return str(issued_at)
 
 
+def _retention_days(info: Mapping) -> int | None:
+    """The site's ``retention_days`` (public ``config/site``), or None when it is not a whole number of days."""
+    days = info.get("retention_days")
+    return days if isinstance(days, int) and not isinstance(days, bool) and days > 0 else None
+
+
+def _privacy(catalog, retention_days: int | None) -> str:
+    """What the hub keeps, exactly: no name or document ever; this ticket's record for the site's
+    ``retention_days`` (then only anonymous daily counts).  The number is printed with ASCII digits
+    like every number on the ticket.  Without a known period the second sentence is left out rather
+    than guessed."""
+    kept = catalog.gettext("We keep no name or document.")
+    if retention_days is None:
+        return kept
+    deleted = catalog.ngettext("This ticket's record is deleted after %(n)d day.",
+                               "This ticket's record is deleted after %(n)d days.", retention_days)
+    # the number and the word after it ("90 days", "90 يومًا") never end up on two lines
+    number = str(retention_days)
+    deleted = (deleted % {"n": retention_days}).replace(f"{number} ", f"{number}\u00a0", 1)
+    return f"{kept} {deleted}"
+
+
 def ticket_layout(ticket: Mapping, site: Mapping, language: str | None = None) -> TicketLayout:
     """The ticket's layout from the hub's reply and the site's public config (``config/site``).
 
@@ -123,8 +145,9 @@ def ticket_layout(ticket: Mapping, site: Mapping, language: str | None = None) -
         blocks.append(Text(_.gettext("Show this code at a kiosk scanner to see your turn."), "small", language))
     blocks.append(Text(_issued(ticket["issued_at"]), "body"))
     blocks.append(Rule())
-    privacy_visitor = _.gettext("No personal data is kept.")
-    privacy_local = local.gettext("No personal data is kept.")
+    retention = _retention_days(info)
+    privacy_visitor = _privacy(_, retention)
+    privacy_local = _privacy(local, retention)
     blocks.append(Text(privacy_visitor, "small", language))
     if privacy_local != privacy_visitor:
         blocks.append(Text(privacy_local, "small", default))
