@@ -99,3 +99,25 @@ def test_fleet_and_doctor_leave_every_connection_and_the_hubs_stored_session_alo
     # the hub logged in twice (start, restart), every device once: no tool used their names
     assert sorted(user for _c, user in logins if "." not in user) == \
         sorted(["hub", "hub"] + [d for d in links])
+
+
+@pytest.mark.broker
+def test_a_monitor_sends_no_request_and_the_hub_answers_none(centre):
+    """Read only at both ends: DeviceLink refuses to send for a tool, the broker refuses its PUBLISH
+    (PUBACK 135), and the hub, which answers only devices of its site file, issues nothing."""
+    from mqtt_peer import Peer
+
+    from mqttlink.link import LinkError
+
+    with pytest.raises(LinkError, match="read-only monitor"):
+        centre.monitor().request("issue_ticket", service="reception", language="pt", priority=False)
+    raw = Peer("127.0.0.1", centre.port, FLEET_ID, centre.credentials.password_for(FLEET_ID), client_id=FLEET_ID,
+               log=centre.broker.log_text)  # fleet's login, publishing by hand
+    assert raw.connect() == 0
+    topics = centre.hub.topics
+    assert raw.publish(topics.request(FLEET_ID, "issue_ticket"), b'{"v": 1}') == 135
+    assert raw.publish(topics.request("kiosk-1", "issue_ticket"), b'{"v": 1}') == 135
+    raw.close()
+    assert centre.hub.engine.model.by_ref == {}  # no ticket
+    assert centre.link("kiosk-1").request("issue_ticket", service="reception", language="pt", priority=False)
+    assert centre.broker.takeovers() == []
