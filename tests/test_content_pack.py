@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -42,6 +43,15 @@ def test_the_cnai_pack_covers_every_language_and_service_with_one_version():
     for language, pack in packs.packs.items():
         if language != "en":
             assert not english & {s.what for s in pack.services}, language
+
+
+def test_the_ticket_topic_states_the_sites_retention_period_in_every_language():
+    """The information point's privacy text promises what the hub does: the example's retention_days."""
+    site = load_site(EXAMPLE_SITE)
+    packs = load_content(site, EXAMPLE_SITE)
+    for language, pack in packs.packs.items():
+        text = next(t.text for t in pack.topics if t.id == "ticket")
+        assert re.findall(r"\d+", text) == [str(site.site.retention_days)], language
 
 
 def _site_with_content(tmp_path, packs: dict[str, dict]):

@@ -173,7 +173,7 @@ def information_point(args: dict) -> dict:
         lines = _page_lines(ui, app)
         title = _texts(ui, "info_item")["title"]
         _tap(ui, "action", "back")
-        _goto_entry(ui, app, "emergency", [])
+        _goto_entry(ui, app, "ticket", [])
         ui.screenshot(f"{shots}/info-topic")
         topic = _page_lines(ui, app)
         _tap(ui, "action", "back")
@@ -480,8 +480,8 @@ def test_the_information_point_shows_the_hubs_content_pack(cnai, lang, service):
     lines = result["lines"]
     assert info.what in lines and info.where in lines and info.hours in lines
     assert all("• " + doc in lines for doc in info.documents)
-    emergency = next(t for t in pack.topics if t.id == "emergency")
-    assert result["topic"] == [emergency.text]
+    ticket_topic = next(t for t in pack.topics if t.id == "ticket")  # the longest topic, and the privacy promise
+    assert result["topic"] == [ticket_topic.text]
     assert result["ticket"]["service"] == service and result["ticket"]["language"] == lang
     cached = json.loads((cnai["folder"] / "kiosk-state" / "kiosk-cache" / KIOSK / "content" / f"{lang}.json")
                         .read_text(encoding="utf-8"))
