@@ -27,9 +27,24 @@ from display.demo import open_window, screen_present, sound_present
 from hub.content import read_content
 from kiosk.demo import open_kiosk
 from siteconf import EXAMPLE_SITE, SiteFileError, load_site
+from siteconf.limits import MAX_TICKET_NUMBER
+from siteconf.schema import Site
 
 from .actors import Clerk, VisitorStream, WallDisplay, now_hms, waiting_summary
 from .centre import LocalCentre
+
+
+def in_demo_time(site: Site, speed: float) -> Site:
+    """The site with its request rates sped up like the simulated time, and its daily ticket quotas
+    shared out to the most the numbering allows: a demo's day passes in minutes of the hub's real
+    clock, so a kiosk keeping to a real day's pace would otherwise meet the real limits."""
+    issuers = [d for d in site.devices if d.role == "counter" or (d.role == "kiosk" and "tickets" in d.kiosk_modes)]
+    quota = MAX_TICKET_NUMBER // max(1, len(issuers))
+    limits = {role: getattr(site.limits, role).model_copy(update={
+        "requests_per_s": getattr(site.limits, role).requests_per_s * max(1.0, speed),
+        "tickets_per_day": min(quota, MAX_TICKET_NUMBER)}) for role in ("kiosk", "counter", "display", "hub")}
+    devices = [d.model_copy(update={"limits": None}) for d in site.devices]
+    return site.model_copy(update={"limits": site.limits.model_copy(update=limits), "devices": devices})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        site = load_site(args.site)
+        site = in_demo_time(load_site(args.site), args.speed)
     except SiteFileError as exc:
         print(f"onestop-demo: {exc}", file=sys.stderr)
         return 2
@@ -70,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         say("centre", f"{site.site.name}: Mosquitto on 127.0.0.1:{centre.port} (config in {centre.files.out_dir}), "
                       f"hub database {centre.database}")
         say("centre", f"{len(site.services)} services, {len(site.counters)} counters, {len(site.devices)} devices; "
-                      f"time runs x{args.speed:g}. Ctrl-C stops.")
+                      f"time runs x{args.speed:g} (so do the devices' request limits). Ctrl-C stops.")
         actors = []
         common = dict(site=site, say=say, speed=args.speed, stop=stop)
         observer = centre.monitor("observer")  # reads state and events, sends nothing

@@ -101,3 +101,16 @@ def more_kiosks_site_dict() -> dict:
     data["devices"].append({"id": "kiosk-2", "role": "kiosk", "zone": "ground"})
     data["devices"].append({"id": "kiosk-info", "role": "kiosk", "zone": "ground", "kiosk_modes": ["information"]})
     return data
+
+
+def example_site_in_a_hurry():
+    """The CNAI example with its request rates lifted (not its quotas): a test that sets up a
+    morning's tickets in a second would otherwise meet the kiosks' 0.5 request/s limit."""
+    import tomllib
+
+    from siteconf import EXAMPLE_SITE
+    from siteconf.load import parse_site
+    data = tomllib.loads(EXAMPLE_SITE.read_text(encoding="utf-8"))
+    for role in ("kiosk", "counter"):
+        data["limits"][role].update(requests_per_s=1000, burst=1000)
+    return parse_site(data, EXAMPLE_SITE)

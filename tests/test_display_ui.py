@@ -13,9 +13,9 @@ import pytest
 from contact_sheet import make_contact_sheet
 from kivy_harness import BUILD_DIR, run_scenario
 from PIL import Image
+from sites import example_site_in_a_hurry
 
 from display import theme
-from siteconf import EXAMPLE_SITE, load_site
 from simulator.centre import LocalCentre
 
 SMALL = {"display": "display-ground", "counter": "counter-1"}
@@ -120,7 +120,7 @@ LAYOUTS = [("landscape-1920x1080", 1920, 1080), ("landscape-1280x720", 1280, 720
 @pytest.fixture(scope="module")
 def cnai_centre(tmp_path_factory):
     """The CNAI Lisboa example (ten languages) with calls in several scripts on the ground floor."""
-    site = load_site(EXAMPLE_SITE)
+    site = example_site_in_a_hurry()
     centre = LocalCentre(site, tmp_path_factory.mktemp("cnai")).start()
     kiosk = centre.link("kiosk-01")
     services = ["triage", "immigration", "information", "social-security"]

@@ -251,3 +251,15 @@ def test_the_intake_takes_devices_in_turn_and_control_first():
     control, batch = intake.take(256, timeout=0)
     assert control == [] and batch == [f"f{i}" for i in range(3, 100)]
     assert intake.take(10, timeout=0.01) == ([], [])
+
+
+def test_the_demo_speeds_the_limits_up_with_its_time_and_keeps_the_quotas_within_the_numbering():
+    from simulator.main import in_demo_time
+    from siteconf import EXAMPLE_SITE, load_site
+    site = load_site(EXAMPLE_SITE)
+    fast = in_demo_time(site, 30)
+    assert fast.limits.kiosk.requests_per_s == 30 * site.limits.kiosk.requests_per_s
+    assert fast.limits.kiosk.burst == site.limits.kiosk.burst
+    limits = hub_limits.device_limits(fast)
+    issuing = [d.id for d in fast.devices if d.role == "counter" or "tickets" in d.kiosk_modes and d.role == "kiosk"]
+    assert sum(limits[d].tickets_per_day for d in issuing) <= MAX_TICKET_NUMBER
