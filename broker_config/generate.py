@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from contract.acl import RULES, Rule, Tool, rules_for, tool_of
+from contract.acl import RULES, TOOL_ROLES, Rule, Tool, rules_for, tool_of
 from contract.topics import Topics
 from siteconf.schema import Site
 
@@ -204,11 +204,11 @@ tls_version tlsv1.2
 
 
 def broker_tools(site: Site, credentials: SiteCredentials) -> list[Tool]:
-    """The read-only tools the broker knows: every tool identity the credentials hold a password for
+    """The tools and operators the broker knows: every such identity the credentials hold a password for
     (``SiteCredentials.ensure``), a doctor only while its device is in the site file."""
     devices = {d.id for d in site.devices}
     tools = [tool_of(identity) for identity in sorted(credentials.passwords)]
-    return [t for t in tools if t is not None and (t.device is None or t.device in devices)]
+    return [t for t in tools if t is not None and (t.role != "doctor" or t.device in devices)]
 
 
 def passwd_text(site: Site, credentials: SiteCredentials) -> str:
@@ -237,7 +237,8 @@ def acl_text(site: Site, credentials: SiteCredentials) -> str:
                   + _fill(rule, base=base, device=device.id, zone=site.device_zone(device), counter=device.counter)
                   for rule in rules_for(device.role)]
     for tool in broker_tools(site, credentials):
-        lines += ["", f"# --- {tool.role} {tool.id} (read only) ---", f"user {tool.id}"]
+        kind = "read only" if tool.role in TOOL_ROLES else "operator"
+        lines += ["", f"# --- {tool.role} {tool.id} ({kind}) ---", f"user {tool.id}"]
         lines += [f"topic {rule.access} {_fill(rule, base=base, device=tool.device)}"
                   for rule in rules_for(tool.role)]
     return "\n".join(lines) + "\n"

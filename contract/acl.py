@@ -16,7 +16,12 @@ Broker identities are of two kinds:
   test probes) and ``doctor.<device>`` (``onestop-provision doctor`` on that
   device).  Their names hold a dot, which no device id may
   (``contract.topics.ID_PATTERN``), so a tool can never be taken for a device,
-  and the hub (which answers only devices of its site file) never answers one.
+  and the hub (which answers only devices of its site file) never answers one;
+* the **operators** (``OPERATOR_ROLES``), people's tools with request rights of
+  their own and nothing else: ``technician.<name>`` (``onestop-provision void``
+  and ``erase`` on the hub are ``technician.hub``) and ``supervisor.<name>``
+  (the supervisor's console).  The hub answers them only the operators'
+  actions (``void_tickets``, ``erase_ticket``).
 
 The broker binds each connection's client id to its user name
 (``use_username_as_clientid``), so one identity has one session: no login can
@@ -31,13 +36,17 @@ from typing import Literal
 from .topics import is_valid_id
 
 Access = Literal["read", "write", "readwrite"]
-Who = Literal["every device", "hub", "kiosk", "counter", "display", "monitor", "doctor"]
+Who = Literal["every device", "hub", "kiosk", "counter", "display", "monitor", "doctor", "operator"]
 
 ROLES = ("hub", "kiosk", "counter", "display")
 #: read-only broker identities of the technician's tools (not devices of the site file)
 TOOL_ROLES = ("monitor", "doctor")
 #: the monitors a site's broker knows: `onestop-provision fleet` on the hub
 SITE_MONITORS = ("fleet",)
+#: broker identities of people who may change records by request (void fake tickets, erase one)
+OPERATOR_ROLES = ("supervisor", "technician")
+#: the operators a site's broker knows: the technician's commands on the hub, the supervisor's console
+SITE_OPERATORS = ("technician.hub", "supervisor.console")
 
 
 @dataclass(frozen=True)
@@ -80,11 +89,18 @@ RULES: tuple[Rule, ...] = (
     Rule("monitor", "read", "{base}/event/+/+", "live events of every zone (the demo's printout)"),
     Rule("doctor", "read", "{base}/config/device/{device}",
          "the slice of the device it runs on, to check the hardware against"),
+    # operators: requests in their own name and the replies to them, nothing else
+    Rule("operator", "write", "{base}/req/{device}/+",
+         "requests in its own name (`void_tickets`, `erase_ticket`); the hub checks the role may send them"),
+    Rule("operator", "read", "{base}/reply/{device}", "replies to its own requests only"),
 )
 
 
 def rules_for(role: str) -> list[Rule]:
-    """The rules of a device role (the every-device ones and its own) or of the hub or a tool (its own)."""
+    """The rules of a device role (the every-device ones and its own) or of the hub, a tool or an
+    operator (its own)."""
+    if role in OPERATOR_ROLES:
+        return [r for r in RULES if r.who == "operator"]
     if role == "hub" or role in TOOL_ROLES:
         return [r for r in RULES if r.who == role]
     return [r for r in RULES if r.who in ("every device", role)]
@@ -97,7 +113,9 @@ def rules_for(role: str) -> list[Rule]:
 
 @dataclass(frozen=True)
 class Tool:
-    """A read-only broker identity: ``role`` is ``monitor`` or ``doctor``; a doctor checks ``device``."""
+    """A broker identity that is no device: ``role`` is ``monitor`` or ``doctor`` (read only; a
+    doctor checks ``device``) or an operator's (``supervisor``, ``technician``: ``device`` is the
+    identity itself, whose request and reply topics it uses)."""
 
     id: str
     role: str
@@ -116,14 +134,21 @@ FLEET_ID = monitor_id("fleet")
 
 
 def tool_of(identity: str) -> Tool | None:
-    """The tool an identity names (``monitor.fleet``, ``doctor.kiosk-1``), or None (a device id, or nothing)."""
+    """The tool or operator an identity names (``monitor.fleet``, ``doctor.kiosk-1``,
+    ``technician.hub``), or None (a device id, or nothing)."""
     role, dot, name = identity.partition(".")
-    if dot and role in TOOL_ROLES and is_valid_id(name):
+    if not dot or not is_valid_id(name):
+        return None
+    if role in TOOL_ROLES:
         return Tool(identity, role, name if role == "doctor" else None)
+    if role in OPERATOR_ROLES:
+        return Tool(identity, role, identity)
     return None
 
 
-def site_tools(device_ids: list[str], monitors: tuple[str, ...] = SITE_MONITORS) -> list[Tool]:
-    """The tools of a site: its monitors, and a doctor for each device (the hub included)."""
+def site_tools(device_ids: list[str], monitors: tuple[str, ...] = SITE_MONITORS,
+               operators: tuple[str, ...] = SITE_OPERATORS) -> list[Tool]:
+    """The tools of a site: its monitors, a doctor for each device (the hub included), its operators."""
     return ([Tool(monitor_id(m), "monitor") for m in monitors]
-            + [Tool(doctor_id(d), "doctor", d) for d in device_ids])
+            + [Tool(doctor_id(d), "doctor", d) for d in device_ids]
+            + [tool_of(o) for o in operators])

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, Callable
 from unittest import mock
 
-from .acl import RULES, Rule
+from .acl import RULES, Rule, tool_of
 from .errors import Reason
 from .messages import EVENT_TYPES, MAX_REQUEST_BYTES, REQUEST_TYPES, Request
 from .topics import ROOT, Topics
@@ -79,7 +79,7 @@ class TopicDoc:
 
 #: every topic-building method of ``Topics`` must be described here
 TOPIC_DOCS: dict[str, TopicDoc] = {
-    "request": TopicDoc("device → hub", False, "kiosk, counter (in its own name)",
+    "request": TopicDoc("device → hub", False, "kiosk, counter, operator (in its own name)",
                         "a request, see [Requests](#requests)", expiry="request"),
     "reply": TopicDoc("hub → device", False, "hub", "the reply to a request (`type` `reply`)", expiry="reply"),
     "presence": TopicDoc("device → all", True, "each device for itself (and its last will); the hub for itself",
@@ -159,6 +159,7 @@ REASON_MEANINGS: dict[Reason, str] = {
 #: which zone's event stream carries each event type (the model decides; see hub/model.py)
 EVENT_ZONES: dict[str, str] = {
     "ticket_issued": "the service's zone",
+    "tickets_voided": "the zone of each voided ticket's queue or counter (one event per zone)",
     "ticket_called": "the counter's zone",
     "ticket_recalled": "the counter's zone",
     "ticket_finished": "the counter's zone",
@@ -176,9 +177,10 @@ ACTION_NOTES: dict[str, str] = {
     "counter_status": "Open, pause or close the counter; closing finishes its current ticket.",
 }
 
-ROLE_ORDER = ("every device", "hub", "kiosk", "counter", "display", "monitor", "doctor")
+ROLE_ORDER = ("every device", "hub", "kiosk", "counter", "display", "monitor", "doctor", "operator")
 #: how the ACL table names each identity's user in its Mosquitto ``user`` line
-ACL_USER = {"every device": "<device id>", "monitor": "monitor.<name>", "doctor": "doctor.<device id>"}
+ACL_USER = {"every device": "<device id>", "monitor": "monitor.<name>", "doctor": "doctor.<device id>",
+            "operator": "technician.<name> / supervisor.<name>"}
 
 
 # ----------------------------------------------------------------------------
@@ -623,7 +625,8 @@ class _Harness:
     def link(self, device_id: str):
         if device_id not in self.links:
             device = self.site.device(device_id)
-            link = self.link_module.DeviceLink(self.site.site.id, device_id, "not-a-password", role=device.role)
+            role = device.role if device is not None else tool_of(device_id).role  # an operator
+            link = self.link_module.DeviceLink(self.site.site.id, device_id, "not-a-password", role=role)
 
             def publish(topic, payload=None, qos=0, retain=False, properties=None):
                 self.sent.append((topic, payload, retain, _properties(properties)))
@@ -708,6 +711,11 @@ def example_run() -> ExampleRun:
         at("check_in", "kiosk-1", "check_in", minute, code="APT-7KQ2-M9XD", language="en")
         at("call_next_first", "counter-2", "call_next", minute)
         at("pause", "counter-1", "counter_status", minute, status="paused")
+        fake = at("issue_fake", "kiosk-1", "issue_ticket", minute, service="reception", language="pt")
+        at("void", "technician.hub", "void_tickets", minute, codes=[fake.reply["result"]["ticket"]["code"]],
+           reason="printed by a tampered kiosk")
+        at("erase", "technician.hub", "erase_ticket", minute, ref=gone.reply["result"]["ticket"]["ref"],
+           reason="the visitor asked at the welcoming desk")
         # refusals
         at("err_service", "kiosk-1", "issue_ticket", minute, service="passports", language="pt")
         at("err_forbidden", "display-ground", "call_next", 1.0)
@@ -855,6 +863,15 @@ def examples_section() -> str:
             + _code(step.reply) + "\n")
     add("`ticket_status` changes nothing, so it publishes nothing but the reply, and its successful "
         "replies are not remembered (a retry reads the current status).\n")
+
+    add("\n### A technician voids a fake ticket and erases a record\n\n"
+        "As `technician.hub` (`onestop-provision void` / `erase` on the hub); the supervisor's console "
+        "sends the same requests as `supervisor.console`. Both are audited with their reason.\n\n")
+    for key in ("void", "erase"):
+        step = s[key]
+        events = [json.loads(o.payload) for o in step.out if o.kind == "event"]
+        add(_request_block(step) + "\n" + _code(step.reply) + "\n" + _published_list(step)
+            + "".join(f"\nEvent `{e['event']}`:\n\n" + _code(e) for e in events) + "\n")
 
     add("\n### Refusals\n\n"
         "Every refusal is an ordinary reply with `ok: false`; nothing changes and nothing else is published.\n\n")

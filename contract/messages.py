@@ -20,6 +20,8 @@ from .errors import ContractError, Reason
 SCHEMA_VERSION = 1
 #: Largest request the hub reads; anything bigger is refused unread.
 MAX_REQUEST_BYTES = 4096
+#: codes one ``void_tickets`` may name (what fits in a request; a device and a time window reach more)
+MAX_VOID = 400
 
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 RequestId = Annotated[str, Field(min_length=8, max_length=64, pattern=REQUEST_ID_PATTERN)]
@@ -140,10 +142,43 @@ class SetCounterStatus(CounterRequest):
     status: Literal["open", "paused", "closed"]
 
 
+ServiceDay = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+Reasoning = Annotated[str, Field(min_length=3, max_length=200)]
+
+
+class EraseTicket(Request):
+    """Erase one ticket's record before its retention ends (the visitor asked), by its ``ref``
+    (the QR) or by ``code`` and ``service_day``; the reason is audited.  Its figures are first
+    folded into the day's anonymous counts.  A ticket still waiting or called is refused: cancel
+    or finish it first."""
+
+    action = "erase_ticket"
+    roles = ("supervisor", "technician")
+    ref: Ref | None = None
+    code: Code | None = None
+    service_day: ServiceDay | None = None
+    reason: Reasoning
+
+class VoidTickets(Request):
+    """Void fake tickets (a stolen kiosk's flood): those of today's service day that are still
+    waiting or called, chosen by ``codes`` or by the ``source`` device that issued them within
+    ``issued_from_ms``..``issued_to_ms`` (Unix ms, both optional); the reason is audited.  Voided
+    tickets leave the queues, the displays and the estimates at once and stay in history as
+    ``voided``; they no longer count against their device's daily quota."""
+
+    action = "void_tickets"
+    roles = ("supervisor", "technician")
+    codes: Annotated[list[Code], Field(max_length=MAX_VOID)] | None = None
+    source: Ident | None = None
+    issued_from_ms: int | None = Field(default=None, ge=0)
+    issued_to_ms: int | None = Field(default=None, ge=0)
+    reason: Reasoning
+
+
 REQUEST_TYPES: dict[str, type[Request]] = {
     cls.action: cls
     for cls in (IssueTicket, TicketStatus, CancelTicket, CheckIn, CallNext, CallTicket, Recall, NoShow,
-                Finish, Transfer, SetCounterStatus)
+                Finish, Transfer, SetCounterStatus, VoidTickets, EraseTicket)
 }
 
 
@@ -248,7 +283,7 @@ class TicketView(BaseModel):
     code: str
     ref: str | None = None
     service: str
-    status: Literal["waiting", "called", "finished", "no_show", "cancelled", "expired"]
+    status: Literal["waiting", "called", "finished", "no_show", "cancelled", "expired", "voided"]
     priority: bool
     language: str
     service_day: str
@@ -299,4 +334,5 @@ EVENT_TYPES = {
     "ticket_transferred": "a ticket moved to another service, same code (data: code, from, to)",
     "ticket_cancelled": "a waiting ticket was given up (data: code, service)",
     "counter_status": "a counter opened, paused or closed (data: counter, status)",
+    "tickets_voided": "fake tickets were voided: they left the queues (data: codes, services)",
 }

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from contract import messages as msg
+from contract.acl import OPERATOR_ROLES, tool_of
 from contract.errors import ContractError, Reason
 from contract.messages import safe_text
 from contract.qr import TicketQR, new_ref
@@ -91,6 +92,22 @@ class _Poison(Exception):
 #: a key for refusals from devices the site file does not know (their ids are chosen by whoever sends)
 UNKNOWN = "(unknown)"
 
+@dataclass(frozen=True)
+class Operator:
+    """A person's broker identity with request rights (``contract.acl.OPERATOR_ROLES``), shaped
+    like the device entry the checks read."""
+
+    id: str
+    role: str
+    counter: None = None
+    kiosk_modes: tuple = ()
+
+
+def operator_of(identity: str) -> Operator | None:
+    tool = tool_of(identity)
+    return Operator(identity, tool.role) if tool is not None and tool.role in OPERATOR_ROLES else None
+
+
 #: what a request may need of a kiosk's modes (site file ``devices[].kiosk_modes``)
 KIOSK_MODE_OF = {"issue_ticket": "tickets", "check_in": "check_in"}
 
@@ -118,8 +135,6 @@ class Engine:
         self.content = content
         self.store = store
         self.topics = Topics(site.site.id)
-        self.model = QueueModel(site)
-        self.snap = Snapshots(self.model, self.time)
         #: each device's limits (the engine keeps the daily ticket quota; the service the rates)
         self.limits = device_limits(site)
         #: refusals since start, by (device, reason): the hub's health report carries them
@@ -136,15 +151,23 @@ class Engine:
             expired = store.expire_before(day, now)
             store.commit()
             log.info("expired %d unfinished tickets of earlier service days", expired)
-        store.load_into(self.model, day)
-        self.rev = store.last_rev()
-        self.zone_seq: dict[str, int] = {z.id: 0 for z in site.zones}
-        self.zone_seq.update({z: s for z, s in store.zone_seqs().items() if z in self.zone_seq})
-        for _rev, _zone, _type, at, data in reversed(store.recent_events(
-                None, ("ticket_called", "ticket_recalled"), 2 * len(site.zones) * 10)):
+        self._load(day)
+
+    def _load(self, day: str) -> None:
+        """The queues, revision, zone sequences and recent calls as the database has them (at
+        start, and after a batch was rolled back: nothing of it may stay in memory)."""
+        self.model = QueueModel(self.site)
+        self.snap = Snapshots(self.model, self.time)
+        self.store.load_into(self.model, day)
+        self.rev = self.store.last_rev()
+        self.zone_seq: dict[str, int] = {z.id: 0 for z in self.site.zones}
+        self.zone_seq.update({z: s for z, s in self.store.zone_seqs().items() if z in self.zone_seq})
+        for _rev, _zone, _type, at, data in reversed(self.store.recent_events(
+                None, ("ticket_called", "ticket_recalled"), 2 * len(self.site.zones) * 10)):
             call = json.loads(data)
             if self.time.service_day(at) == day and call.get("zone") in self.zone_seq:
                 self.snap.remember_call(call)
+        self.snap.forget_codes({t.code for t in self.model.tickets.values() if t.status == "voided"})
 
     # -------------------------------------------------------------- requests
     def process(self, batch: list[Incoming], delivered: list[int] = ()) -> list[Outgoing]:
@@ -206,7 +229,7 @@ class Engine:
     def _handle(self, incoming: Incoming, now: float, dirty: _Dirty, events: list[Outgoing]) -> bytes | None:
         """The reply to one request (None: dropped unanswered); raises only on a bug."""
         action = incoming.action
-        device = self.site.device(incoming.device)
+        device = self.site.device(incoming.device) or operator_of(incoming.device)
         if device is None:
             # its id came from the topic, chosen by whoever holds a login: no reply topic to trust
             self.dropped["unknown_device"] += 1
@@ -284,6 +307,10 @@ class Engine:
                 return {"ticket": self.ticket_view(ticket)}, changes
             case msg.CheckIn():
                 return self._check_in(request, device_id, now)
+            case msg.VoidTickets():
+                return self._void(request, device_id, now)
+            case msg.EraseTicket():
+                return self._erase(request, device_id, now)
             case msg.TicketStatus():
                 ticket = m.by_ref.get(request.ref) or self.store.ticket_by_ref(request.ref)
                 if ticket is None:
@@ -408,6 +435,55 @@ class Engine:
         self.store.check_in(request.code, now, ticket.id)  # the ticket itself is saved with the changes
         return {"ticket": self.ticket_view(ticket), "appointment": {**appointment, "already_checked_in": False}}, changes
 
+    def _void(self, request: msg.VoidTickets, who: str, now: float) -> tuple[dict, Changes | None]:
+        """Void today's live tickets chosen by codes, or by the device that issued them in a window."""
+        m = self.model
+        if request.codes is None and request.source is None:
+            raise ContractError(Reason.INVALID_FIELDS, "name the tickets: codes, or source (and a time window)")
+        if request.codes is not None:
+            unknown = [c for c in request.codes if c not in m.by_code]
+            if unknown:
+                raise ContractError(Reason.UNKNOWN_TICKET, f"no ticket {', '.join(unknown[:10])} today")
+            chosen = [m.by_code[c] for c in dict.fromkeys(request.codes)]
+        else:
+            start = (request.issued_from_ms or 0) / 1000
+            end = request.issued_to_ms / 1000 if request.issued_to_ms is not None else float("inf")
+            chosen = sorted((t for t in m.tickets.values() if t.source == request.source and start <= t.issued_at <= end),
+                            key=lambda t: t.id)
+        if request.source is not None:
+            chosen = [t for t in chosen if t.source == request.source]
+        live = [t for t in chosen if t.status in ("waiting", "called")]
+        changes = m.void(live, now) if live else None
+        self.store.audit(now, who, "void_tickets", request.reason, {
+            "service_day": m.service_day, "source": request.source, "issued_from_ms": request.issued_from_ms,
+            "issued_to_ms": request.issued_to_ms, "asked": len(request.codes or ()) or None,
+            "voided": [t.code for t in live]})
+        return {"voided": len(live), "codes": [t.code for t in live][:50],
+                "not_live": len(chosen) - len(live)}, changes
+
+    def _erase(self, request: msg.EraseTicket, who: str, now: float) -> tuple[dict, Changes | None]:
+        """Erase one ticket's record early (the visitor asked): folded into the day's figures first."""
+        if request.ref is not None:
+            ticket = self.model.by_ref.get(request.ref) or self.store.ticket_by_ref(request.ref)
+        elif request.code is not None and request.service_day is not None:
+            ticket = (self.model.by_code.get(request.code) if request.service_day == self.model.service_day
+                      else None) or self.store.ticket_by_code(request.service_day, request.code)
+        else:
+            raise ContractError(Reason.INVALID_FIELDS, "name the ticket: ref, or code and service_day")
+        if ticket is None:
+            raise ContractError(Reason.UNKNOWN_TICKET, "no such ticket (already erased, or past its retention)")
+        if ticket.status in ("waiting", "called"):
+            raise ContractError(Reason.ILLEGAL_TRANSITION, f"{ticket.code} is {ticket.status}: cancel or finish it "
+                                                           "first, then erase it")
+        self.store.add_stats(fold(self.store.legs_for_stats("t.id = ?", (ticket.id,)), self.time.local))
+        self.store.erase_ticket(ticket, self.time.day_start(ticket.service_day),
+                                self.time.day_start(self.time.days_before(ticket.service_day, -1)))
+        if ticket.service_day == self.model.service_day:
+            self.model.forget(ticket)
+        self.store.audit(now, who, "erase_ticket", request.reason,
+                         {"service_day": ticket.service_day, "code": ticket.code})
+        return {"erased": {"service_day": ticket.service_day, "code": ticket.code}}, None
+
     def _within_quota(self, device_id: str) -> None:
         quota = self.limits[device_id].tickets_per_day
         if self.model.issued_by[device_id] >= quota:
@@ -448,6 +524,9 @@ class Engine:
                 data = {**data, "at": self.time.iso(data["at"]), "rev": self.rev}
                 self.snap.remember_call(data)
                 dirty.calls = True
+            elif event.type == "tickets_voided":
+                self.snap.forget_codes(set(data["codes"]))
+                dirty.calls = True
             self.store.save_event(self.rev, seq, event.zone, event.type, now, data)
             dirty.zones.add(event.zone)
             payload = {"v": 1, "type": "event", "event": event.type, "rev": self.rev, "seq": seq,
@@ -469,10 +548,8 @@ class Engine:
         self.store.prune(now - REQUEST_MEMORY_S)
 
     def _reload(self) -> None:
-        self.model = QueueModel(self.site)
-        self.snap = Snapshots(self.model, self.time)
-        self.store.load_into(self.model, self.time.service_day(self.clock.now()))
-        self.rev = self.store.last_rev()
+        # the day the database is at: a rolled-back rollover is done again by the next batch
+        self._load(self.model.service_day or self.time.service_day(self.clock.now()))
 
     # -------------------------------------------------------------- snapshots
     def _snapshots(self, dirty: _Dirty) -> list[Outgoing]:

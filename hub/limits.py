@@ -27,6 +27,7 @@ import time
 from collections import deque
 from typing import Callable, Generic, Hashable, TypeVar
 
+from contract.acl import SITE_OPERATORS
 from siteconf.limits import DeviceLimit, Limits
 
 #: replies saying ``rate_limited`` per device per second at most; the rest are dropped unanswered
@@ -39,10 +40,16 @@ QUARANTINE_S = 10.0
 QUARANTINE_MAX_S = 300.0
 
 
+#: the site's operators (the technician's commands, the supervisor's console): a person's pace, no tickets
+OPERATOR_LIMIT = DeviceLimit(requests_per_s=1.0, burst=20, tickets_per_day=0)
+
+
 def device_limits(site) -> dict[str, DeviceLimit]:
-    """Each device's limits: its role's (site file ``limits``), with its own ``limits`` over them."""
+    """Each device's limits: its role's (site file ``limits``), with its own ``limits`` over them;
+    and the site's operators'."""
     limits = getattr(site, "limits", None) or Limits()
-    return {d.id: limits.for_device(d.role, getattr(d, "limits", None)) for d in site.devices}
+    known = {d.id: limits.for_device(d.role, getattr(d, "limits", None)) for d in site.devices}
+    return known | {operator: OPERATOR_LIMIT for operator in SITE_OPERATORS}
 
 
 class _Bucket:

@@ -130,7 +130,8 @@ class QueueModel:
         self.tickets[ticket.id] = ticket
         self.by_ref[ticket.ref] = ticket
         self.by_code[ticket.code] = ticket
-        self.issued_by[ticket.source] += 1
+        if ticket.status != "voided":
+            self.issued_by[ticket.source] += 1
         if ticket.status == "waiting" and ticket.service in self.waiting:
             self._add_waiting(ticket)
         self.next_ticket_id = max(self.next_ticket_id, ticket.id + 1)
@@ -453,6 +454,46 @@ class QueueModel:
         changes.touch_ticket(ticket)
         changes.events.append(EventRecord("ticket_cancelled", self._zone_of_service(ticket.service), {
             "code": ticket.code, "service": ticket.service}))
+        return changes
+
+    def forget(self, ticket: Ticket) -> None:
+        """An erased ticket of today (not live) leaves the model as it left the database."""
+        self.tickets.pop(ticket.id, None)
+        self.by_ref.pop(ticket.ref, None)
+        self.by_code.pop(ticket.code, None)
+        self.open_legs.pop(ticket.id, None)
+        if ticket.status != "voided":
+            self.issued_by[ticket.source] -= 1
+
+    def void(self, tickets: list[Ticket], now: float) -> Changes:
+        """Fake tickets out of the queues (a called one off its counter): status ``voided``, kept in
+        history, no longer counted against the device that issued them.  One event per zone."""
+        changes = Changes()
+        by_zone: dict[str, dict[str, list[str]]] = {}
+        for ticket in tickets:
+            if ticket.status not in LIVE:
+                raise ContractError(Reason.ILLEGAL_TRANSITION, f"{ticket.code} is {ticket.status}, not live")
+        for ticket in tickets:
+            if ticket.status == "waiting":
+                self._remove_waiting(ticket)
+                zone = self._zone_of_service(ticket.service)
+            else:
+                state = self.counters.get(ticket.counter)
+                if state is not None and state.current == ticket.id:
+                    state.current = None
+                    changes.counters[state.id] = state
+                zone = self._zone_of_counter(ticket.counter)
+            ticket.status = "voided"
+            ticket.finished_at = now
+            self.issued_by[ticket.source] -= 1
+            self._end_leg(ticket, now, "voided", changes)
+            changes.touch_ticket(ticket)
+            entry = by_zone.setdefault(zone, {"codes": [], "services": []})
+            entry["codes"].append(ticket.code)
+            if ticket.service not in entry["services"]:
+                entry["services"].append(ticket.service)
+        for zone, data in by_zone.items():
+            changes.events.append(EventRecord("tickets_voided", zone, data))
         return changes
 
     def set_counter_status(self, counter_id: str, status: str, now: float) -> Changes:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 
+from contract.acl import SITE_OPERATORS
 from contract.errors import Reason
 from contract.topics import Topics
 from mqttlink.paho_setup import connect_properties, make_client, publish_properties
@@ -269,8 +270,8 @@ class HubService:
     def _subscribe(self) -> None:
         """Listen to each device's requests (not ``req/+/+``: a flooder's topic can then be left
         alone), and stop listening to what an earlier site file or firmware had subscribed."""
-        wanted = {self.topics.device_requests(d.id) for d in self.site.devices
-                  if d.role != "hub" and d.id not in self.limiter.quarantined}
+        senders = [d.id for d in self.site.devices if d.role != "hub"] + list(SITE_OPERATORS)
+        wanted = {self.topics.device_requests(who) for who in senders if who not in self.limiter.quarantined}
         previous = set(json.loads(self.store.meta("subscriptions") or "[]")) | {self.topics.all_requests()}
         stale = sorted(previous - wanted)
         if stale:

@@ -57,6 +57,13 @@ class Snapshots:
         self.calls.append(call)
         self.last_called[call["service"]] = call["code"]
 
+    def forget_codes(self, codes: set[str]) -> None:
+        """Calls of voided tickets leave the lists (a fake ticket a counter had called)."""
+        for zone, calls in self.calls_by_zone.items():
+            self.calls_by_zone[zone] = deque((c for c in calls if c["code"] not in codes), maxlen=RECENT_CALLS)
+        self.calls = deque((c for c in self.calls if c["code"] not in codes), maxlen=2 * RECENT_CALLS)
+        self.last_called = {s: c for s, c in self.last_called.items() if c not in codes}
+
     def forget_calls(self) -> None:
         for calls in self.calls_by_zone.values():
             calls.clear()

@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import paho.mqtt.client as mqtt
 
-from contract.acl import TOOL_ROLES
+from contract.acl import OPERATOR_ROLES, TOOL_ROLES
 from contract.topics import Topics
 from mqttlink.paho_setup import TlsFiles, connect_properties, make_client, publish_properties
 from siteconf.device import Timing
@@ -75,7 +75,8 @@ class DeviceLink:
                                   self.timing.reconnect_min_s, self.timing.reconnect_max_s, tls=tls)
         #: a read-only tool (a monitor, a doctor): no presence, no replies, no requests
         self.read_only = role in TOOL_ROLES
-        self.announce_presence = not self.read_only
+        #: devices keep a presence; tools and operators (people's commands) do not
+        self.announce_presence = not self.read_only and role not in OPERATOR_ROLES
         if self.announce_presence:
             self.client.will_set(self.topics.presence(device_id), self._presence(False), qos=1, retain=True)
         self.client.on_connect = self._on_connect

@@ -43,6 +43,7 @@ from siteconf.slices import device_slice
 
 from . import timesync, udev, units
 from .identity import DOCTOR_FILE, FLEET_FILE, tool_file_data
+from .operator import TECHNICIAN_FILE, TECHNICIAN_ID
 from .workspace import ProvisioningError, Wifi, Workspace
 
 ETC = "/etc/onestop"
@@ -187,8 +188,9 @@ def write_device_bundle(ws: Workspace, site: Site, device: Device, creds: SiteCr
             write_secret(etc / "onestop" / "tls" / f"{name}.key", key.read_bytes())
     write_secret(etc / "onestop" / DOCTOR_FILE, tomli_w.dumps(doctor_file_data(site, device, creds)).encode())
     if device.role == "hub":
-        write_secret(etc / "onestop" / FLEET_FILE,
-                     tomli_w.dumps(tool_file_data(FLEET_ID, creds.password_for(FLEET_ID))).encode())
+        for name, identity in ((FLEET_FILE, FLEET_ID), (TECHNICIAN_FILE, TECHNICIAN_ID)):
+            write_secret(etc / "onestop" / name,
+                         tomli_w.dumps(tool_file_data(identity, creds.password_for(identity))).encode())
     units.write_units(etc / "systemd" / "system", roles=[device.role], with_mosquitto=device.role == "hub")
     write_public(etc / "systemd" / "system" / "onestop-packages.service", units.packages_unit_text().encode())
     rules = etc / "udev" / "rules.d"

@@ -10,6 +10,8 @@
     onestop-provision sd-card SITE.toml ID --to BOOT        first-boot bundle onto a boot partition/folder
     onestop-provision doctor [--device FILE]                on a device: what is wrong and how to fix it
     onestop-provision fleet [--device FILE]                 on the hub: which devices are online, paper...
+    onestop-provision void --source ID --from HH:MM --reason R   on the hub: void fake tickets (or --codes)
+    onestop-provision erase --code C --day D --reason R     on the hub: erase one ticket's record (or --ref)
     onestop-provision broker / device-file                  single pieces (kept from the first version)
 
 Errors are printed for a person (file, key, problem) with exit code 2, never a traceback.
@@ -269,9 +271,10 @@ def _secrets(site, secrets: str):
 def _register_device_commands() -> None:
     from .doctor import doctor
     from .fleet import fleet
+    from .operator import erase, void
 
-    cli.add_command(doctor)
-    cli.add_command(fleet)
+    for command in (doctor, fleet, void, erase):
+        cli.add_command(command)
 
 
 _register_device_commands()

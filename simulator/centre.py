@@ -20,12 +20,13 @@ import tomli_w
 
 from broker_config import Mosquitto, SiteCredentials, write_broker_files
 from broker_config.generate import TlsListener
-from contract.acl import SITE_MONITORS, doctor_id, monitor_id
+from contract.acl import SITE_MONITORS, doctor_id, monitor_id, tool_of
 from hub.clock import Clock
 from hub.service import BrokerAddress, HubService
 from mqttlink.link import DeviceLink
 from mqttlink.paho_setup import TlsFiles
 from provisioning.identity import DOCTOR_FILE, FLEET_FILE, tool_file_data
+from provisioning.operator import TECHNICIAN_FILE, TECHNICIAN_ID
 from siteconf.content import ContentPacks
 from siteconf.device import Timing
 from siteconf.schema import Site
@@ -95,6 +96,7 @@ class LocalCentre:
             "timing": self.timing.model_dump(),
         }), encoding="utf-8")
         self.write_tool_file(path.parent / FLEET_FILE, monitor_id("fleet"))
+        self.write_tool_file(path.parent / TECHNICIAN_FILE, TECHNICIAN_ID)
         self.write_tool_file(path.parent / DOCTOR_FILE, doctor_id(hub_id))
         return path
 
@@ -146,6 +148,13 @@ class LocalCentre:
         identity = monitor_id(name)
         return self._open(DeviceLink(self.site.site.id, identity, self.credentials.password_for(identity),
                                      "127.0.0.1", self.port, role="monitor", timing=timing or self.timing), True)
+
+    def operator(self, identity: str = TECHNICIAN_ID, timing: Timing | None = None) -> DeviceLink:
+        """An operator's connection (``technician.hub``, ``supervisor.console``): requests in its own
+        name (``void_tickets``, ``erase_ticket``), no presence."""
+        return self._open(DeviceLink(self.site.site.id, identity, self.credentials.password_for(identity),
+                                     "127.0.0.1", self.port, role=tool_of(identity).role,
+                                     timing=timing or self.timing), True)
 
     def _open(self, link: DeviceLink, start: bool) -> DeviceLink:
         if start:

@@ -31,7 +31,7 @@ import pytest
 from broker_config import Mosquitto, SiteCredentials, write_broker_files
 from broker_config.generate import TlsListener
 from broker_config.runner import free_port
-from contract.acl import FLEET_ID, doctor_id, rules_for, site_tools, tool_of
+from contract.acl import FLEET_ID, OPERATOR_ROLES, SITE_OPERATORS, TOOL_ROLES, doctor_id, rules_for, site_tools, tool_of
 from contract.topics import Topics
 from mqtt_peer import REFUSED_TLS, ClientTls, Peer
 from site_pki import RETIRED
@@ -108,8 +108,10 @@ def secure(secure_broker):
 
 
 def connected(broker: SecureBroker, identity: str) -> Peer:
-    """Logged in as in production: a monitor with its password (on the hub), others with their certificate."""
-    peer = broker.login(identity, "password" if identity.startswith("monitor.") else "tls")
+    """Logged in as in production: a monitor or an operator with its password (on the hub), others with
+    their certificate."""
+    tool = tool_of(identity)
+    peer = broker.login(identity, "password" if tool and tool.role in ("monitor",) + OPERATOR_ROLES else "tls")
     assert peer.connect() == 0, broker.mosquitto.log_text()[-2000:]
     return peer
 
@@ -132,6 +134,8 @@ def topic_classes(site) -> list[str]:
         d = device.id
         topics += [TOPICS.request(d, "issue_ticket"), TOPICS.reply(d), TOPICS.presence(d), TOPICS.health(d),
                    TOPICS.device_config(d)]
+    for operator in SITE_OPERATORS:
+        topics += [TOPICS.request(operator, "void_tickets"), TOPICS.reply(operator)]
     topics += [TOPICS.site_config(), TOPICS.content("pt"), TOPICS.recent_calls()]
     topics += [TOPICS.service_state(s.id) for s in site.services]
     topics += [TOPICS.counter_state(c.id) for c in site.counters]
@@ -173,8 +177,12 @@ def test_contract_matrix_says_what_the_issue_says():
     assert [i for i in identities(site) if reads(i, TOPICS.request("kiosk-1", "issue_ticket"))] == ["hub"]
     # the tools write nothing (no requests, no presence); fleet reads every presence and health report,
     # a doctor only its own device's slice
-    tools = [t.id for t in site_tools([d.id for d in site.devices])]
+    tools = [t.id for t in site_tools([d.id for d in site.devices]) if t.role in TOOL_ROLES]
     assert not [(i, t) for i in tools for t in topic_classes(site) if writes(i, t)]
+    # an operator sends requests in its own name and reads the replies to them, nothing else
+    for operator in SITE_OPERATORS:
+        assert [t for t in topic_classes(site) if writes(operator, t)] == [TOPICS.request(operator, "void_tickets")]
+        assert [t for t in topic_classes(site) if reads(operator, t)] == [TOPICS.reply(operator)]
     assert all(reads(FLEET_ID, t) for d in site.devices for t in (TOPICS.presence(d.id), TOPICS.health(d.id)))
     assert not reads(FLEET_ID, TOPICS.reply("kiosk-1")) and not reads(FLEET_ID, TOPICS.device_config("kiosk-1"))
     assert [t for t in topic_classes(site) if reads(doctor_id("kiosk-1"), t)] == [TOPICS.device_config("kiosk-1")]
@@ -217,6 +225,7 @@ def test_read_matrix(secure):
         assert hub.publish(topic, b"matrix") in ALLOWED_PUBACK
     # published last, they end the run: every device may read presence/hub, every doctor its device's slice
     markers = [f"{TOPICS.base}/presence/hub"] + [TOPICS.device_config(d.id) for d in site.devices]
+    markers += [TOPICS.reply(operator) for operator in SITE_OPERATORS]  # all an operator may read
     for marker in markers:
         assert hub.publish(marker, b"end") in ALLOWED_PUBACK
     wrong = {}

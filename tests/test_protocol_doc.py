@@ -136,8 +136,8 @@ def test_retained_and_expiry_columns_match_what_the_hub_publishes(run):
 
 def test_acl_readers_are_bound_to_the_device():
     reply = docs.topic_pattern("reply")
-    assert docs.acl_access(reply, "read") == ["every device (own)", "hub"]
-    assert docs.acl_access(docs.topic_pattern("request"), "write") == ["every device (own)", "hub"]
+    assert docs.acl_access(reply, "read") == ["every device (own)", "hub", "operator (own)"]
+    assert docs.acl_access(docs.topic_pattern("request"), "write") == ["every device (own)", "hub", "operator (own)"]
     assert "display (own zone)" in docs.acl_access(docs.topic_pattern("event"), "read")
     assert "kiosk" not in ", ".join(docs.acl_access(docs.topic_pattern("event"), "read"))
 
