@@ -5,7 +5,8 @@ Only what the centre network needs goes up, and nothing comes down:
 =============  ==============================  =====================================
 topics_up      local topics (under oss/v1/<site>/)  why
 =============  ==============================  =====================================
-events         event/+/+                       calls, transfers... for statistics
+events         event/+/+                       every call, transfer... (not by default: each
+                                               carries a code and the visitor's language)
 presence       presence/+                      which devices are online (retained)
 health         health/+                        paper low, scanner unplugged (retained)
 statistics     state/service/+                 waiting counts and estimated waits

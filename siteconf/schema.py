@@ -229,8 +229,10 @@ class Bridge(_Model):
     port: int = Field(default=8883, ge=1, le=65535)
     tls: bool = True
     remote_prefix: str = Field(default="centres/", max_length=100)
+    #: "events" carries every call with the visitor's language to the centre network: off unless chosen
+    #: (docs/privacy.md)
     topics_up: list[Literal["events", "presence", "health", "statistics"]] = Field(
-        default=["events", "presence", "health", "statistics"], max_length=4)
+        default=["presence", "health", "statistics"], max_length=4)
 
     @model_validator(mode="after")
     def _host_when_enabled(self) -> "Bridge":

@@ -28,9 +28,19 @@ OBSERVER_PASSWORD = "observer-secret"
 
 
 def bridged_site(**bridge):
+    """A site that chose to send everything up, events included (not the default: see below)."""
     data = small_site_dict()
-    data["bridge"] = {"enabled": True, "host": "central.example.org", "port": 8883, **bridge}
+    data["bridge"] = {"enabled": True, "host": "central.example.org", "port": 8883,
+                      "topics_up": ["events", "presence", "health", "statistics"], **bridge}
     return small_site(data)
+
+
+def test_by_default_no_call_with_a_visitors_language_leaves_the_site():
+    data = small_site_dict()
+    data["bridge"] = {"enabled": True, "host": "central.example.org"}
+    text = bridge_text(small_site(data), BridgeAuth(cafile="/ca", username="u", password="p"))
+    routes = [line.split()[1] for line in text.splitlines() if line.startswith("topic ")]
+    assert routes == ["presence/+", "health/+", "state/service/+"]
 
 
 def write_central_broker(folder, site, central_ca: SiteCA, tls_port: int):
