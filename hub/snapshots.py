@@ -73,8 +73,8 @@ class Snapshots:
     def _ticket_brief(self, ticket: Ticket | None) -> dict | None:
         if ticket is None:
             return None
-        return {"code": ticket.code, "service": ticket.service, "language": ticket.language,
-                "priority": ticket.priority, "called_at": self.time.iso(ticket.called_at),
+        # what the counter's light and small display need; who the visitor is stays on the hub
+        return {"code": ticket.code, "service": ticket.service, "called_at": self.time.iso(ticket.called_at),
                 "recalls": ticket.recalls}
 
     def service(self, service_id: str, rev: int) -> dict:
