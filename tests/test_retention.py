@@ -144,3 +144,20 @@ def test_past_appointments_in_the_file_are_not_loaded_again(tmp_path, appointmen
                          service="reception", time="09:00")
     centre = Centre(tmp_path, appointments=[past, future])
     assert centre.rows("SELECT code FROM appointments") == [("APT-0000-0002",)]
+
+
+def test_a_ticket_erased_early_is_counted_once_when_its_day_is_purged(tmp_path):
+    centre = Centre(tmp_path, retention_days=30)
+    erased_day = (START + timedelta(days=10)).date().isoformat()
+    for index in range(60):
+        codes = centre.day(index)
+        if index == 12:  # two days later the visitor of day 10 asks for the record to be erased
+            reply = centre.ask("technician.hub", "erase_ticket", code="A001", service_day=erased_day,
+                               reason="the visitor asked at the desk")
+            assert reply["ok"], reply
+            assert centre.rows("SELECT COUNT(*) FROM tickets WHERE service_day = ?", erased_day) == [(2,)]
+        assert codes
+    legs = centre.rows("SELECT SUM(legs) FROM daily_stats WHERE service_day = ?", erased_day)
+    assert legs == [(3,)], "the erased ticket's figures were kept once, its day's others added at the purge"
+    assert centre.rows("SELECT action, reason FROM audit") == [("erase_ticket", "the visitor asked at the desk")]
+    assert centre.rows("SELECT COUNT(*) FROM tickets WHERE service_day <= ?", erased_day) == [(0,)]
