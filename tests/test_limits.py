@@ -263,3 +263,25 @@ def test_the_demo_speeds_the_limits_up_with_its_time_and_keeps_the_quotas_within
     limits = hub_limits.device_limits(fast)
     issuing = [d.id for d in fast.devices if d.role == "counter" or "tickets" in d.kiosk_modes and d.role == "kiosk"]
     assert sum(limits[d].tickets_per_day for d in issuing) <= MAX_TICKET_NUMBER
+
+
+@pytest.mark.parametrize("listener", ["password", "tls"])
+def test_rates_and_quotas_hold_on_both_listeners(tmp_path, test_pki, listener):
+    from broker_config.generate import TlsListener
+    from broker_config.runner import free_port
+    cert, key = test_pki.ca.server_paths
+    tls = TlsListener(free_port(), str(test_pki.ca.ca_path), str(cert), str(key), str(test_pki.ca.crl_path),
+                      host="127.0.0.1")
+    data = small_site_dict()
+    del data["limits"]
+    next(d for d in data["devices"] if d["id"] == "kiosk-1")["limits"] = {"burst": 3, "tickets_per_day": 2}
+    with LocalCentre(small_site(data), tmp_path, tls=tls) as centre:
+        kiosk = centre.link("kiosk-1", tls=test_pki.client("kiosk-1") if listener == "tls" else None)
+        ask = lambda: kiosk.request("issue_ticket", service="reception", language="pt", priority=False)  # noqa: E731
+        assert [ask()["ticket"]["code"] for _ in range(2)] == ["A001", "A002"]
+        with pytest.raises(RequestRefused) as refused:
+            ask()
+        assert refused.value.code == "quota_exceeded"
+        with pytest.raises(RequestRefused) as refused:
+            ask()
+        assert refused.value.code == "rate_limited"
