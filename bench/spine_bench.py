@@ -274,7 +274,7 @@ def _load_client(site_id: str, device_id: str, password: str, port: int, window:
 
     Times are time.perf_counter() values; on Linux that is CLOCK_MONOTONIC, so
     they compare across the processes of one machine."""
-    link = DeviceLink(site_id, device_id, password, "127.0.0.1", port, role="kiosk", timing=FAST)
+    link = DeviceLink(site_id, device_id, password, host="127.0.0.1", port=port, role="kiosk", timing=FAST)
     link.start()
     if not link.wait_connected(10):
         results.put({"device": device_id, "error": f"could not connect: {link.last_connack}"})

@@ -15,7 +15,7 @@ Broker identities are of two kinds:
   (``onestop-provision fleet`` is ``monitor.fleet``; the demo's observers,
   test probes) and ``doctor.<device>`` (``onestop-provision doctor`` on that
   device).  Their names hold a dot, which no device id may
-  (``contract.topics.ID_PATTERN``), so a tool can never be taken for a device,
+  (``contract.fields.ID``), so a tool can never be taken for a device,
   and the hub (which answers only devices of its site file) never answers one;
 * the **operators** (``OPERATOR_ROLES``), people's tools with request rights of
   their own and nothing else: ``technician.<name>`` (``onestop-provision void``

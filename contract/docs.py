@@ -1,62 +1,44 @@
-"""The generated parts of docs/protocol.md, made from the contract code itself.
-
-    python -m contract.docs                           # print the generated sections
-    python -m contract.docs --write docs/protocol.md  # rewrite them in place
-    python -m contract.docs --check docs/protocol.md  # exit 1 when they are stale
+"""The tables of docs/protocol.md, made from the contract code itself.
 
 docs/protocol.md is hand-written prose around sections delimited by
-``<!-- generated:NAME -->`` ... ``<!-- /generated:NAME -->``.  Only what is
-between those markers is rewritten; tests/test_protocol_doc.py fails when it
-differs from what this module produces, so a contract change without a doc
-update cannot reach main.
+``<!-- generated:NAME -->`` ... ``<!-- /generated:NAME -->``.  This module
+renders the sections that come from the contract (and what a run of the real
+hub showed of it), finds them in a document and rewrites them.  It imports
+nothing of the project but the contract.  The run itself, a scripted morning
+of the real hub engine fed by real ``DeviceLink`` objects on the test site, is
+``tools/protocol_doc.py`` (a checkout's tool, not shipped), which is also the
+command that regenerates the document:
+
+    python tools/protocol_doc.py --write docs/protocol.md
 
 Sources, one per section:
 
 * ``topics``: the ``Topics`` methods (patterns), ``TOPIC_DOCS`` below
-  (direction, retain, publisher), the hub's expiry constants and the
+  (direction, retain, publisher), the expiries of ``contract.topics`` and the
   readers the ACL allows (``contract.acl.RULES``);
-* ``requests``: ``contract.messages.REQUEST_TYPES`` and their JSON schemas;
+* ``requests``: ``contract.messages.REQUEST_TYPES`` and their JSON schemas,
+  with the ``result`` each action's ok reply had in the run;
+* ``shapes``: the reply, ticket, call and event models, and the keys of every
+  retained payload the run published;
 * ``reasons``: ``contract.errors.Reason`` and ``REASON_MEANINGS`` below;
-* ``events``: ``contract.messages.EVENT_TYPES`` and the data keys the hub
-  engine really sends;
+* ``events``: ``contract.messages.EVENT_TYPES`` and the data keys the run's
+  events carried;
 * ``acl``: ``contract.acl.RULES``;
-* ``examples``: real payloads from a scripted run of the hub engine
-  (``hub.engine.Engine`` on an in-memory store and a fake clock) fed by real
-  ``mqttlink.link.DeviceLink`` objects (their publish captured, no broker), on
-  the small test site of tests/sites.py.  Only the randomness is pinned
-  (ticket refs, request ids, correlation data), so the output is the same on
-  every run.
-
-The hub, the device link and the test site are imported only for the sections
-that need them, so ``import contract.docs`` stays as light as the contract.
+* ``examples``: written by the tool from the run's payloads.
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import importlib.util
 import inspect
 import json
 import re
-import sys
-import uuid
-from contextlib import ExitStack
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Callable
-from unittest import mock
 
-from .acl import RULES, Rule, tool_of
+from .acl import RULES, Rule
 from .errors import Reason
 from .messages import EVENT_TYPES, MAX_REQUEST_BYTES, REQUEST_TYPES, Request
-from .topics import ROOT, Topics
-
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DOC = REPO / "docs" / "protocol.md"
-TEST_SITE_FILE = REPO / "tests" / "sites.py"
-REGENERATE = "python -m contract.docs --write docs/protocol.md"
+from .topics import EVENT_EXPIRY_S, REPLY_EXPIRY_S, REQUEST_EXPIRY_S, ROOT, Topics
 
 SECTION_RE = re.compile(r"<!-- generated:(?P<name>[a-z_]+) -->\n(?P<body>.*?)<!-- /generated:(?P=name) -->",
                         re.S)
@@ -156,7 +138,7 @@ REASON_MEANINGS: dict[Reason, str] = {
                      "counted in the hub's health report. Remembered: a retry gets the same answer.",
 }
 
-#: which zone's event stream carries each event type (the model decides; see hub/model.py)
+#: which zone's event stream carries each event type (the model decides; see hub/queues.py)
 EVENT_ZONES: dict[str, str] = {
     "ticket_issued": "the service's zone",
     "tickets_voided": "the zone of each voided ticket's queue or counter (one event per zone)",
@@ -198,7 +180,7 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _json(data: Any, indent: int = 0, lead: int = 0, width: int = 96) -> str:
+def json_text(data: Any, indent: int = 0, lead: int = 0, width: int = 96) -> str:
     """Indented JSON that keeps an object or list on one line when it fits in ``width``."""
     compact = json.dumps(data, ensure_ascii=False, separators=(", ", ": "))
     if not isinstance(data, (dict, list)) or not data or indent + lead + len(compact) <= width:
@@ -208,17 +190,18 @@ def _json(data: Any, indent: int = 0, lead: int = 0, width: int = 96) -> str:
         items = []
         for key, value in data.items():
             name = json.dumps(key, ensure_ascii=False) + ": "
-            items.append(pad + name + _json(value, indent + 2, len(name), width))
+            items.append(pad + name + json_text(value, indent + 2, len(name), width))
         return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
-    items = [pad + _json(value, indent + 2, 0, width) for value in data]
+    items = [pad + json_text(value, indent + 2, 0, width) for value in data]
     return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
 
 
-def _code(data: Any) -> str:
-    return f"```json\n{_json(data)}\n```\n"
+def json_block(data: Any) -> str:
+    """``data`` as a fenced JSON block."""
+    return f"```json\n{json_text(data)}\n```\n"
 
 
-def _doc_of(cls: type) -> str:
+def doc_of(cls: type) -> str:
     own = cls.__dict__.get("__doc__")
     return inspect.cleandoc(own) if own else ""
 
@@ -292,9 +275,7 @@ def acl_access(topic: str, access: str) -> list[str]:
 
 
 def _expiries() -> dict[str, str]:
-    from hub.service import EVENT_EXPIRY_S, REPLY_EXPIRY_S
-    from siteconf.device import Timing
-    return {"request": f"{Timing().request_expiry_s:g} s (device `timing.request_expiry_s`)",
+    return {"request": f"{REQUEST_EXPIRY_S:g} s (device `timing.request_expiry_s`)",
             "reply": f"{REPLY_EXPIRY_S} s", "event": f"{EVENT_EXPIRY_S} s"}
 
 
@@ -379,7 +360,7 @@ def _brief(value: dict) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def requests_section() -> str:
+def requests_section(results: dict[str, dict]) -> str:
     base = Request.model_json_schema()
     common = list(base["properties"])
     out = ["Every request carries these fields (`contract.messages.Request`):\n\n",
@@ -387,11 +368,10 @@ def requests_section() -> str:
            "\nA request is a JSON object with exactly the fields listed (unknown fields are refused), "
            "JSON types as listed (no coercion: `\"1\"` is not `1`, `1.0` is not an integer). "
            "The action is the last topic segment, never a payload field.\n"]
-    results = example_run().results
     for action, cls in REQUEST_TYPES.items():
         schema = cls.model_json_schema()
         own = [n for n in schema["properties"] if n not in common]
-        text = _doc_of(cls) or ACTION_NOTES.get(action)
+        text = doc_of(cls) or ACTION_NOTES.get(action)
         if not text:
             raise KeyError(f"contract/docs.py: {cls.__name__} has no docstring; add one or an ACTION_NOTES entry")
         out.append(f"\n#### `{action}`\n\n")
@@ -430,19 +410,18 @@ def _keys(payload: dict) -> str:
     return ", ".join(parts)
 
 
-def shapes_section() -> str:
+def shapes_section(retained: list[dict]) -> str:
     from .messages import CallView, ErrorInfo, Event, Reply, TicketView
     out = []
     for model in (Reply, ErrorInfo, TicketView, CallView, Event):
-        doc = " ".join(_doc_of(model).split())
+        doc = " ".join(doc_of(model).split())
         out.append(f"#### `{model.__name__}`\n\n" + (f"{doc}\n\n" if doc else "") + _model_table(model) + "\n")
-    run = example_run()
+
     def filled(data: dict) -> int:
         return sum(1 for v in data.values() if v not in (None, [], {}))
 
     samples: dict[str, dict] = {}
-    candidates = [json.loads(o.payload) for o in run.all_outgoing() if o.retain]
-    for data in candidates + list(run.presence.values()) + [run.health[1]]:
+    for data in retained:
         best = samples.get(data["type"])
         if best is None or filled(data) > filled(best):
             samples[data["type"]] = data
@@ -463,11 +442,10 @@ def reasons_section() -> str:
     return _table(["`error.code`", "Meaning"], [[f"`{r}`", REASON_MEANINGS[r]] for r in Reason])
 
 
-def events_section() -> str:
+def events_section(seen: dict[str, list[str]]) -> str:
     missing = [e for e in EVENT_TYPES if e not in EVENT_ZONES]
     if missing:
         raise KeyError(f"contract/docs.py: say in EVENT_ZONES which zone carries {missing}")
-    seen = example_run().event_data
     rows = []
     for name, meaning in EVENT_TYPES.items():
         keys = ", ".join(f"`{k}`" for k in seen[name]) if name in seen else "(not in the example run)"
@@ -491,429 +469,33 @@ def acl_section() -> str:
 
 
 # ----------------------------------------------------------------------------
-# The example run
-# ----------------------------------------------------------------------------
-
-#: 2026-03-10 09:00 in Lisbon (WET, UTC+0): the example service day
-EXAMPLE_START = 1773133200.0
-
-
-@dataclass
-class Exchange:
-    """One request as a device sent it, and everything the hub published for it."""
-
-    device: str
-    action: str
-    topic: str
-    payload: bytes
-    properties: dict[str, Any]
-    out: list  # list[hub.engine.Outgoing]
-
-    @property
-    def request(self) -> dict:
-        return json.loads(self.payload)
-
-    @property
-    def reply(self) -> dict:
-        return next(json.loads(o.payload) for o in self.out if o.kind == "reply")
-
-    def published(self, kind: str) -> list:
-        return [o for o in self.out if o.kind == kind]
-
-    def payload_on(self, topic: str) -> dict:
-        return next(json.loads(o.payload) for o in self.out if o.topic == topic)
-
-
-@dataclass
-class ExampleRun:
-    topics: Topics
-    startup: list = field(default_factory=list)
-    steps: dict[str, Exchange] = field(default_factory=dict)
-    results: dict[str, dict] = field(default_factory=dict)
-    event_data: dict[str, list[str]] = field(default_factory=dict)
-    presence: dict[str, dict] = field(default_factory=dict)
-    health: tuple[str, dict] | None = None
-    raw_reply: dict | None = None
-
-    def all_outgoing(self) -> list:
-        return self.startup + [o for step in self.steps.values() for o in step.out]
-
-
-def _load_test_site():
-    if not TEST_SITE_FILE.exists():
-        raise FileNotFoundError(f"{TEST_SITE_FILE} (the example payloads are made on the test site)")
-    spec = importlib.util.spec_from_file_location("_contract_docs_test_sites", TEST_SITE_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.small_site()
-
-
-def _pinned(label: str, n: int) -> bytes:
-    return hashlib.sha256(f"contract.docs {label} {n}".encode()).digest()
-
-
-class _PinnedUUID:
-    """Stands in for the ``uuid`` module in mqttlink.link: the same ids on every run."""
-
-    def __init__(self):
-        self.n = 0
-
-    def uuid4(self) -> uuid.UUID:
-        self.n += 1
-        return uuid.UUID(bytes=_pinned("uuid", self.n)[:16], version=4)
-
-
-class _PinnedRefs:
-    def __init__(self):
-        self.n = 0
-
-    def __call__(self) -> str:
-        import base64
-        self.n += 1
-        return base64.b32encode(_pinned("ref", self.n)[:10]).decode().lower()
-
-
-class _DeviceTime:
-    """Stands in for the ``time`` module in mqttlink.link: the device clock is the hub's (NTP)."""
-
-    def __init__(self, clock):
-        self.clock = clock
-
-    def time(self) -> float:
-        return self.clock.now()
-
-
-class _Sent:
-    rc = 0
-
-    def wait_for_publish(self, timeout=None) -> None:
-        return None
-
-
-def _properties(props) -> dict[str, Any]:
-    if props is None:
-        return {}
-    out = {}
-    for name in ("ResponseTopic", "CorrelationData", "MessageExpiryInterval"):
-        if hasattr(props, name):
-            out[name] = getattr(props, name)
-    return out
-
-
-class _Harness:
-    def __init__(self, stack: ExitStack):
-        import hub.engine as engine_module
-        import mqttlink.link as link_module
-        from hub.clock import FakeClock
-        from hub.store import Store
-
-        self.site = _load_test_site()
-        self.clock = FakeClock(EXAMPLE_START)
-        self.link_module = link_module
-        self.engine_module = engine_module
-        stack.enter_context(mock.patch.object(link_module, "uuid", _PinnedUUID()))
-        stack.enter_context(mock.patch.object(link_module, "time", _DeviceTime(self.clock)))
-        stack.enter_context(mock.patch.object(engine_module, "new_ref", _PinnedRefs()))
-        self.store = Store(":memory:")
-        stack.callback(self.store.close)
-        self.engine = engine_module.Engine(self.site, self.store, self.clock, _example_content(),
-                                           _example_appointments(self.site))
-        self.topics = self.engine.topics
-        self.links: dict[str, Any] = {}
-        self.sent: list[tuple[str, bytes, bool, dict]] = []
-
-    def link(self, device_id: str):
-        if device_id not in self.links:
-            device = self.site.device(device_id)
-            role = device.role if device is not None else tool_of(device_id).role  # an operator
-            link = self.link_module.DeviceLink(self.site.site.id, device_id, "not-a-password", role=role)
-
-            def publish(topic, payload=None, qos=0, retain=False, properties=None):
-                self.sent.append((topic, payload, retain, _properties(properties)))
-                return _Sent()
-
-            link.client.publish = publish
-            link._connected.set()
-            self.links[device_id] = link
-        return self.links[device_id]
-
-    def send(self, device_id: str, action: str, *, late_s: float = 0.0, request_id: str | None = None,
-             **fields) -> Exchange:
-        """A device sends a request; ``late_s`` seconds later the hub processes it alone."""
-        self.link(device_id).request_async(action, request_id=request_id, **fields)
-        topic, payload, _retain, props = self.sent.pop()
-        device, parsed_action = self.topics.parse_request(topic)
-        self.clock.advance(late_s)
-        out = self.engine.process([self.engine_module.Incoming(device, parsed_action, payload,
-                                                               props.get("CorrelationData"))])
-        return Exchange(device, parsed_action, topic, payload, props, out)
-
-    def send_raw(self, device_id: str, action: str, payload: bytes) -> Exchange:
-        topic = self.topics.request(device_id, action)
-        out = self.engine.process([self.engine_module.Incoming(device_id, action, payload, None)])
-        return Exchange(device_id, action, topic, payload, {}, out)
-
-
-def _example_appointments(site):
-    """One appointment today at the test site (what appointments.toml beside a site file holds)."""
-    from hub.clock import SiteTime
-    from siteconf.appointments import Appointment
-    day = SiteTime(site.site.timezone, site.site.service_day_starts).service_day(EXAMPLE_START)
-    return [Appointment(code="APT-7KQ2-M9XD", day=day, service="immigration", time="10:30")]
-
-
-def _example_content():
-    """A one-service English content pack for the test site (the hub publishes it like a real one)."""
-    from siteconf.content import ContentPack, ContentPacks
-    pack = ContentPack.model_validate({
-        "version": "2026.05-1", "language": "en", "title": "Information",
-        "intro": "Tap a service to see what it does and what to bring.",
-        "helpline": {"name": "SOS Immigrant Line", "number": "808 257 257", "mobile": "218 106 191",
-                     "text": "Questions by phone on working days."},
-        "services": [{"service": "reception", "what": "Not sure where to go? Start here.",
-                      "documents": ["Passport"], "where": "Room A", "hours": "Mon-Fri 8:00-16:30"}]})
-    return ContentPacks(None, {"en": pack})
-
-
-@lru_cache(maxsize=1)
-def example_run() -> ExampleRun:
-    """A short service morning at the test site, through the real engine and device link."""
-    with ExitStack() as stack:
-        h = _Harness(stack)
-        run = ExampleRun(h.topics)
-        run.startup = h.engine.everything()
-        steps = run.steps
-        minute = 60.0
-
-        def at(step: str, device: str, action: str, advance_s: float = 0.0, **kwargs) -> Exchange:
-            h.clock.advance(advance_s)
-            steps[step] = exchange = h.send(device, action, **kwargs)
-            return exchange
-
-        at("open", "counter-1", "counter_status", status="open")
-        at("open_2", "counter-2", "counter_status", minute, status="open")
-        issued = at("issue", "kiosk-1", "issue_ticket", minute, service="reception", language="en")
-        at("issue_priority", "kiosk-1", "issue_ticket", minute, service="reception", language="pt",
-           priority=True)
-        at("issue_retry", "kiosk-1", "issue_ticket", 2.0, service="reception", language="en",
-           request_id=issued.request["request_id"])
-        later = at("issue_3", "kiosk-1", "issue_ticket", minute, service="reception", language="pt")
-        gone = at("issue_b", "kiosk-1", "issue_ticket", minute, service="immigration", language="en")
-        at("call_next", "counter-1", "call_next", minute)
-        at("recall", "counter-1", "recall", minute)
-        at("no_show", "counter-1", "no_show", minute)
-        at("call_next_2", "counter-1", "call_next", 10.0)
-        at("transfer", "counter-1", "transfer", 4 * minute, service="immigration")
-        at("call_ticket", "counter-1", "call_ticket", minute, code=later.reply["result"]["ticket"]["code"])
-        at("finish", "counter-1", "finish", 6 * minute)
-        at("cancel", "kiosk-1", "cancel_ticket", minute, ref=gone.reply["result"]["ticket"]["ref"])
-        at("status", "kiosk-1", "ticket_status", minute, ref=issued.reply["result"]["ticket"]["ref"])
-        at("check_in", "kiosk-1", "check_in", minute, code="APT-7KQ2-M9XD", language="en")
-        at("call_next_first", "counter-2", "call_next", minute)
-        at("pause", "counter-1", "counter_status", minute, status="paused")
-        fake = at("issue_fake", "kiosk-1", "issue_ticket", minute, service="reception", language="pt")
-        at("void", "technician.hub", "void_tickets", minute, codes=[fake.reply["result"]["ticket"]["code"]],
-           reason="printed by a tampered kiosk")
-        at("erase", "technician.hub", "erase_ticket", minute, ref=gone.reply["result"]["ticket"]["ref"],
-           reason="the visitor asked at the welcoming desk")
-        # refusals
-        at("err_service", "kiosk-1", "issue_ticket", minute, service="passports", language="pt")
-        at("err_forbidden", "display-ground", "call_next", 1.0)
-        at("err_expired", "kiosk-1", "issue_ticket", 1.0, service="reception", language="pt", late_s=6.0)
-        at("err_fields", "kiosk-1", "issue_ticket", 1.0, service="reception", language="pt", priority="yes",
-           name="Maria")
-        at("err_version", "kiosk-1", "ticket_status", 1.0, v=2, ref=issued.reply["result"]["ticket"]["ref"])
-        at("err_other_counter", "counter-1", "recall", 1.0, counter="c2")
-        steps["err_json"] = h.send_raw("kiosk-1", "issue_ticket", b"{\"v\": 1, \"request_id\": \"kiosk-1-0042\"")
-        # presence and health, as a device link publishes them
-        link = h.link("kiosk-1")
-        run.presence["kiosk-1 online"] = json.loads(link._presence(True))
-        run.presence["kiosk-1 last will"] = json.loads(link._presence(False))
-        from hub.service import _presence as hub_presence
-        run.presence["hub online"] = json.loads(hub_presence(True, h.clock.now()))
-        link.publish_health(printer="paper_low", scanner="ok")
-        topic, payload, retain, _props = h.sent.pop()
-        run.health = (topic, json.loads(payload), retain)
-    for step in steps.values():
-        if step.reply["ok"] and step.action not in run.results:
-            run.results[step.action] = step.reply["result"]
-    for out in run.all_outgoing():
-        if out.kind == "event":
-            event = json.loads(out.payload)
-            run.event_data.setdefault(event["event"], list(event["data"]))
-    return run
-
-
-# ----------------------------------------------------------------------------
-# Examples section
-# ----------------------------------------------------------------------------
-
-
-def _props_text(props: dict[str, Any]) -> str:
-    parts = []
-    if "ResponseTopic" in props:
-        parts.append(f"ResponseTopic `{props['ResponseTopic']}`")
-    if "CorrelationData" in props:
-        parts.append(f"CorrelationData `{props['CorrelationData'].hex()}` ({len(props['CorrelationData'])} bytes)")
-    if "MessageExpiryInterval" in props:
-        parts.append(f"MessageExpiryInterval {props['MessageExpiryInterval']}")
-    return ", ".join(parts) if parts else "no properties"
-
-
-def _request_block(step: Exchange) -> str:
-    return (f"Request: `{step.topic}`, QoS 1, {_props_text(step.properties)}\n\n"
-            + (_code(step.request) if step.payload.startswith(b"{") and _is_json(step.payload)
-               else f"```\n{step.payload.decode()}\n```\n"))
-
-
-def _is_json(payload: bytes) -> bool:
-    try:
-        json.loads(payload)
-    except ValueError:
-        return False
-    return True
-
-
-def _reply_block(step: Exchange, reply_expiry: str) -> str:
-    reply = next(o for o in step.out if o.kind == "reply")
-    corr = f"CorrelationData `{reply.correlation.hex()}`" if reply.correlation else "no CorrelationData"
-    return f"Reply: `{reply.topic}`, QoS 1, {corr}, MessageExpiryInterval {reply_expiry}\n\n" + _code(step.reply)
-
-
-def _published_list(step: Exchange) -> str:
-    lines = []
-    for o in step.out:
-        if o.kind == "reply":
-            continue
-        data = json.loads(o.payload)
-        what = data.get("event") or data.get("type")
-        lines.append(f"- `{o.topic}` ({'retained' if o.retain else 'not retained'}): `{what}`, "
-                     f"rev {data.get('rev')}" + (f", seq {data['seq']}" if "seq" in data else ""))
-    return "\n".join(lines) + "\n" if lines else "- nothing else\n"
-
-
-def _details(summary: str, body: str) -> str:
-    return f"<details><summary>{summary}</summary>\n\n{body}\n</details>\n"
-
-
-def examples_section() -> str:
-    from hub.service import REPLY_EXPIRY_S
-    run = example_run()
-    t, s = run.topics, run.steps
-    reply_expiry = str(REPLY_EXPIRY_S)
-    out: list[str] = []
-    add = out.append
-
-    add("### When the hub (re)connects\n\n"
-        "It publishes, in this order, all retained configuration and state "
-        f"(`Engine.everything()`; {len(run.startup)} messages for the test site), then its own presence:\n\n")
-    add("".join(f"- `{o.topic}` (retained: {'yes' if o.retain else 'no'}): `{json.loads(o.payload)['type']}`\n"
-                for o in run.startup))
-    site_config = next(json.loads(o.payload) for o in run.startup if o.topic == t.site_config())
-    add("\n" + _details(f"<code>{t.site_config()}</code> (the whole public site configuration)", _code(site_config)))
-    device_config = next(json.loads(o.payload) for o in run.startup if o.topic == t.device_config("counter-1"))
-    add("\n" + _details(f"<code>{t.device_config('counter-1')}</code>", _code(device_config)))
-    zone = next(json.loads(o.payload) for o in run.startup if o.topic == t.zone_state("ground"))
-    add(f"\n`{t.zone_state('ground')}` before anything happened today:\n\n" + _code(zone))
-
-    add("\n### A counter opens\n\n")
-    add(_request_block(s["open"]) + "\n" + _reply_block(s["open"], reply_expiry))
-    add("\nThen, after the commit:\n\n" + _published_list(s["open"]))
-
-    add("\n### A kiosk issues a ticket\n\n")
-    issue = s["issue"]
-    add(_request_block(issue) + "\n" + _reply_block(issue, reply_expiry))
-    add("\nThen:\n\n" + _published_list(issue))
-    event = next(json.loads(o.payload) for o in issue.out if o.kind == "event")
-    add(f"\nThe event on `{next(o.topic for o in issue.out if o.kind == 'event')}`:\n\n" + _code(event))
-    add(f"\n`{t.service_state('reception')}`:\n\n" + _code(issue.payload_on(t.service_state("reception"))))
-    add("\nA priority ticket differs only in `\"priority\": true` (the kiosk never says why). "
-        "The kiosk retried the first request 2 s later with the same `request_id` (and a new "
-        "`deadline_ms` and correlation data): the hub answered with the very same reply, "
-        f"byte for byte ({'identical' if s['issue_retry'].reply == issue.reply else 'NOT identical'}), "
-        "and published nothing else:\n\n" + _published_list(s["issue_retry"]))
-
-    add("\n### A counter calls the next ticket\n\n")
-    call = s["call_next"]
-    add(_request_block(call) + "\n" + _reply_block(call, reply_expiry))
-    add("\nThen:\n\n" + _published_list(call))
-    called = next(o for o in call.out if o.kind == "event")
-    add(f"\n`{called.topic}`:\n\n" + _code(json.loads(called.payload)))
-    add(f"\n`{t.counter_state('c1')}`:\n\n" + _code(call.payload_on(t.counter_state("c1"))))
-    add(f"\n`{t.zone_state('ground')}`:\n\n" + _code(call.payload_on(t.zone_state("ground"))))
-    add(f"\n`{t.recent_calls()}`:\n\n" + _code(call.payload_on(t.recent_calls())))
-
-    add("\n### The other counter actions\n\n")
-    for key, title in (("recall", "Recall"), ("no_show", "No-show (after one recall)"),
-                       ("call_next_2", "Call next again"), ("transfer", "Transfer to another service"),
-                       ("call_ticket", "Call a specific ticket"), ("finish", "Finish"),
-                       ("call_next_first", "The other zone's counter calls the transferred ticket"),
-                       ("pause", "Pause the counter")):
-        step = s[key]
-        events = [json.loads(o.payload) for o in step.out if o.kind == "event"]
-        body = (f"Request payload: `{json.dumps(step.request, ensure_ascii=False)}`\n\n"
-                + _code(step.reply) + "\n" + _published_list(step)
-                + "".join(f"\nEvent `{e['event']}`:\n\n" + _code(e) for e in events))
-        add(_details(f"{title}: <code>{step.action}</code>", body) + "\n")
-
-    add("### A kiosk cancels a ticket and asks for a ticket's status (scanned QR)\n\n")
-    for key in ("cancel", "status"):
-        step = s[key]
-        add(f"Request payload on `{step.topic}`: `{json.dumps(step.request, ensure_ascii=False)}`\n\n"
-            + _code(step.reply) + "\n")
-    add("`ticket_status` changes nothing, so it publishes nothing but the reply, and its successful "
-        "replies are not remembered (a retry reads the current status).\n")
-
-    add("\n### A technician voids a fake ticket and erases a record\n\n"
-        "As `technician.hub` (`onestop-provision void` / `erase` on the hub); the supervisor's console "
-        "sends the same requests as `supervisor.console`. Both are audited with their reason.\n\n")
-    for key in ("void", "erase"):
-        step = s[key]
-        events = [json.loads(o.payload) for o in step.out if o.kind == "event"]
-        add(_request_block(step) + "\n" + _code(step.reply) + "\n" + _published_list(step)
-            + "".join(f"\nEvent `{e['event']}`:\n\n" + _code(e) for e in events) + "\n")
-
-    add("\n### Refusals\n\n"
-        "Every refusal is an ordinary reply with `ok: false`; nothing changes and nothing else is published.\n\n")
-    for key, title in (("err_service", "An unknown service"),
-                       ("err_forbidden", "A display sends a counter action"),
-                       ("err_other_counter", "A counter acts for another counter"),
-                       ("err_expired", "A request the hub saw 6 s after it was sent (deadline 5 s)"),
-                       ("err_fields", "A wrong type and an unknown field"),
-                       ("err_version", "A newer schema version"),
-                       ("err_json", "A payload that is not JSON (published by hand, without properties)")):
-        step = s[key]
-        add(f"{title}:\n\n" + _request_block(step) + "\n" + _code(step.reply) + "\n")
-
-    add("### Presence and health\n\n")
-    add(f"`{t.presence('kiosk-1')}`, retained, when the link connects:\n\n" + _code(run.presence["kiosk-1 online"]))
-    add("\nIts last will (set when the link is created, published by the broker when the connection is lost) "
-        "and its graceful goodbye on the same topic:\n\n" + _code(run.presence["kiosk-1 last will"]))
-    add(f"\n`{t.presence('hub')}` once the hub has republished everything:\n\n" + _code(run.presence["hub online"]))
-    topic, health, retain = run.health
-    add(f"\n`{topic}` ({'retained' if retain else 'not retained'}), from "
-        "`DeviceLink.publish_health(printer=\"paper_low\", scanner=\"ok\")`:\n\n" + _code(health))
-    return "".join(out)
-
-
-# ----------------------------------------------------------------------------
 # The document
 # ----------------------------------------------------------------------------
 
-SECTIONS: dict[str, Callable[[], str]] = {
-    "topics": topics_section,
-    "requests": requests_section,
-    "shapes": shapes_section,
-    "reasons": reasons_section,
-    "events": events_section,
-    "acl": acl_section,
-    "examples": examples_section,
-}
+@dataclass
+class Observed:
+    """What a run of the real hub and device links showed (``tools/protocol_doc.py`` makes it)."""
+
+    #: each action's ``result`` in its first ok reply
+    results: dict[str, dict] = field(default_factory=dict)
+    #: each event type's ``data`` keys, in the order the hub sent them
+    event_data: dict[str, list[str]] = field(default_factory=dict)
+    #: every retained payload published (state, config, content, presence, health)
+    retained: list[dict] = field(default_factory=list)
+    #: the ``examples`` section, written from the run's payloads
+    examples: str = ""
 
 
-def generate() -> dict[str, str]:
+#: the generated sections, in document order
+SECTIONS = ("topics", "requests", "shapes", "reasons", "events", "acl", "examples")
+
+
+def generate(observed: Observed) -> dict[str, str]:
     """Every generated section's body (what goes between its markers)."""
-    return {name: make().rstrip("\n") + "\n" for name, make in SECTIONS.items()}
+    made = {"topics": topics_section(), "requests": requests_section(observed.results),
+            "shapes": shapes_section(observed.retained), "reasons": reasons_section(),
+            "events": events_section(observed.event_data), "acl": acl_section(), "examples": observed.examples}
+    return {name: made[name].rstrip("\n") + "\n" for name in SECTIONS}
 
 
 def wrap(name: str, body: str) -> str:
@@ -940,39 +522,8 @@ def rewrite(text: str, sections: dict[str, str]) -> str:
     return SECTION_RE.sub(lambda m: wrap(m["name"], sections.get(m["name"], m["body"])), text)
 
 
-def stale_sections(text: str) -> list[str]:
-    """Names of generated sections that are missing from ``text`` or differ from the code."""
-    current, found = generate(), extract(text)
+def stale_sections(text: str, current: dict[str, str]) -> list[str]:
+    """Names of generated sections that are missing from ``text`` or differ from ``current``."""
+    found = extract(text)
     return [name for name, body in current.items() if found.get(name) != body]
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m contract.docs",
-                                     description="Print or rewrite the generated sections of docs/protocol.md.")
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--write", metavar="FILE", type=Path, help="rewrite the generated sections of FILE in place")
-    group.add_argument("--check", metavar="FILE", type=Path, help="exit 1 when FILE's generated sections are stale")
-    args = parser.parse_args(argv)
-    if args.check:
-        stale = stale_sections(args.check.read_text(encoding="utf-8"))
-        if stale:
-            print(f"{args.check}: generated sections out of date: {', '.join(stale)}; run `{REGENERATE}`",
-                  file=sys.stderr)
-            return 1
-        return 0
-    sections = generate()
-    if args.write:
-        text = args.write.read_text(encoding="utf-8")
-        new = rewrite(text, sections)
-        if new != text:
-            args.write.write_text(new, encoding="utf-8")
-            print(f"{args.write}: rewrote {', '.join(n for n in sections if extract(text).get(n) != sections[n])}")
-        else:
-            print(f"{args.write}: up to date")
-        return 0
-    print("\n\n".join(wrap(name, body) for name, body in sections.items()))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,24 +11,52 @@ from __future__ import annotations
 
 import json
 import re
+from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ContractError, Reason
+from .payloads import SCHEMA_VERSION
+from .fields import REQUEST_ID, AppointmentCode, Code, Ident, Lang, Ref, RequestId, ServiceDay
 
-SCHEMA_VERSION = 1
 #: Largest request the hub reads; anything bigger is refused unread.
 MAX_REQUEST_BYTES = 4096
 #: codes one ``void_tickets`` may name (what fits in a request; a device and a time window reach more)
 MAX_VOID = 400
 
-REQUEST_ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
-RequestId = Annotated[str, Field(min_length=8, max_length=64, pattern=REQUEST_ID_PATTERN)]
-Code = Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[A-Z]{1,2}[0-9]{1,5}$")]
-Ref = Annotated[str, Field(min_length=16, max_length=32, pattern=r"^[a-z2-7]+$")]
-Lang = Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
-Ident = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+
+class TicketStatus(StrEnum):
+    """Where a ticket is (``TicketView.status``; the hub's tickets table)."""
+
+    WAITING = "waiting"
+    CALLED = "called"
+    FINISHED = "finished"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    #: still waiting or called when its service day ended
+    EXPIRED = "expired"
+    #: a fake ticket an operator took out of the queues (``void_tickets``)
+    VOIDED = "voided"
+
+
+#: the statuses of a ticket still in a queue or at a counter
+LIVE = (TicketStatus.WAITING, TicketStatus.CALLED)
+
+
+class CounterStatus(StrEnum):
+    """Whether a counter calls tickets (``counter_status``; ``state.counter`` and ``state.zone``)."""
+
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+def _values(enum: type[StrEnum]) -> Any:
+    """``Literal["a", "b", ...]`` of an enum's values: requests are strict, so they compare plain
+    strings, and a refusal names the values as a device sends them."""
+    return Literal[tuple(member.value for member in enum)]
 
 
 class _Strict(BaseModel):
@@ -67,7 +95,7 @@ class IssueTicket(Request):
     priority: bool = False
 
 
-class TicketStatus(Request):
+class GetTicketStatus(Request):
     """Status of a ticket from its QR reference (scanned at a kiosk)."""
 
     action = "ticket_status"
@@ -90,7 +118,7 @@ class CheckIn(Request):
 
     action = "check_in"
     roles = ("kiosk", "counter")
-    code: Annotated[str, Field(pattern=r"^APT-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")]
+    code: AppointmentCode
     language: Lang
 
 
@@ -139,10 +167,9 @@ class Transfer(CounterRequest):
 
 class SetCounterStatus(CounterRequest):
     action = "counter_status"
-    status: Literal["open", "paused", "closed"]
+    status: _values(CounterStatus)
 
 
-ServiceDay = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 Reasoning = Annotated[str, Field(min_length=3, max_length=200)]
 
 
@@ -177,7 +204,7 @@ class VoidTickets(Request):
 
 REQUEST_TYPES: dict[str, type[Request]] = {
     cls.action: cls
-    for cls in (IssueTicket, TicketStatus, CancelTicket, CheckIn, CallNext, CallTicket, Recall, NoShow,
+    for cls in (IssueTicket, GetTicketStatus, CancelTicket, CheckIn, CallNext, CallTicket, Recall, NoShow,
                 Finish, Transfer, SetCounterStatus, VoidTickets, EraseTicket)
 }
 
@@ -226,7 +253,7 @@ def describe_validation_error(exc: ValidationError) -> str:
     return safe_text("; ".join(parts), 600)
 
 
-_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+_REQUEST_ID_RE = re.compile(f"^{REQUEST_ID}$")
 
 
 def request_id_of(payload: bytes) -> str | None:
@@ -283,7 +310,7 @@ class TicketView(BaseModel):
     code: str
     ref: str | None = None
     service: str
-    status: Literal["waiting", "called", "finished", "no_show", "cancelled", "expired", "voided"]
+    status: _values(TicketStatus)
     priority: bool
     language: str
     service_day: str

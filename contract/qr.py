@@ -12,8 +12,10 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from .fields import CODE, ID, REF, SERVICE_DAY
+
 PREFIX = "OSS1"
-_QR_RE = re.compile(r"^OSS1:([a-z0-9][a-z0-9-]{0,39}):(\d{4}-\d{2}-\d{2}):([A-Z]{1,2}\d{1,5}):([a-z2-7]{16,32})$")
+_QR_RE = re.compile(rf"^{PREFIX}:({ID}):({SERVICE_DAY}):({CODE}):({REF})$")
 
 
 def new_ref() -> str:

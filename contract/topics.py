@@ -12,15 +12,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .fields import ID
+
 CONTRACT_VERSION = 1
 ROOT = f"oss/v{CONTRACT_VERSION}"
 
-#: ids used in topic segments: lower-case, digits and dashes (no MQTT wildcards,
-#: no slashes), so they are safe in topics, file names and host names.
-ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,39}"
-ID_RE = re.compile(rf"^{ID_PATTERN}$")
+#: ids used in topic segments (``contract.fields.ID``)
+ID_RE = re.compile(rf"^{ID}$")
 
+#: the hub's device id (the site file's hub device must have it), so every device can read
+#: ``presence/hub`` through one fixed ACL line
 HUB_ID = "hub"
+
+#: MQTT message expiry (seconds) of the hub's replies and events; a request's is its device's
+#: ``timing.request_expiry_s``, by default ``REQUEST_EXPIRY_S``
+REPLY_EXPIRY_S = 60
+EVENT_EXPIRY_S = 300
+REQUEST_EXPIRY_S = 5.0
 
 
 def is_valid_id(value: str) -> bool:

@@ -16,8 +16,15 @@ class Clock:
         """Unix seconds."""
         return time.time()
 
+    def __call__(self) -> float:
+        """``now()``: a clock is also the plain time function a device's parts take (``DeviceLink(clock=...)``)."""
+        return self.now()
+
 
 class FakeClock(Clock):
+    """A clock that moves only when told (``advance``, or set ``t``): the tests' one fake clock, for
+    the hub (``Engine(clock=...)``) and for anything that takes a time function."""
+
     def __init__(self, start: float = 1_790_000_000.0):
         self.t = start
 

@@ -9,10 +9,10 @@ logged and left out; it never stops the hub from issuing tickets.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
+from contract import payloads
 from contract.topics import Topics
 from siteconf.content import ContentPacks, load_content
 from siteconf.schema import Site
@@ -37,6 +37,4 @@ def content_messages(topics: Topics, packs: ContentPacks | None) -> list[tuple[s
     """(topic, payload) for every language the hub has a pack for, retained."""
     if packs is None:
         return []
-    return [(topics.content(language), json.dumps(pack.payload(), separators=(",", ":"),
-                                                  ensure_ascii=False).encode())
-            for language, pack in packs.packs.items()]
+    return [(topics.content(language), payloads.encode(pack.payload())) for language, pack in packs.packs.items()]

@@ -14,11 +14,13 @@ import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 from contract import messages as msg
+from contract import payloads
 from contract.acl import OPERATOR_ROLES, tool_of
 from contract.errors import ContractError, Reason
-from contract.messages import safe_text
+from contract.messages import LIVE, CounterStatus, TicketStatus, safe_text
 from contract.qr import TicketQR, new_ref
 from contract.topics import Topics
 from siteconf.content import ContentPacks
@@ -28,7 +30,7 @@ from siteconf.slices import device_slice, public_config
 from .clock import Clock, SiteTime
 from .content import content_messages
 from .limits import device_limits
-from .model import Changes, QueueModel, Ticket
+from .queues import Changes, QueueModel, Ticket
 from .retention import fold
 from .snapshots import Snapshots
 from .store import Store
@@ -112,22 +114,21 @@ def operator_of(identity: str) -> Operator | None:
 KIOSK_MODE_OF = {"issue_ticket": "tickets", "check_in": "check_in"}
 
 
-def _dumps(data: dict) -> bytes:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 def error_reply(action: str, request_id: str | None, rev: int, reason: Reason, message: str) -> bytes:
     """An error reply's bytes; the action comes from the topic, so an unknown one is echoed cut short."""
     action = action if action in msg.REQUEST_TYPES else safe_text(action, 64)
-    return _dumps({"v": 1, "type": "reply", "action": action, "request_id": request_id, "ok": False,
-                   "rev": rev, "error": {"code": str(reason), "message": safe_text(message, 600)}})
+    return payloads.encode(payloads.error_reply(action, request_id, rev, str(reason), safe_text(message, 600)))
 
 
 class Engine:
+    """``new_ref`` makes ticket refs (``contract.qr.new_ref``: 80 random bits); the protocol
+    document's example run passes one that gives the same refs on every run."""
+
     def __init__(self, site: Site, store: Store, clock: Clock | None = None, content: ContentPacks | None = None,
-                 appointments: list | None = None):
+                 appointments: list | None = None, *, new_ref: Callable[[], str] = new_ref):
         self.site = site
         self.clock = clock or Clock()
+        self._make_ref = new_ref
         self.time = SiteTime(site.site.timezone, site.site.service_day_starts)
         if appointments:  # the past ones are of no use and must not come back after the purge
             today = self.time.service_day(self.clock.now())
@@ -269,8 +270,7 @@ class Engine:
             return self._refuse(incoming, err, now, request.request_id)
         if changes is not None:
             self._record(changes, now, dirty, events)
-        reply = _dumps({"v": 1, "type": "reply", "action": action, "request_id": request.request_id, "ok": True,
-                        "rev": self.rev, "result": result})
+        reply = payloads.encode(payloads.reply(action, request.request_id, self.rev, result))
         if action not in READ_ONLY:
             self.store.save_reply(incoming.device, request.request_id, action, reply, now)
         self.answered += 1
@@ -298,24 +298,21 @@ class Engine:
                 if self.site.policies.issue_only_when_open and not self.is_open(now):
                     raise ContractError(Reason.SITE_CLOSED, "the centre is closed; tickets are issued in opening hours")
                 self._within_quota(device_id)
-                ref = new_ref()  # 80 random bits; the tickets table's UNIQUE(ref) is the last guard
-                while ref in m.by_ref:
-                    ref = new_ref()
                 ticket, changes = m.issue(service_id=request.service, language=request.language,
-                                          priority=request.priority, source=device_id, ref=ref, now=now,
+                                          priority=request.priority, source=device_id, ref=self._new_ref(), now=now,
                                           service_day=m.service_day)
-                return {"ticket": self.ticket_view(ticket)}, changes
+                return payloads.ticket_result(self.ticket_view(ticket)), changes
             case msg.CheckIn():
                 return self._check_in(request, device_id, now)
             case msg.VoidTickets():
                 return self._void(request, device_id, now)
             case msg.EraseTicket():
                 return self._erase(request, device_id, now)
-            case msg.TicketStatus():
+            case msg.GetTicketStatus():
                 ticket = m.by_ref.get(request.ref) or self.store.ticket_by_ref(request.ref)
                 if ticket is None:
                     raise ContractError(Reason.UNKNOWN_TICKET, "no ticket with this reference")
-                return {"ticket": self.ticket_view(ticket)}, None
+                return payloads.ticket_result(self.ticket_view(ticket)), None
             case msg.CancelTicket():
                 ticket = m.by_ref.get(request.ref)
                 if ticket is None:
@@ -324,7 +321,7 @@ class Engine:
                         raise ContractError(Reason.UNKNOWN_TICKET, "no ticket with this reference")
                     raise ContractError(Reason.ILLEGAL_TRANSITION, f"{known.code} is {known.status}, not waiting")
                 changes = m.cancel(ticket, now)
-                return {"ticket": self.ticket_view(ticket)}, changes
+                return payloads.ticket_result(self.ticket_view(ticket)), changes
             case msg.CallNext():
                 ticket, finished, changes = m.call_next(counter_id, now)
                 return self._call_result(ticket, finished, counter_id), changes
@@ -333,21 +330,20 @@ class Engine:
                 return self._call_result(ticket, finished, counter_id), changes
             case msg.Recall():
                 ticket, changes = m.recall(counter_id, now)
-                return {"ticket": self.ticket_view(ticket)}, changes
+                return payloads.ticket_result(self.ticket_view(ticket)), changes
             case msg.NoShow():
                 ticket, changes = m.no_show(counter_id, now)
-                return {"ticket": self.ticket_view(ticket)}, changes
+                return payloads.ticket_result(self.ticket_view(ticket)), changes
             case msg.Finish():
                 ticket, changes = m.finish(counter_id, now)
-                return {"ticket": self.ticket_view(ticket)}, changes
+                return payloads.ticket_result(self.ticket_view(ticket)), changes
             case msg.Transfer():
                 ticket, changes = m.transfer(counter_id, request.service, now)
-                return {"ticket": self.ticket_view(ticket)}, changes
+                return payloads.ticket_result(self.ticket_view(ticket)), changes
             case msg.SetCounterStatus():
-                changes = m.set_counter_status(counter_id, request.status, now)
+                changes = m.set_counter_status(counter_id, CounterStatus(request.status), now)
                 state = m.counters[counter_id]
-                return {"counter": counter_id, "status": state.status,
-                        "waiting": m.waiting_for_counter(counter_id)}, changes
+                return payloads.counter_result(counter_id, state.status, m.waiting_for_counter(counter_id)), changes
         raise ContractError(Reason.UNKNOWN_ACTION, f"no handler for {request.action!r}")
 
     def is_open(self, t: float) -> bool:
@@ -422,18 +418,21 @@ class Engine:
         if found is None or found[0] != m.service_day:
             raise ContractError(Reason.UNKNOWN_APPOINTMENT, f"no appointment {request.code} today")
         _day, service, slot, checked_in_at, ticket_id = found
-        appointment = {"code": request.code, "service": service, "time": slot}
         if checked_in_at is not None:
             ticket = m.tickets.get(ticket_id) or self.store.ticket_by_id(ticket_id)
-            return {"ticket": self.ticket_view(ticket), "appointment": {**appointment, "already_checked_in": True}}, None
+            return payloads.check_in_result(self.ticket_view(ticket), request.code, service, slot, True), None
         self._within_quota(device_id)
-        ref = new_ref()
-        while ref in m.by_ref:
-            ref = new_ref()
         ticket, changes = m.issue(service_id=service, language=request.language, priority=False, source=device_id,
-                                  ref=ref, now=now, service_day=m.service_day)
+                                  ref=self._new_ref(), now=now, service_day=m.service_day)
         self.store.check_in(request.code, now, ticket.id)  # the ticket itself is saved with the changes
-        return {"ticket": self.ticket_view(ticket), "appointment": {**appointment, "already_checked_in": False}}, changes
+        return payloads.check_in_result(self.ticket_view(ticket), request.code, service, slot, False), changes
+
+    def _new_ref(self) -> str:
+        """A ref no ticket of today has (80 random bits; the tickets table's UNIQUE(ref) is the last guard)."""
+        ref = self._make_ref()
+        while ref in self.model.by_ref:
+            ref = self._make_ref()
+        return ref
 
     def _void(self, request: msg.VoidTickets, who: str, now: float) -> tuple[dict, Changes | None]:
         """Void today's live tickets chosen by codes, or by the device that issued them in a window."""
@@ -452,14 +451,13 @@ class Engine:
                             key=lambda t: t.id)
         if request.source is not None:
             chosen = [t for t in chosen if t.source == request.source]
-        live = [t for t in chosen if t.status in ("waiting", "called")]
+        live = [t for t in chosen if t.status in LIVE]
         changes = m.void(live, now) if live else None
         self.store.audit(now, who, "void_tickets", request.reason, {
             "service_day": m.service_day, "source": request.source, "issued_from_ms": request.issued_from_ms,
             "issued_to_ms": request.issued_to_ms, "asked": len(request.codes or ()) or None,
             "voided": [t.code for t in live]})
-        return {"voided": len(live), "codes": [t.code for t in live][:50],
-                "not_live": len(chosen) - len(live)}, changes
+        return payloads.void_result(len(live), [t.code for t in live][:50], len(chosen) - len(live)), changes
 
     def _erase(self, request: msg.EraseTicket, who: str, now: float) -> tuple[dict, Changes | None]:
         """Erase one ticket's record early (the visitor asked): folded into the day's figures first."""
@@ -472,7 +470,7 @@ class Engine:
             raise ContractError(Reason.INVALID_FIELDS, "name the ticket: ref, or code and service_day")
         if ticket is None:
             raise ContractError(Reason.UNKNOWN_TICKET, "no such ticket (already erased, or past its retention)")
-        if ticket.status in ("waiting", "called"):
+        if ticket.status in LIVE:
             raise ContractError(Reason.ILLEGAL_TRANSITION, f"{ticket.code} is {ticket.status}: cancel or finish it "
                                                            "first, then erase it")
         self.store.add_stats(fold(self.store.legs_for_stats("t.id = ?", (ticket.id,)), self.time.local))
@@ -482,7 +480,7 @@ class Engine:
             self.model.forget(ticket)
         self.store.audit(now, who, "erase_ticket", request.reason,
                          {"service_day": ticket.service_day, "code": ticket.code})
-        return {"erased": {"service_day": ticket.service_day, "code": ticket.code}}, None
+        return payloads.erase_result(ticket.service_day, ticket.code), None
 
     def _within_quota(self, device_id: str) -> None:
         quota = self.limits[device_id].tickets_per_day
@@ -491,25 +489,22 @@ class Engine:
                                 "(site file: limits); a supervisor can raise it or void fake tickets")
 
     def _call_result(self, ticket: Ticket | None, finished: Ticket | None, counter_id: str) -> dict:
-        return {"ticket": self.ticket_view(ticket) if ticket else None,
-                "finished": finished.code if finished else None,
-                "waiting": self.model.waiting_for_counter(counter_id)}
+        return payloads.call_result(self.ticket_view(ticket) if ticket else None,
+                                    finished.code if finished else None, self.model.waiting_for_counter(counter_id))
 
     def ticket_view(self, ticket: Ticket) -> dict:
         m = self.model
         counter = self.site.counter(ticket.counter) if ticket.counter else None
-        view = {"code": ticket.code, "ref": ticket.ref, "service": ticket.service, "status": ticket.status,
-                "priority": ticket.priority, "language": ticket.language, "service_day": ticket.service_day,
-                "issued_at": self.time.iso(ticket.issued_at), "counter": ticket.counter,
-                "counter_number": counter.number if counter else None,
-                "called_at": self.time.iso(ticket.called_at), "recalls": ticket.recalls,
-                "people_ahead": None, "estimated_wait_min": None,
-                "qr": TicketQR(self.site.site.id, ticket.service_day, ticket.code, ticket.ref).encode()}
-        if ticket.status == "waiting" and ticket.service_day == m.service_day:
+        ahead = wait = None
+        if ticket.status == TicketStatus.WAITING and ticket.service_day == m.service_day:
             ahead = m.people_ahead(ticket)
-            view["people_ahead"] = ahead
-            view["estimated_wait_min"] = m.estimated_wait_min(ticket.service, ahead)
-        return view
+            wait = m.estimated_wait_min(ticket.service, ahead)
+        return payloads.ticket_view(
+            code=ticket.code, ref=ticket.ref, service=ticket.service, status=ticket.status, priority=ticket.priority,
+            language=ticket.language, service_day=ticket.service_day, issued_at=self.time.iso(ticket.issued_at),
+            counter=ticket.counter, counter_number=counter.number if counter else None,
+            called_at=self.time.iso(ticket.called_at), recalls=ticket.recalls, people_ahead=ahead,
+            estimated_wait_min=wait, qr=TicketQR(self.site.site.id, ticket.service_day, ticket.code, ticket.ref).encode())
 
     # ----------------------------------------------------------- bookkeeping
     def _record(self, changes: Changes, now: float, dirty: _Dirty, events: list[Outgoing]) -> None:
@@ -520,8 +515,8 @@ class Engine:
             self.rev += 1
             self.zone_seq[event.zone] = seq = self.zone_seq.get(event.zone, 0) + 1
             data = event.data
-            if event.type in ("ticket_called", "ticket_recalled"):
-                data = {**data, "at": self.time.iso(data["at"]), "rev": self.rev}
+            if event.type in ("ticket_called", "ticket_recalled"):  # a call_view: the commit's time and revision
+                data = {**data, "at": self.time.iso(now), "rev": self.rev}
                 self.snap.remember_call(data)
                 dirty.calls = True
             elif event.type == "tickets_voided":
@@ -529,9 +524,8 @@ class Engine:
                 dirty.calls = True
             self.store.save_event(self.rev, seq, event.zone, event.type, now, data)
             dirty.zones.add(event.zone)
-            payload = {"v": 1, "type": "event", "event": event.type, "rev": self.rev, "seq": seq,
-                       "zone": event.zone, "at": self.time.iso(now), "data": data}
-            events.append(Outgoing(self.topics.event(event.zone, event.type), _dumps(payload), kind="event"))
+            payload = payloads.event(event.type, self.rev, seq, event.zone, self.time.iso(now), data)
+            events.append(Outgoing(self.topics.event(event.zone, event.type), payloads.encode(payload), kind="event"))
 
     def _maybe_roll_over(self, now: float, dirty: _Dirty, events: list[Outgoing]) -> None:
         day = self.time.service_day(now)
@@ -559,14 +553,14 @@ class Engine:
             dirty.zones.add(index.zone_of_service[sid])
         for cid in dirty.counters:
             dirty.zones.add(index.zone_of_counter[cid])
-        out = [Outgoing(self.topics.service_state(s), _dumps(self.snap.service(s, self.rev)), retain=True)
+        out = [Outgoing(self.topics.service_state(s), payloads.encode(self.snap.service(s, self.rev)), retain=True)
                for s in sorted(dirty.services)]
-        out += [Outgoing(self.topics.counter_state(c), _dumps(self.snap.counter(c, self.rev)), retain=True)
+        out += [Outgoing(self.topics.counter_state(c), payloads.encode(self.snap.counter(c, self.rev)), retain=True)
                 for c in sorted(dirty.counters)]
-        out += [Outgoing(self.topics.zone_state(z), _dumps(self.snap.zone(z, self.rev, self.zone_seq[z])),
+        out += [Outgoing(self.topics.zone_state(z), payloads.encode(self.snap.zone(z, self.rev, self.zone_seq[z])),
                          retain=True) for z in sorted(dirty.zones)]
         if dirty.calls:
-            out.append(Outgoing(self.topics.recent_calls(), _dumps(self.snap.recent_calls(self.rev)), retain=True))
+            out.append(Outgoing(self.topics.recent_calls(), payloads.encode(self.snap.recent_calls(self.rev)), retain=True))
         return out
 
     def everything(self) -> list[Outgoing]:
@@ -582,8 +576,8 @@ class Engine:
         except Exception:
             self.store.rollback()
             raise
-        out = [Outgoing(self.topics.site_config(), _dumps(public_config(self.site)), retain=True, kind="config")]
-        out += [Outgoing(self.topics.device_config(d.id), _dumps(device_slice(self.site, d.id)), retain=True,
+        out = [Outgoing(self.topics.site_config(), payloads.encode(public_config(self.site)), retain=True, kind="config")]
+        out += [Outgoing(self.topics.device_config(d.id), payloads.encode(device_slice(self.site, d.id)), retain=True,
                          kind="config") for d in self.site.devices]
         out += [Outgoing(topic, payload, retain=True, kind="config")
                 for topic, payload in content_messages(self.topics, self.content)]

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 
+from contract import payloads
 from contract.acl import SITE_OPERATORS
 from contract.errors import Reason
-from contract.topics import Topics
+from contract.topics import EVENT_EXPIRY_S, HUB_ID, REPLY_EXPIRY_S, Topics
 from mqttlink.paho_setup import connect_properties, make_client, publish_properties
 from siteconf.content import ContentPacks
 from siteconf.schema import Site
@@ -47,8 +48,6 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 256
 #: how often an idle hub checks whether a new service day has begun
 TICK_S = 15.0
-REPLY_EXPIRY_S = 60
-EVENT_EXPIRY_S = 300
 #: a request unacknowledged this long means the hub is deaf: the watchdog stops being fed
 STUCK_AFTER_S = 10.0
 #: the hub's retained health report is refreshed at most this often (when something changed)
@@ -78,9 +77,9 @@ class _Republish:
     """Worker task: publish all retained state (after every (re)connection)."""
 
 
-def _presence(online: bool, since: float) -> bytes:
-    return json.dumps({"v": 1, "type": "presence", "device": "hub", "role": "hub", "online": online,
-                       "since": since}).encode()
+def presence(online: bool, since: float) -> bytes:
+    """The hub's retained presence (and, offline, its last will)."""
+    return json.dumps(payloads.presence(HUB_ID, "hub", online, since)).encode()
 
 
 class HubService:
@@ -121,7 +120,7 @@ class HubService:
         self._event_props = publish_properties(MessageExpiryInterval=EVENT_EXPIRY_S)  # the same for every event
         self.client = make_client(self.hub_id, broker.username, broker.password,
                                   broker.reconnect_min_s, broker.reconnect_max_s, manual_ack=True)
-        self.client.will_set(self.topics.presence(self.hub_id), _presence(False, time.time()), qos=1, retain=True)
+        self.client.will_set(self.topics.presence(self.hub_id), presence(False, time.time()), qos=1, retain=True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
@@ -168,7 +167,7 @@ class HubService:
         if self._worker:
             self._worker.join(timeout=10)
         if self._connected.is_set():
-            info = self.client.publish(self.topics.presence(self.hub_id), _presence(False, time.time()),
+            info = self.client.publish(self.topics.presence(self.hub_id), presence(False, time.time()),
                                        qos=1, retain=True)
             try:
                 info.wait_for_publish(timeout=2)
@@ -297,7 +296,7 @@ class HubService:
                     log.info("delivering %d replies and events committed before the last stop", len(left))
                 self._publish(left)
             self._publish(self.engine.everything())
-            self.client.publish(self.topics.presence(self.hub_id), _presence(True, time.time()), qos=1, retain=True)
+            self.client.publish(self.topics.presence(self.hub_id), presence(True, time.time()), qos=1, retain=True)
             self._health.publish()
             self._ready.set()
         except Exception:
@@ -432,12 +431,12 @@ class _HealthReporter:
         for (device, reason), n in sorted(refused_counts.items()):
             refused.setdefault(device, {})[reason] = n
         oldest = service.oldest_unacked_s()
-        return {"v": 1, "type": "health", "device": service.hub_id, "role": "hub", "at": time.time(),
-                "worker": "ok" if oldest < service.stuck_after_s else "stuck",
-                "answered": engine.answered, "refused_total": sum(refused_counts.values()),
-                "refused": refused, "dropped": dict(dropped), "internal": dict(poisoned),
-                "oldest_unacked_s": round(oldest, 3), "outbox": len(service._outbox_mids),
-                "not_listening_to": sorted(service.limiter.quarantined)}
+        return payloads.health(service.hub_id, time.time(), {
+            "worker": "ok" if oldest < service.stuck_after_s else "stuck",
+            "answered": engine.answered, "refused_total": sum(refused_counts.values()),
+            "refused": refused, "dropped": dict(dropped), "internal": dict(poisoned),
+            "oldest_unacked_s": round(oldest, 3), "outbox": len(service._outbox_mids),
+            "not_listening_to": sorted(service.limiter.quarantined)}, role="hub")
 
     def _key(self) -> tuple[int, int, int]:
         return tuple(sum(c.values()) for c in self.counts())
@@ -456,8 +455,8 @@ class _HealthReporter:
     def publish(self) -> None:
         self._last = self._key()
         self._published_at = time.monotonic()
-        self.service.client.publish(self.service.topics.health(self.service.hub_id),
-                                    json.dumps(self.payload(), separators=(",", ":")).encode(), qos=1, retain=True)
+        self.service.client.publish(self.service.topics.health(self.service.hub_id), payloads.encode(self.payload()),
+                                    qos=1, retain=True)
 
     def _log_summary(self, now: float) -> None:
         refused, dropped, poisoned = self.counts()

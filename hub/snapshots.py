@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections import deque
 
+from contract import payloads
 from siteconf.schema import Site
 
 from .clock import SiteTime
-from .model import QueueModel, Ticket
+from .queues import QueueModel, Ticket
 
 RECENT_CALLS = 10
 
@@ -74,43 +75,35 @@ class Snapshots:
         if ticket is None:
             return None
         # what the counter's light and small display need; who the visitor is stays on the hub
-        return {"code": ticket.code, "service": ticket.service, "called_at": self.time.iso(ticket.called_at),
-                "recalls": ticket.recalls}
+        return payloads.ticket_brief(ticket.code, ticket.service, self.time.iso(ticket.called_at), ticket.recalls)
 
     def service(self, service_id: str, rev: int) -> dict:
         m = self.model
         queue = m.waiting.get(service_id, [])
-        return {"v": 1, "type": "state.service", "rev": rev, "service": service_id,
-                "service_day": m.service_day, "waiting": len(queue),
-                "waiting_priority": m.priority_waiting.get(service_id, 0),
-                "open_counters": m.open_counters(service_id),
-                "mean_service_min": round(m.mean_service_minutes(service_id), 1),
-                "estimated_wait_min": m.estimated_wait_min(service_id, len(queue)),
-                "last_called": self.last_called.get(service_id)}
+        return payloads.service_state(rev, service_id, m.service_day, len(queue), m.priority_waiting.get(service_id, 0),
+                                      m.open_counters(service_id), round(m.mean_service_minutes(service_id), 1),
+                                      m.estimated_wait_min(service_id, len(queue)), self.last_called.get(service_id))
 
     def counter(self, counter_id: str, rev: int) -> dict:
         m = self.model
         state = m.counters[counter_id]
         config = self.site.counter(counter_id)
-        return {"v": 1, "type": "state.counter", "rev": rev, "counter": counter_id, "number": config.number,
-                "zone": config.zone, "status": state.status, "current": self._ticket_brief(m.current_ticket(counter_id)),
-                "waiting": m.waiting_for_counter(counter_id)}
+        return payloads.counter_state(rev, counter_id, config.number, config.zone, state.status,
+                                      self._ticket_brief(m.current_ticket(counter_id)), m.waiting_for_counter(counter_id))
 
     def zone(self, zone_id: str, rev: int, seq: int) -> dict:
         m = self.model
         counters = []
         for cid in self.index.counters_by_zone[zone_id]:
             current = m.current_ticket(cid)
-            counters.append({"counter": cid, "number": self.site.counter(cid).number,
-                             "status": m.counters[cid].status, "current": current.code if current else None})
+            counters.append(payloads.zone_counter(cid, self.site.counter(cid).number, m.counters[cid].status,
+                                                  current.code if current else None))
         services = []
         for sid in self.index.services_by_zone[zone_id]:
             waiting = m.waiting_count(sid)
-            services.append({"service": sid, "waiting": waiting,
-                             "estimated_wait_min": m.estimated_wait_min(sid, waiting)})
-        return {"v": 1, "type": "state.zone", "rev": rev, "seq": seq, "zone": zone_id,
-                "service_day": m.service_day, "calls": list(reversed(self.calls_by_zone[zone_id])),
-                "counters": counters, "services": services}
+            services.append(payloads.zone_service(sid, waiting, m.estimated_wait_min(sid, waiting)))
+        return payloads.zone_state(rev, seq, zone_id, m.service_day, list(reversed(self.calls_by_zone[zone_id])),
+                                   counters, services)
 
     def recent_calls(self, rev: int) -> dict:
-        return {"v": 1, "type": "state.calls", "rev": rev, "calls": list(reversed(self.calls))}
+        return payloads.calls_state(rev, list(reversed(self.calls)))

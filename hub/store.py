@@ -14,7 +14,9 @@ import json
 import sqlite3
 from pathlib import Path
 
-from .model import CounterState, Leg, QueueModel, Ticket
+from contract.messages import CounterStatus, TicketStatus
+
+from .queues import CounterState, Leg, QueueModel, Ticket
 from .retention import Figures, LegRow
 
 SCHEMA = """
@@ -268,8 +270,9 @@ class Store:
             model.sequences[(prefix, day)] = last
         for cid, status, current, cycle_pos in self.db.execute("SELECT id, status, current, cycle_pos FROM counters"):
             if cid in model.counters:
-                live = current if current in model.tickets and model.tickets[current].status == "called" else None
-                model.counters[cid] = CounterState(cid, status, live, cycle_pos)
+                live = current if current in model.tickets and model.tickets[current].status == TicketStatus.CALLED \
+                    else None
+                model.counters[cid] = CounterState(cid, CounterStatus(status), live, cycle_pos)
         window = model.site.policies.estimate_window
         for service in model.service_times:
             rows = self.db.execute("SELECT ended_at - called_at FROM legs WHERE service = ? AND outcome = "
@@ -367,4 +370,5 @@ class Store:
 def _ticket(row) -> Ticket:
     values = dict(zip(TICKET_COLUMNS, row))
     values["priority"] = bool(values["priority"])
+    values["status"] = TicketStatus(values["status"])
     return Ticket(**values)

@@ -29,8 +29,9 @@ def open_link(device_file: str, role: str) -> tuple[DeviceFile, DeviceLink]:
         password = broker_password(device, device_file)
         tls = checked_tls_files(device, device_file)
         try:
-            link = DeviceLink(device.site_id, device.device_id, password, device.broker.host, device.broker.port,
-                              role=role, timing=device.timing, keepalive_s=device.broker.keepalive_s, tls=tls)
+            link = DeviceLink(device.site_id, device.device_id, password, host=device.broker.host,
+                              port=device.broker.port, role=role, timing=device.timing,
+                              keepalive_s=device.broker.keepalive_s, tls=tls)
         except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError; checked above, so only a race
             raise SiteFileError(device_file, [f"broker: {exc}"], DEVICE_FILE.fix) from None
     except SiteFileError as exc:

@@ -58,8 +58,9 @@ def ask_hub(device_file: str, action: str, timeout: float = 10.0, **fields) -> d
     except SiteFileError as exc:
         raise ProvisioningError(str(exc)) from None
     login = load_tool_login(tool_file_path(device_file, TECHNICIAN_FILE), TECHNICIAN_ID)
-    link = DeviceLink(device.site_id, login.identity, login.password, device.broker.host, device.broker.port,
-                      role=tool_of(login.identity).role, timing=device.timing, tls=login.tls(device))
+    link = DeviceLink(device.site_id, login.identity, login.password, host=device.broker.host,
+                      port=device.broker.port, role=tool_of(login.identity).role, timing=device.timing,
+                      tls=login.tls(device))
     with link:
         if not link.wait_connected(5):
             raise ProvisioningError(f"the broker did not let {login.identity} in ({link.last_connack or 'no answer'});"

@@ -138,8 +138,8 @@ class LocalCentre:
         role = device.role if device else "unknown"
         if password is None and tls is None:
             password = self.credentials.passwords.get(device_id, "no-such-device")
-        return self._open(DeviceLink(self.site.site.id, device_id, password, "127.0.0.1",
-                                     self.tls.port if tls else self.port, role=role,
+        return self._open(DeviceLink(self.site.site.id, device_id, password, host="127.0.0.1",
+                                     port=self.tls.port if tls else self.port, role=role,
                                      timing=timing or self.timing, tls=tls), start)
 
     def monitor(self, name: str = "observer", timing: Timing | None = None) -> DeviceLink:
@@ -147,13 +147,14 @@ class LocalCentre:
         health, state and events, sends nothing.  For the demo's printouts and the tests' probes."""
         identity = monitor_id(name)
         return self._open(DeviceLink(self.site.site.id, identity, self.credentials.password_for(identity),
-                                     "127.0.0.1", self.port, role="monitor", timing=timing or self.timing), True)
+                                     host="127.0.0.1", port=self.port, role="monitor", timing=timing or self.timing),
+                          True)
 
     def operator(self, identity: str = TECHNICIAN_ID, timing: Timing | None = None) -> DeviceLink:
         """An operator's connection (``technician.hub``, ``supervisor.console``): requests in its own
         name (``void_tickets``, ``erase_ticket``), no presence."""
         return self._open(DeviceLink(self.site.site.id, identity, self.credentials.password_for(identity),
-                                     "127.0.0.1", self.port, role=tool_of(identity).role,
+                                     host="127.0.0.1", port=self.port, role=tool_of(identity).role,
                                      timing=timing or self.timing), True)
 
     def _open(self, link: DeviceLink, start: bool) -> DeviceLink:

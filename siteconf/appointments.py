@@ -13,15 +13,14 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from contract.fields import AppointmentCode, ServiceDay
 
 from .load import FileKind, SiteFileError, read_toml, validated
 from .schema import HHMM, Ident, Site
 
 FILE_NAME = "appointments.toml"
-CODE_PATTERN = r"^APT-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$"
 #: 40 counters x 25 appointments a day x 50 days ahead; an entry is about 90 bytes of TOML
 MAX_APPOINTMENTS = 50_000
 APPOINTMENTS_FILE = FileKind("appointments file", 8 * 1024 * 1024,
@@ -32,8 +31,8 @@ APPOINTMENTS_FILE = FileKind("appointments file", 8 * 1024 * 1024,
 class Appointment(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    code: Annotated[str, Field(pattern=CODE_PATTERN)]
-    day: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    code: AppointmentCode
+    day: ServiceDay
     service: Ident
     time: HHMM | None = None
 

@@ -23,6 +23,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from contract import payloads
+
 from .load import FileKind, SiteFileError, read_toml, validated
 from .schema import MAX_SERVICES, Ident, LangCode, Site
 
@@ -96,8 +98,7 @@ class ContentPack(_Model):
 
     def payload(self) -> dict:
         """What the hub publishes retained on ``content/<language>``."""
-        return {"v": 1, "type": "content", "language": self.language, "version": self.version,
-                "digest": self.digest(), "pack": self.model_dump(mode="json")}
+        return payloads.content(self.language, self.version, self.digest(), self.model_dump(mode="json"))
 
 
 @dataclass

@@ -13,6 +13,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from contract.topics import REQUEST_EXPIRY_S
+
 from .load import FileKind, SiteFileError, read_toml, validated
 from .schema import DevicePath, Host, Ident
 
@@ -65,7 +67,7 @@ class Timing(_Model):
 
     request_timeout_s: float = Field(default=2.0, gt=0, le=300)
     #: how long a request stays valid (MQTT message expiry and the hub's deadline check)
-    request_expiry_s: float = Field(default=5.0, gt=0, le=3600)
+    request_expiry_s: float = Field(default=REQUEST_EXPIRY_S, gt=0, le=3600)
     reconnect_min_s: float = Field(default=0.5, gt=0, le=300)
     reconnect_max_s: float = Field(default=10.0, gt=0, le=3600)
 

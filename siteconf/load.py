@@ -12,7 +12,6 @@ limit has its value is in docs/decisions.md ("Bad files").
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -21,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
+
+from contract import payloads
 
 from .schema import Site
 from .slices import public_config
@@ -203,7 +204,7 @@ def parse_site(data: dict, path: Path | str = "<site>") -> Site:
     """A validated site; SiteFileError names every problem, including a public part too large to
     send to every device."""
     site = validated(Site, data, path, SITE_FILE)
-    size = len(json.dumps(public_config(site), separators=(",", ":"), ensure_ascii=False).encode())
+    size = len(payloads.encode(public_config(site)))
     if size > MAX_PUBLIC_CONFIG_BYTES:
         raise SiteFileError(path, [f"the part every device receives (config/site: site, zones, services, kiosk, "
                                    f"counters, ticker, opening_hours) would be {size_text(size)}; the limit is "

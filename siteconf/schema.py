@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from contract.fields import Ident, Lang, Prefix, ServiceDay
+from contract.topics import HUB_ID
+
 from .limits import MAX_TICKET_NUMBER, DeviceLimitOverride, Limits
 
 SCHEMA_VERSION = 1
@@ -37,8 +40,8 @@ MAX_OPENING_SLOTS = 50
 #: public holidays and closures of a few years
 MAX_CLOSED_DATES = 400
 
-Ident = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-LangCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
+#: ids and language codes are the contract's (``contract.fields``): the site file names what travels
+LangCode = Lang
 #: text in several languages: {"pt": "...", "en": "..."}; must have the site's default language.
 Localized = Annotated[dict[LangCode, Annotated[str, Field(min_length=1, max_length=400)]],
                      Field(max_length=MAX_LANGUAGES)]
@@ -143,7 +146,7 @@ class Zone(_Model):
 class Service(_Model):
     id: Ident
     #: letter(s) before the ticket number: "A" gives A001, A002...
-    prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]
+    prefix: Prefix
     name: Localized
     #: the ministry branch or office that provides it
     office: Localized
@@ -217,7 +220,7 @@ class OpeningSlot(_Model):
 
 class OpeningHours(_Model):
     weekly: list[OpeningSlot] = Field(default=[], max_length=MAX_OPENING_SLOTS)
-    closed_dates: list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]] = Field(
+    closed_dates: list[ServiceDay] = Field(
         default=[], max_length=MAX_CLOSED_DATES)
 
 
@@ -521,8 +524,8 @@ class Site(_Model):
         hubs = [d for d in self.devices if d.role == "hub"]
         if len(hubs) != 1:
             problems.append(f"devices: a site has exactly one hub device, found {len(hubs)}")
-        elif hubs[0].id != "hub":
-            problems.append(f"devices: the hub device's id must be 'hub' (the contract's name for it), "
+        elif hubs[0].id != HUB_ID:
+            problems.append(f"devices: the hub device's id must be {HUB_ID!r} (the contract's name for it), "
                             f"not {hubs[0].id!r}")
         menu_ids: set[str] = set()
 

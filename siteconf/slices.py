@@ -9,6 +9,8 @@ the bridge never leave the hub.
 
 from __future__ import annotations
 
+from contract import payloads
+
 from .schema import Site
 
 PUBLIC_POLICIES = ("priority_ratio", "priority_categories", "no_show_requires_recall", "recall_limit",
@@ -19,7 +21,7 @@ def public_config(site: Site) -> dict:
     data = site.model_dump(mode="json", include={"site", "zones", "services", "kiosk", "counters", "ticker",
                                                  "opening_hours"})
     data["policies"] = site.policies.model_dump(mode="json", include=set(PUBLIC_POLICIES))
-    return {"v": 1, "type": "config.site", "schema_version": site.schema_version, **data}
+    return payloads.site_config(site.schema_version, data)
 
 
 def device_slice(site: Site, device_id: str) -> dict:
@@ -28,4 +30,4 @@ def device_slice(site: Site, device_id: str) -> dict:
         raise KeyError(device_id)
     data = device.model_dump(mode="json", exclude={"limits"})  # the hub's business, not the device's
     data["zone"] = site.device_zone(device)
-    return {"v": 1, "type": "config.device", "site": site.site.id, "device": data}
+    return payloads.device_config(site.site.id, data)

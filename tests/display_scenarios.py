@@ -23,7 +23,7 @@ FAST = Timing(request_timeout_s=3.0, request_expiry_s=5.0, reconnect_min_s=0.05,
 
 
 def link_for(args: dict, device_id: str, start: bool = True) -> DeviceLink:
-    link = DeviceLink(args["site_id"], device_id, args["passwords"][device_id], "127.0.0.1", args["port"],
+    link = DeviceLink(args["site_id"], device_id, args["passwords"][device_id], host="127.0.0.1", port=args["port"],
                       role=args.get("roles", {}).get(device_id, "counter"), timing=FAST)
     if start:
         link.start()

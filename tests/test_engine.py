@@ -19,7 +19,7 @@ from contract.messages import MAX_REQUEST_BYTES
 from contract.qr import TicketQR
 from hub.clock import FakeClock
 from hub.engine import Engine, Incoming
-from hub.model import QueueModel
+from hub.queues import QueueModel
 from hub.store import Store
 from sites import SITE_ID, small_site, small_site_dict
 

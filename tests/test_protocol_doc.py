@@ -1,16 +1,18 @@
 """docs/protocol.md stays in step with the contract code.
 
-The generated sections of the document must equal what ``contract.docs``
-produces now, so changing a topic, a request, a reason code, an event, an ACL
-rule or a payload the hub sends without regenerating the document fails here.
-The example payloads come from a real run of the hub engine, so the tests also
-check that run against the contract's own models.
+The generated sections of the document must equal what ``tools/protocol_doc.py``
+produces now (the tables of ``contract.docs``, the example run of the real hub
+engine), so changing a topic, a request, a reason code, an event, an ACL rule
+or a payload the hub sends without regenerating the document fails here.  The
+example payloads come from a real run of the hub engine, so the tests also
+check that run against the contract's own models and builders.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,12 @@ from contract import messages as msg
 from contract.errors import Reason
 from contract.qr import TicketQR
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
-FIX = f"run `{docs.REGENERATE}` and commit the result"
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools"))
+import protocol_doc  # noqa: E402
+
+DOC = REPO / "docs" / "protocol.md"
+FIX = f"run `{protocol_doc.REGENERATE}` and commit the result"
 
 
 @pytest.fixture(scope="module")
@@ -31,12 +37,12 @@ def text() -> str:
 
 @pytest.fixture(scope="module")
 def generated() -> dict[str, str]:
-    return docs.generate()
+    return protocol_doc.generate()
 
 
 @pytest.fixture(scope="module")
-def run() -> docs.ExampleRun:
-    return docs.example_run()
+def run() -> protocol_doc.ExampleRun:
+    return protocol_doc.example_run()
 
 
 # ---------------------------------------------------------------------------
@@ -50,7 +56,7 @@ def test_every_generated_section_has_its_markers(text, generated):
     assert not missing, (f"docs/protocol.md has no <!-- generated:NAME --> ... <!-- /generated:NAME --> markers "
                          f"for {missing}; add them where the sections belong, then {FIX}")
     unknown = [name for name in found if name not in generated]
-    assert not unknown, f"docs/protocol.md has generated sections contract.docs does not make: {unknown}"
+    assert not unknown, f"docs/protocol.md has generated sections tools/protocol_doc.py does not make: {unknown}"
 
 
 @pytest.mark.parametrize("name", list(docs.SECTIONS))
@@ -76,7 +82,7 @@ def test_every_reason_is_documented(text):
 def test_every_event_type_is_documented_and_sent(text, run):
     for event in msg.EVENT_TYPES:
         assert f"`{event}`" in text, f"event {event!r} is missing from docs/protocol.md: {FIX}"
-        assert event in run.event_data, f"the example run in contract/docs.py never produces {event!r}"
+        assert event in run.event_data, f"the example run in tools/protocol_doc.py never produces {event!r}"
     sent = set(run.event_data)
     unlisted = sent - set(msg.EVENT_TYPES)
     assert not unlisted, f"the hub sends events the contract does not list: {unlisted}"
@@ -84,7 +90,7 @@ def test_every_event_type_is_documented_and_sent(text, run):
 
 def test_every_action_appears_in_the_example_run(run):
     missing = set(msg.REQUEST_TYPES) - set(run.results)
-    assert not missing, f"the example run in contract/docs.py has no successful {sorted(missing)}"
+    assert not missing, f"the example run in tools/protocol_doc.py has no successful {sorted(missing)}"
 
 
 def test_check_and_write(tmp_path, text, generated):
@@ -92,11 +98,11 @@ def test_check_and_write(tmp_path, text, generated):
     assert stale != text
     path = tmp_path / "protocol.md"
     path.write_text(stale, encoding="utf-8")
-    assert docs.stale_sections(stale) == ["reasons"]
-    assert docs.main(["--check", str(path)]) == 1
-    assert docs.main(["--write", str(path)]) == 0
+    assert docs.stale_sections(stale, generated) == ["reasons"]
+    assert protocol_doc.main(["--check", str(path)]) == 1
+    assert protocol_doc.main(["--write", str(path)]) == 0
     assert path.read_text(encoding="utf-8") == text
-    assert docs.main(["--check", str(path)]) == 0
+    assert protocol_doc.main(["--check", str(path)]) == 0
     with pytest.raises(ValueError, match="no markers"):
         docs.rewrite("# no markers here\n", generated)
 

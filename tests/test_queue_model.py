@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contract.errors import ContractError, Reason
-from hub.model import QueueModel
+from hub.queues import QueueModel
 from sites import small_site, small_site_dict
 
 DAY = "2026-09-21"

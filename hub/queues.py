@@ -1,5 +1,15 @@
 """The live queues of one site, as pure logic (no I/O, no clock of its own).
 
+``QueueModel`` holds the current service day's tickets, each service's queue and
+each counter's state, and does what the requests ask (issue, call, recall,
+no-show, finish, transfer, cancel, void, open and close a counter):
+
+    model = QueueModel(site)
+    model.roll_over("2026-03-10", now)
+    ticket, changes = model.issue(service_id="reception", language="en", priority=False,
+                                  source="kiosk-1", ref=new_ref(), now=now, service_day="2026-03-10")
+    called, finished, changes = model.call_next("c1", now)
+
 Every operation first checks everything it needs and raises ContractError
 before it touches anything, so a refused request changes nothing.  What an
 operation changed is collected in a ``Changes`` for the store to persist and
@@ -14,11 +24,11 @@ from collections import Counter as CounterOf
 from collections import deque
 from dataclasses import dataclass, field
 
+from contract import payloads
 from contract.errors import ContractError, Reason
+from contract.messages import LIVE, CounterStatus, TicketStatus
 from siteconf.limits import MAX_TICKET_NUMBER
 from siteconf.schema import Counter, Site
-
-LIVE = ("waiting", "called")
 
 
 @dataclass
@@ -29,7 +39,7 @@ class Ticket:
     service_day: str
     service: str
     first_service: str
-    status: str
+    status: TicketStatus
     priority: bool
     language: str
     source: str
@@ -47,7 +57,7 @@ class Ticket:
 @dataclass
 class CounterState:
     id: str
-    status: str = "closed"  # open | paused | closed
+    status: CounterStatus = CounterStatus.CLOSED
     current: int | None = None  # ticket id being served
     #: position in the priority-ratio cycle: slots [0, P) call priority, [P, N+P) normal
     cycle_pos: int = 0
@@ -130,9 +140,9 @@ class QueueModel:
         self.tickets[ticket.id] = ticket
         self.by_ref[ticket.ref] = ticket
         self.by_code[ticket.code] = ticket
-        if ticket.status != "voided":
+        if ticket.status != TicketStatus.VOIDED:
             self.issued_by[ticket.source] += 1
-        if ticket.status == "waiting" and ticket.service in self.waiting:
+        if ticket.status == TicketStatus.WAITING and ticket.service in self.waiting:
             self._add_waiting(ticket)
         self.next_ticket_id = max(self.next_ticket_id, ticket.id + 1)
 
@@ -157,7 +167,7 @@ class QueueModel:
 
     def open_counters(self, service_id: str) -> int:
         return sum(1 for c in self.site.counters
-                   if self.counters[c.id].status == "open" and any(cs.service == service_id for cs in c.services))
+                   if self.counters[c.id].status == CounterStatus.OPEN and any(cs.service == service_id for cs in c.services))
 
     def mean_service_minutes(self, service_id: str) -> float:
         samples = self.service_times.get(service_id)
@@ -200,7 +210,7 @@ class QueueModel:
         leg.ended_at = now
         leg.outcome = outcome
         changes.touch_leg(leg)
-        if outcome == "finished" and leg.called_at is not None:
+        if outcome == TicketStatus.FINISHED and leg.called_at is not None:
             self.service_times[leg.service].append(max(0.0, now - leg.called_at))
 
     def _start_leg(self, ticket: Ticket, now: float, changes: Changes) -> None:
@@ -216,11 +226,11 @@ class QueueModel:
     def _zone_of_service(self, service_id: str) -> str:
         return self.site.service(service_id).zone
 
-    def call_view(self, ticket: Ticket, now: float) -> dict:
+    def call_view(self, ticket: Ticket) -> dict:
+        """The call's ``data``; the engine stamps it with the commit's time and revision."""
         counter = self.site.counter(ticket.counter)
-        return {"code": ticket.code, "service": ticket.service, "counter": counter.id,
-                "counter_number": counter.number, "zone": counter.zone, "language": ticket.language,
-                "recall": ticket.recalls, "at": now}
+        return payloads.call_view(ticket.code, ticket.service, counter.id, counter.number, counter.zone,
+                                  ticket.language, ticket.recalls)
 
     # -------------------------------------------------------------- operations
     def issue(self, *, service_id: str, language: str, priority: bool, source: str, ref: str,
@@ -242,15 +252,14 @@ class QueueModel:
         changes.sequences[key] = number
         ticket = Ticket(id=self.next_ticket_id, ref=ref, code=f"{service.prefix}{number:03d}",
                         service_day=service_day, service=service_id, first_service=service_id,
-                        status="waiting", priority=priority, language=language, source=source,
+                        status=TicketStatus.WAITING, priority=priority, language=language, source=source,
                         issued_at=now, queued_at=now)
         self.next_ticket_id += 1
         self.load_ticket(ticket)
         self._start_leg(ticket, now, changes)
         changes.touch_ticket(ticket)
-        # displays read this: the code and the queue, not who took it (language and class stay on the hub)
-        changes.events.append(EventRecord("ticket_issued", service.zone, {
-            "code": ticket.code, "service": service_id, "people_ahead": self.people_ahead(ticket)}))
+        changes.events.append(EventRecord("ticket_issued", service.zone,
+                                          payloads.issued_data(ticket.code, service_id, self.people_ahead(ticket))))
         return ticket, changes
 
     def choose_next(self, counter_id: str, now: float) -> Ticket | None:
@@ -287,24 +296,28 @@ class QueueModel:
             state.cycle_pos = (state.cycle_pos + 1) % cycle
 
     def _finish_current(self, counter_id: str, now: float, changes: Changes) -> Ticket | None:
-        state = self.counters[counter_id]
         ticket = self.current_ticket(counter_id)
-        if ticket is None:
-            return None
-        ticket.status = "finished"
+        if ticket is not None:
+            self._end_current(counter_id, ticket, TicketStatus.FINISHED, now, changes)
+        return ticket
+
+    def _end_current(self, counter_id: str, ticket: Ticket, status: TicketStatus, now: float,
+                     changes: Changes) -> None:
+        """The counter's current ticket leaves it, served (``finished``) or not (``no_show``)."""
+        state = self.counters[counter_id]
+        ticket.status = status
         ticket.finished_at = now
         state.current = None
-        self._end_leg(ticket, now, "finished", changes)
+        self._end_leg(ticket, now, status, changes)
         changes.touch_ticket(ticket)
         changes.counters[counter_id] = state
-        changes.events.append(EventRecord("ticket_finished", self._zone_of_counter(counter_id), {
-            "code": ticket.code, "service": ticket.service, "counter": counter_id}))
-        return ticket
+        changes.events.append(EventRecord(f"ticket_{status}", self._zone_of_counter(counter_id),
+                                          payloads.ended_data(ticket.code, ticket.service, counter_id)))
 
     def _call(self, counter_id: str, ticket: Ticket, now: float, changes: Changes) -> None:
         state = self.counters[counter_id]
         self._remove_waiting(ticket)
-        ticket.status = "called"
+        ticket.status = TicketStatus.CALLED
         ticket.counter = counter_id
         ticket.called_at = now
         ticket.recalls = 0
@@ -316,16 +329,15 @@ class QueueModel:
             changes.touch_leg(leg)
         changes.touch_ticket(ticket)
         changes.counters[counter_id] = state
-        changes.events.append(EventRecord("ticket_called", self._zone_of_counter(counter_id),
-                                          self.call_view(ticket, now)))
+        changes.events.append(EventRecord("ticket_called", self._zone_of_counter(counter_id), self.call_view(ticket)))
 
     def _ensure_open(self, counter_id: str, changes: Changes) -> None:
         state = self.counters[counter_id]
-        if state.status != "open":
-            state.status = "open"
+        if state.status != CounterStatus.OPEN:
+            state.status = CounterStatus.OPEN
             changes.counters[counter_id] = state
             changes.events.append(EventRecord("counter_status", self._zone_of_counter(counter_id),
-                                              {"counter": counter_id, "status": "open"}))
+                                              payloads.counter_status_data(counter_id, CounterStatus.OPEN)))
 
     def call_next(self, counter_id: str, now: float) -> tuple[Ticket | None, Ticket | None, Changes]:
         """Finish the current ticket and call the next, as one operation."""
@@ -345,7 +357,7 @@ class QueueModel:
         ticket = self.by_code.get(code)
         if ticket is None:
             raise ContractError(Reason.UNKNOWN_TICKET, f"no ticket {code} today")
-        if ticket.status != "waiting":
+        if ticket.status != TicketStatus.WAITING:
             raise ContractError(Reason.ILLEGAL_TRANSITION, f"{code} is {ticket.status}, not waiting")
         if not any(cs.service == ticket.service for cs in counter.services):
             raise ContractError(Reason.SERVICE_NOT_AT_COUNTER,
@@ -373,8 +385,7 @@ class QueueModel:
         changes = Changes()
         ticket.recalls += 1
         changes.touch_ticket(ticket)
-        changes.events.append(EventRecord("ticket_recalled", self._zone_of_counter(counter_id),
-                                          self.call_view(ticket, now)))
+        changes.events.append(EventRecord("ticket_recalled", self._zone_of_counter(counter_id), self.call_view(ticket)))
         return ticket, changes
 
     def no_show(self, counter_id: str, now: float) -> tuple[Ticket, Changes]:
@@ -383,15 +394,7 @@ class QueueModel:
             raise ContractError(Reason.NO_SHOW_NEEDS_RECALL,
                                 f"recall {ticket.code} at least once before marking a no-show")
         changes = Changes()
-        state = self.counters[counter_id]
-        ticket.status = "no_show"
-        ticket.finished_at = now
-        state.current = None
-        self._end_leg(ticket, now, "no_show", changes)
-        changes.touch_ticket(ticket)
-        changes.counters[counter_id] = state
-        changes.events.append(EventRecord("ticket_no_show", self._zone_of_counter(counter_id), {
-            "code": ticket.code, "service": ticket.service, "counter": counter_id}))
+        self._end_current(counter_id, ticket, TicketStatus.NO_SHOW, now, changes)
         return ticket, changes
 
     def finish(self, counter_id: str, now: float) -> tuple[Ticket, Changes]:
@@ -428,7 +431,7 @@ class QueueModel:
                 # a ticket joined at this same instant (one batch) with a higher id: stay behind it
                 queued_at = math.nextafter(queue[-1][0][0], math.inf)
         ticket.service = service_id
-        ticket.status = "waiting"
+        ticket.status = TicketStatus.WAITING
         ticket.counter = None
         ticket.called_at = None
         ticket.recalls = 0
@@ -438,22 +441,22 @@ class QueueModel:
         self._start_leg(ticket, now, changes)
         changes.touch_ticket(ticket)
         changes.counters[counter_id] = state
-        changes.events.append(EventRecord("ticket_transferred", self._zone_of_service(service_id), {
-            "code": ticket.code, "from": from_service, "to": service_id, "counter": counter_id,
-            "people_ahead": self.people_ahead(ticket)}))
+        changes.events.append(EventRecord("ticket_transferred", self._zone_of_service(service_id),
+                                          payloads.transferred_data(ticket.code, from_service, service_id, counter_id,
+                                                                    self.people_ahead(ticket))))
         return ticket, changes
 
     def cancel(self, ticket: Ticket, now: float) -> Changes:
-        if ticket.status != "waiting":
+        if ticket.status != TicketStatus.WAITING:
             raise ContractError(Reason.ILLEGAL_TRANSITION, f"{ticket.code} is {ticket.status}, not waiting")
         changes = Changes()
         self._remove_waiting(ticket)
-        ticket.status = "cancelled"
+        ticket.status = TicketStatus.CANCELLED
         ticket.finished_at = now
-        self._end_leg(ticket, now, "cancelled", changes)
+        self._end_leg(ticket, now, TicketStatus.CANCELLED, changes)
         changes.touch_ticket(ticket)
-        changes.events.append(EventRecord("ticket_cancelled", self._zone_of_service(ticket.service), {
-            "code": ticket.code, "service": ticket.service}))
+        changes.events.append(EventRecord("ticket_cancelled", self._zone_of_service(ticket.service),
+                                          payloads.cancelled_data(ticket.code, ticket.service)))
         return changes
 
     def forget(self, ticket: Ticket) -> None:
@@ -462,7 +465,7 @@ class QueueModel:
         self.by_ref.pop(ticket.ref, None)
         self.by_code.pop(ticket.code, None)
         self.open_legs.pop(ticket.id, None)
-        if ticket.status != "voided":
+        if ticket.status != TicketStatus.VOIDED:
             self.issued_by[ticket.source] -= 1
 
     def void(self, tickets: list[Ticket], now: float) -> Changes:
@@ -474,7 +477,7 @@ class QueueModel:
             if ticket.status not in LIVE:
                 raise ContractError(Reason.ILLEGAL_TRANSITION, f"{ticket.code} is {ticket.status}, not live")
         for ticket in tickets:
-            if ticket.status == "waiting":
+            if ticket.status == TicketStatus.WAITING:
                 self._remove_waiting(ticket)
                 zone = self._zone_of_service(ticket.service)
             else:
@@ -483,12 +486,12 @@ class QueueModel:
                     state.current = None
                     changes.counters[state.id] = state
                 zone = self._zone_of_counter(ticket.counter)
-            ticket.status = "voided"
+            ticket.status = TicketStatus.VOIDED
             ticket.finished_at = now
             self.issued_by[ticket.source] -= 1
-            self._end_leg(ticket, now, "voided", changes)
+            self._end_leg(ticket, now, TicketStatus.VOIDED, changes)
             changes.touch_ticket(ticket)
-            entry = by_zone.setdefault(zone, {"codes": [], "services": []})
+            entry = by_zone.setdefault(zone, payloads.voided_data([], []))
             entry["codes"].append(ticket.code)
             if ticket.service not in entry["services"]:
                 entry["services"].append(ticket.service)
@@ -496,16 +499,16 @@ class QueueModel:
             changes.events.append(EventRecord("tickets_voided", zone, data))
         return changes
 
-    def set_counter_status(self, counter_id: str, status: str, now: float) -> Changes:
+    def set_counter_status(self, counter_id: str, status: CounterStatus, now: float) -> Changes:
         self.counter_config(counter_id)
         changes = Changes()
         state = self.counters[counter_id]
-        if status == "closed":
+        if status == CounterStatus.CLOSED:
             self._finish_current(counter_id, now, changes)
         if state.status != status:
             state.status = status
             changes.events.append(EventRecord("counter_status", self._zone_of_counter(counter_id),
-                                              {"counter": counter_id, "status": status}))
+                                              payloads.counter_status_data(counter_id, status)))
         changes.counters[counter_id] = state
         for cs in self.counter_config(counter_id).services:
             changes.services.add(cs.service)  # open counters change estimated waits
@@ -516,9 +519,9 @@ class QueueModel:
         changes = Changes()
         for ticket in list(self.tickets.values()):
             if ticket.status in LIVE:
-                ticket.status = "expired"
+                ticket.status = TicketStatus.EXPIRED
                 ticket.finished_at = now
-                self._end_leg(ticket, now, "expired", changes)
+                self._end_leg(ticket, now, TicketStatus.EXPIRED, changes)
                 changes.touch_ticket(ticket)
         for state in self.counters.values():
             if state.current is not None:

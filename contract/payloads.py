@@ -1,0 +1,259 @@
+"""Every payload the hub and the devices send, built in one place.
+
+One builder per message (and per shape inside one: a ticket, a call, an
+event's ``data``), so a payload's keys, their order and its ``"v"`` are written
+once.  Builders are plain dict construction, no validation: the hub builds
+several per request on its hot path, and what they are given was checked on
+the way in (requests are strict ``contract.messages`` models).  The pydantic
+models ``Reply``, ``TicketView``, ``CallView`` and ``Event`` in
+``contract.messages`` describe the same shapes for docs/protocol.md, and
+tests/test_protocol_doc.py checks every payload of the example run against them.
+
+    >>> from contract import payloads
+    >>> payloads.presence("kiosk-1", "kiosk", True, 1773133200.0)
+    {'v': 1, 'type': 'presence', 'device': 'kiosk-1', 'role': 'kiosk', 'online': True, 'since': 1773133200.0}
+    >>> payloads.encode(payloads.calls_state(7, []))
+    b'{"v":1,"type":"state.calls","rev":7,"calls":[]}'
+
+What devices receive they read with ``read``: any JSON object, unknown keys kept
+(a newer hub may add some), nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+#: the payload schema version every payload carries as ``"v"``
+SCHEMA_VERSION = 1
+
+
+def encode(payload: Mapping[str, Any]) -> bytes:
+    """The bytes the hub sends: compact JSON in UTF-8 (site texts in Arabic or Bengali stay a third
+    of their ``\\u`` escaped size)."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def read(payload: bytes | str | None) -> dict | None:
+    """What a device received, tolerantly: the JSON object with every key it has (a newer hub may
+    send more than this firmware reads), or None for anything else: an empty payload (a cleared
+    retained topic), text that is not JSON, JSON that is no object, nesting too deep to decode."""
+    if not payload:
+        return None
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# ----------------------------------------------------------------------------
+# device -> hub
+# ----------------------------------------------------------------------------
+
+
+def request(request_id: str, deadline_ms: int, fields: Mapping[str, Any]) -> dict:
+    """A request's payload (its action is the topic's last segment)."""
+    return {"v": SCHEMA_VERSION, "request_id": request_id, "deadline_ms": deadline_ms, **fields}
+
+
+def presence(device: str, role: str, online: bool, since: float) -> dict:
+    """``presence/<device>``, retained; the same with ``online`` false is the device's last will."""
+    return {"v": SCHEMA_VERSION, "type": "presence", "device": device, "role": role, "online": online,
+            "since": since}
+
+
+def health(device: str, at: float, status: Mapping[str, Any], role: str | None = None) -> dict:
+    """``health/<device>``, retained: the device's own report (printer, scanner, tickets...)."""
+    report = {"v": SCHEMA_VERSION, "type": "health", "device": device}
+    if role is not None:
+        report["role"] = role
+    report["at"] = at
+    report.update(status)
+    return report
+
+
+# ----------------------------------------------------------------------------
+# hub -> one device: replies
+# ----------------------------------------------------------------------------
+
+
+def reply(action: str, request_id: str | None, rev: int, result: Any) -> dict:
+    """An ok reply; ``result`` is one of the results below."""
+    return {"v": SCHEMA_VERSION, "type": "reply", "action": action, "request_id": request_id, "ok": True,
+            "rev": rev, "result": result}
+
+
+def error_reply(action: str, request_id: str | None, rev: int, code: str, message: str) -> dict:
+    """A refusal: ``code`` is a ``contract.errors.Reason``."""
+    return {"v": SCHEMA_VERSION, "type": "reply", "action": action, "request_id": request_id, "ok": False,
+            "rev": rev, "error": {"code": code, "message": message}}
+
+
+def ticket_result(ticket: dict) -> dict:
+    """The result of ``issue_ticket``, ``ticket_status``, ``cancel_ticket``, ``recall``, ``no_show``,
+    ``finish`` and ``transfer``."""
+    return {"ticket": ticket}
+
+
+def call_result(ticket: dict | None, finished: str | None, waiting: int) -> dict:
+    """The result of ``call_next`` and ``call_ticket``: the ticket called (None: nobody waits), the
+    code finished on the way, and how many wait for the counter now."""
+    return {"ticket": ticket, "finished": finished, "waiting": waiting}
+
+
+def counter_result(counter: str, status: str, waiting: int) -> dict:
+    """The result of ``counter_status``."""
+    return {"counter": counter, "status": status, "waiting": waiting}
+
+
+def check_in_result(ticket: dict, code: str, service: str, time: str | None, already_checked_in: bool) -> dict:
+    """The result of ``check_in``: the appointment's ticket (the same one for a second scan)."""
+    return {"ticket": ticket, "appointment": {"code": code, "service": service, "time": time,
+                                              "already_checked_in": already_checked_in}}
+
+
+def void_result(voided: int, codes: list[str], not_live: int) -> dict:
+    """The result of ``void_tickets``: how many were voided, their codes (the first 50), how many of
+    those named were no longer waiting or called."""
+    return {"voided": voided, "codes": codes, "not_live": not_live}
+
+
+def erase_result(service_day: str, code: str) -> dict:
+    """The result of ``erase_ticket``."""
+    return {"erased": {"service_day": service_day, "code": code}}
+
+
+# ----------------------------------------------------------------------------
+# Shapes inside replies, events and state
+# ----------------------------------------------------------------------------
+
+
+def ticket_view(*, code: str, ref: str, service: str, status: str, priority: bool, language: str,
+                service_day: str, issued_at: str, counter: str | None, counter_number: int | None,
+                called_at: str | None, recalls: int, people_ahead: int | None, estimated_wait_min: int | None,
+                qr: str) -> dict:
+    """A ticket as its device may know it (``contract.messages.TicketView``): never who the visitor is."""
+    return {"code": code, "ref": ref, "service": service, "status": status, "priority": priority,
+            "language": language, "service_day": service_day, "issued_at": issued_at, "counter": counter,
+            "counter_number": counter_number, "called_at": called_at, "recalls": recalls,
+            "people_ahead": people_ahead, "estimated_wait_min": estimated_wait_min, "qr": qr}
+
+
+def call_view(code: str, service: str, counter: str, counter_number: int, zone: str, language: str, recall: int,
+              at: str | None = None, rev: int | None = None) -> dict:
+    """A call as a wall display needs it (``contract.messages.CallView``); ``at`` and ``rev`` are
+    the commit's, filled in by the hub's engine."""
+    return {"code": code, "service": service, "counter": counter, "counter_number": counter_number, "zone": zone,
+            "language": language, "recall": recall, "at": at, "rev": rev}
+
+
+def ticket_brief(code: str, service: str, called_at: str | None, recalls: int) -> dict:
+    """A counter's current ticket in ``state.counter``: what its light and small display need."""
+    return {"code": code, "service": service, "called_at": called_at, "recalls": recalls}
+
+
+# ----------------------------------------------------------------------------
+# hub -> devices: events (``event/<zone>/<type>``) and their data
+# ----------------------------------------------------------------------------
+
+
+def event(event_type: str, rev: int, seq: int, zone: str, at: str, data: dict) -> dict:
+    """An event (``contract.messages.Event``); ``data`` is one of the ``*_data`` shapes below, or a
+    ``call_view`` for ``ticket_called`` and ``ticket_recalled``."""
+    return {"v": SCHEMA_VERSION, "type": "event", "event": event_type, "rev": rev, "seq": seq, "zone": zone,
+            "at": at, "data": data}
+
+
+def issued_data(code: str, service: str, people_ahead: int) -> dict:
+    """``ticket_issued``: the code and the queue, not who took it (language and class stay on the hub)."""
+    return {"code": code, "service": service, "people_ahead": people_ahead}
+
+
+def ended_data(code: str, service: str, counter: str) -> dict:
+    """``ticket_finished`` and ``ticket_no_show``."""
+    return {"code": code, "service": service, "counter": counter}
+
+
+def transferred_data(code: str, from_service: str, to_service: str, counter: str, people_ahead: int) -> dict:
+    """``ticket_transferred``: same code, another service."""
+    return {"code": code, "from": from_service, "to": to_service, "counter": counter, "people_ahead": people_ahead}
+
+
+def cancelled_data(code: str, service: str) -> dict:
+    """``ticket_cancelled``."""
+    return {"code": code, "service": service}
+
+
+def counter_status_data(counter: str, status: str) -> dict:
+    """``counter_status``."""
+    return {"counter": counter, "status": status}
+
+
+def voided_data(codes: list[str], services: list[str]) -> dict:
+    """``tickets_voided``: the codes of one zone that left the queues, and their services."""
+    return {"codes": codes, "services": services}
+
+
+# ----------------------------------------------------------------------------
+# hub -> devices: retained state (``state/...``)
+# ----------------------------------------------------------------------------
+
+
+def service_state(rev: int, service: str, service_day: str | None, waiting: int, waiting_priority: int,
+                  open_counters: int, mean_service_min: float, estimated_wait_min: int,
+                  last_called: str | None) -> dict:
+    """``state/service/<id>``: waiting counts and the estimated wait (kiosks, displays)."""
+    return {"v": SCHEMA_VERSION, "type": "state.service", "rev": rev, "service": service,
+            "service_day": service_day, "waiting": waiting, "waiting_priority": waiting_priority,
+            "open_counters": open_counters, "mean_service_min": mean_service_min,
+            "estimated_wait_min": estimated_wait_min, "last_called": last_called}
+
+
+def counter_state(rev: int, counter: str, number: int, zone: str, status: str, current: dict | None,
+                  waiting: int) -> dict:
+    """``state/counter/<id>``: one counter's status and current ticket (a ``ticket_brief``)."""
+    return {"v": SCHEMA_VERSION, "type": "state.counter", "rev": rev, "counter": counter, "number": number,
+            "zone": zone, "status": status, "current": current, "waiting": waiting}
+
+
+def zone_state(rev: int, seq: int, zone: str, service_day: str | None, calls: list[dict], counters: list[dict],
+               services: list[dict]) -> dict:
+    """``state/zone/<id>``: a wall display's whole picture (calls newest first, ``zone_counter`` and
+    ``zone_service`` entries); ``seq`` is the zone's event sequence it includes."""
+    return {"v": SCHEMA_VERSION, "type": "state.zone", "rev": rev, "seq": seq, "zone": zone,
+            "service_day": service_day, "calls": calls, "counters": counters, "services": services}
+
+
+def zone_counter(counter: str, number: int, status: str, current: str | None) -> dict:
+    return {"counter": counter, "number": number, "status": status, "current": current}
+
+
+def zone_service(service: str, waiting: int, estimated_wait_min: int) -> dict:
+    return {"service": service, "waiting": waiting, "estimated_wait_min": estimated_wait_min}
+
+
+def calls_state(rev: int, calls: list[dict]) -> dict:
+    """``state/calls``: the site's recent calls, newest first."""
+    return {"v": SCHEMA_VERSION, "type": "state.calls", "rev": rev, "calls": calls}
+
+
+# ----------------------------------------------------------------------------
+# hub -> devices: retained configuration
+# ----------------------------------------------------------------------------
+
+
+def site_config(schema_version: int, public: Mapping[str, Any]) -> dict:
+    """``config/site``: the public part of the site file (``siteconf.slices.public_config``)."""
+    return {"v": SCHEMA_VERSION, "type": "config.site", "schema_version": schema_version, **public}
+
+
+def device_config(site: str, device: dict) -> dict:
+    """``config/device/<id>``: one device's own entry of the site file."""
+    return {"v": SCHEMA_VERSION, "type": "config.device", "site": site, "device": device}
+
+
+def content(language: str, version: str, digest: str, pack: dict) -> dict:
+    """``content/<language>``: one language of the information point's content pack."""
+    return {"v": SCHEMA_VERSION, "type": "content", "language": language, "version": version, "digest": digest,
+            "pack": pack}
