@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from gpiozero import Buzzer
 from pydantic import BaseModel
 
 from contract.topics import HUB_ID
-from hardware.buttons import CallButtons
-from hardware.health import HealthReport
+from hardware.buttons import ButtonEvent, CallButtons
 from hardware.counter_display import CharacterLcd, CounterDisplay, FourDigitDisplay
+from hardware.device import HardwareDevice
+from hardware.health import HealthReport
 from hardware.leds import StatusLight
 from hardware.scheduler import Scheduler
 from mqttlink.link import DeviceLink
@@ -33,6 +33,9 @@ from .controller import (BUTTONS, HOLD_BUTTONS, NO_ANSWER, NOT_CONNECTED, Counte
                          Outcome)
 from .indications import PATTERNS, Indication
 from .screen import CounterView, digits, lcd_lines
+
+if TYPE_CHECKING:
+    from hardware.printer import TicketPrinter
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +49,13 @@ def tolerant(model: type[BaseModel], data: dict | None) -> Any:
     return model.model_validate(data)
 
 
-def make_ticket_printer(config: Printer):
-    """The sorting office's ESC/POS printer: the kiosk's ``TicketPrinter`` (hardware.printer)."""
-    from hardware.printer import TicketPrinter
+class CounterHardware(HardwareDevice):
+    """The desk's buttons, status light, optional buzzer, small display and (at the sorting office)
+    the kiosk's ``TicketPrinter``, from the device's slice; ``on_button`` gets each ``ButtonEvent``."""
 
-    return TicketPrinter(config).start()
-
-
-class CounterHardware:
-    """The desk's buttons, status light, optional buzzer, small display and printer, from the slice."""
-
-    def __init__(self, device: dict, on_button, pin_factory=None, i2c_bus=None,
-                 printer_factory: Callable[[Printer], Any] | None = None, scheduler: Scheduler | None = None):
-        """``printer_factory(config)`` makes the printer when one is configured (default: a
-        started ``TicketPrinter``)."""
+    def __init__(self, device: dict, on_button: Callable[[ButtonEvent], None], *, pin_factory=None,
+                 i2c_bus=None, scheduler: Scheduler | None = None):
+        super().__init__()
         self.pins: CounterPins = tolerant(CounterPins, device.get("pins"))
         self.small_display: SmallDisplay = tolerant(SmallDisplay, device.get("small_display"))
         self.printer_config: Printer = tolerant(Printer, device.get("printer"))
@@ -68,22 +64,25 @@ class CounterHardware:
         self.light: StatusLight | None = None
         self.buzzer: Buzzer | None = None
         self.display: CounterDisplay | None = None
-        self.printer: Any = None
+        self.printer: TicketPrinter | None = None
         try:
-            self.buttons = CallButtons({name: getattr(p, name) for name in BUTTONS}, on_button, HOLD_BUTTONS,
+            self.buttons = CallButtons({name: getattr(p, name) for name in BUTTONS}, hold_buttons=HOLD_BUTTONS,
                                        hold_s=p.hold_s, debounce_s=p.debounce_ms / 1000, pin_factory=pin_factory,
                                        scheduler=scheduler)
+            self.buttons.add_press_listener(on_button)
             self.light = StatusLight(p.led_red, p.led_green, p.led_blue, active_high=p.led_active_high,
                                      pin_factory=pin_factory)
             if p.buzzer is not None:
                 self.buzzer = Buzzer(p.buzzer, pin_factory=pin_factory)
             d = self.small_display
             if d.kind == "lcd_i2c":
-                self.display = CharacterLcd(d.columns, d.rows, d.i2c_address, bus=i2c_bus)
+                self.display = CharacterLcd(d.i2c_address, columns=d.columns, rows=d.rows, bus=i2c_bus)
             elif d.kind == "tm1637":
                 self.display = FourDigitDisplay(d.clk_pin, d.dio_pin, pin_factory=pin_factory)
             if self.printer_config.connector != "none":
-                self.printer = (printer_factory or make_ticket_printer)(self.printer_config)
+                from hardware.printer import TicketPrinter  # escpos and Pillow only where a printer is fitted
+
+                self.printer = TicketPrinter(self.printer_config)
         except Exception:
             self.close()
             raise
@@ -105,71 +104,84 @@ class CounterHardware:
         if self.buzzer is not None:
             self.buzzer.beep(0.08, 0.08, n=2, background=True)
 
-    def close(self) -> None:
-        """Idempotent."""
+    def health(self, publish: Callable[..., None], connected: Callable[[], bool]) -> HealthReport:
+        """The desk's health report: the printer's state and the small display's."""
+        health = HealthReport(publish, connected=connected)
+        if self.printer is not None:
+            health.watch_printer(self.printer)
+        if self.display is not None:
+            health.watch_display(self.display)
+        return health
+
+    def start(self) -> "CounterHardware":
+        if self.printer is not None:
+            self.printer.start()
+        return self
+
+    def _close(self) -> None:
         for part in (self.buttons, self.light, self.buzzer, self.display, self.printer):
-            close = getattr(part, "close", None)
-            if close is not None:
+            if part is not None:
                 try:
-                    close()
+                    part.close()
                 except Exception:
                     log.exception("closing %r", part)
 
+    def _where(self) -> str:
+        parts = (self.buttons, self.light, self.buzzer, self.display, self.printer)
+        return " ".join(repr(part) for part in parts if part is not None)
 
-class CounterDevice:
+
+class CounterDevice(HardwareDevice):
     """One desk's firmware on a started or not yet started ``DeviceLink`` of a counter device."""
 
-    def __init__(self, link: DeviceLink, pin_factory=None, i2c_bus=None, settings: CounterSettings = CounterSettings(),
-                 printer_factory: Callable[[Printer], Any] | None = None):
+    def __init__(self, link: DeviceLink, *, pin_factory=None, i2c_bus=None,
+                 settings: CounterSettings = CounterSettings()):
+        super().__init__()
         self.link = link
         self.topics = link.topics
         self.pin_factory = pin_factory
         self.i2c_bus = i2c_bus
-        self.printer_factory = printer_factory
         #: one thread for every timer of the desk (hold times, bounce, reply deadlines, messages)
         self.scheduler = Scheduler("counter-timers")
         self.controller = CounterController(self._send, self._show, settings, schedule=self.scheduler.call_later,
                                             on_transferred=self._print_second_ticket)
         self.hardware: CounterHardware | None = None
+        #: the device's health report, made anew with each build of the hardware
+        self.health = HealthReport(link.publish_health, connected=lambda: link.connected)
         self.counter_id: str | None = None
         self._site: dict | None = None
         self._lock = threading.RLock()
-        self._printing = ThreadPoolExecutor(1, thread_name_prefix="counter-printer")
         self._last_indication: Indication | None = None
         #: set once the hardware is built from the device's slice
         self.ready = threading.Event()
-        self._closed = False
 
     # ------------------------------------------------------------- lifecycle
     def start(self) -> "CounterDevice":
-        self.link.on_connection_change = self.controller.set_link
+        self.link.on_connection_change = self._connection_changed
         self.link.subscribe(self.topics.device_config(self.link.device_id), self._on_device_config)
         self.link.subscribe(self.topics.site_config(), self._on_site_config)
         self.link.subscribe(self.topics.presence(HUB_ID), self._on_hub_presence)
         self.controller.set_link(self.link.connected)
         return self
 
-    def close(self) -> None:
-        """Dark light, pins released, link left open for its owner; idempotent."""
+    def _close(self) -> None:
+        """Dark light, pins released, link left open for its owner."""
         with self._lock:
-            if self._closed:
-                return
-            self._closed = True
             hardware, self.hardware = self.hardware, None
-        self._printing.shutdown(wait=True, cancel_futures=True)
         if hardware is not None:
             hardware.close()
         self.scheduler.close()
 
-    def _report_health(self, hardware: CounterHardware) -> None:
-        """The printer's state and the small display's, in the device's one health message."""
-        health = HealthReport(self.link.publish_health)
-        if hardware.printer is not None:
-            health.watch_printer(hardware.printer)
-        if hardware.display is not None:
-            health.update(small_display="ok")
-            hardware.display.on_fault(lambda fault: health.update(small_display="ok" if fault is None else "fault"))
-        health.publish()
+    def _where(self) -> str:
+        return self.link.device_id + (f" counter={self.counter_id}" if self.counter_id else "")
+
+    def _state(self) -> str:
+        return "ready" if self.ready.is_set() else "waiting for its slice"
+
+    def _connection_changed(self, connected: bool) -> None:
+        self.controller.set_link(connected)
+        if connected:
+            self.health.publish()  # the broker may have missed changes while it was away
 
     # ---------------------------------------------------------- subscriptions
     def _on_device_config(self, topic: str, payload: Any) -> None:
@@ -177,7 +189,7 @@ class CounterDevice:
             return
         device = payload["device"]
         with self._lock:
-            if self._closed:
+            if self.closed:
                 return
             counter_id = device.get("counter")
             if counter_id and counter_id != self.counter_id:
@@ -188,13 +200,16 @@ class CounterDevice:
                 if old is not None:
                     old.close()
                 try:
-                    self.hardware = CounterHardware(device, self.controller.on_button, self.pin_factory,
-                                                    self.i2c_bus, self.printer_factory, self.scheduler)
+                    self.hardware = CounterHardware(device, self.controller.on_button, pin_factory=self.pin_factory,
+                                                    i2c_bus=self.i2c_bus, scheduler=self.scheduler)
                 except Exception as exc:
                     log.error("%s: cannot use the hardware of its site-file entry: %s", self.link.device_id, exc)
-                    self.link.publish_health(hardware=f"fault: {exc}")
+                    self.health = HealthReport(self.link.publish_health, connected=lambda: self.link.connected)
+                    self.health.update(hardware=f"fault: {exc}")
                     return
-                self._report_health(self.hardware)
+                self.health = self.hardware.health(self.link.publish_health, lambda: self.link.connected)
+                self.hardware.start()
+                self.health.publish()
                 pins = self.hardware.pins
                 self.link.timing = self.link.timing.model_copy(
                     update={"request_expiry_s": pins.reply_timeout_ms / 1000})
@@ -238,7 +253,7 @@ class CounterDevice:
     def _send(self, action: str, fields: dict, done: Callable[[Outcome], None]) -> None:
         """Publish at once, on the pin's own thread (no hand-over on the way to the hub); the
         outcome comes from paho's thread with the reply, or from a timer when none came in time."""
-        if self._closed:
+        if self.closed:
             done(Outcome(False, code=NOT_CONNECTED))
             return
         answered = threading.Lock()
@@ -272,21 +287,23 @@ class CounterDevice:
 
     # ------------------------------------------------------------- printing
     def _print_second_ticket(self, ticket: dict) -> None:
+        """Print the visitor's second ticket (same code, new service) on the printer's own thread
+        (this is paho's); when it cannot be printed the LCD says so with the code, and the ticket
+        is in its new queue all the same."""
+        from hardware.printer import ticket_layout
+
         hardware = self.hardware
         if hardware is None or hardware.printer is None:
             return
-        self._printing.submit(self._print, hardware.printer, ticket)
-
-    def _print(self, printer: Any, ticket: dict) -> None:
-        """Print the visitor's second ticket (same code, new service); when it cannot be printed
-        the LCD says so with the code, and the ticket is in its new queue all the same."""
-        from hardware.printer import PrinterFault, ticket_layout
-
         code = ticket.get("code", "?")
         try:
-            printer.print_ticket(ticket_layout(ticket, self._site or {}))
-            ok = True
-        except (PrinterFault, ValueError) as exc:
-            log.error("%s: the second ticket %s was not printed: %s", self.link.device_id, code, exc)
-            ok = False
-        self.controller.on_print_result(code, ok)
+            layout = ticket_layout(ticket, self._site or {})
+        except ValueError as exc:
+            self._printed(code, exc)
+            return
+        hardware.printer.print_ticket_async(layout).add_done_callback(lambda f: self._printed(code, f.exception()))
+
+    def _printed(self, code: str, error: BaseException | None) -> None:
+        if error is not None:
+            log.error("%s: the second ticket %s was not printed: %s", self.link.device_id, code, error)
+        self.controller.on_print_result(code, error is None)

@@ -13,6 +13,9 @@ gpiozero's edges this adds what a staff member expects of a desk button:
   acts on release; a button without one reports ``press`` on the press edge.
 
 What a press *means* is not decided here (see ``counter.controller``).
+
+    buttons = CallButtons({"next": 17, "recall": 27}, hold_buttons=["next"], hold_s=1.0)
+    buttons.add_press_listener(controller.on_button)   # ButtonEvent("next", "hold", at)
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Callable, Iterable, Mapping
 
 from gpiozero import Button
 
+from .device import HardwareDevice, Listeners
 from .scheduler import Scheduled, Scheduler
 
 PRESS = "press"
@@ -49,29 +53,28 @@ class _Contact:
     hold_timer: Scheduled | None = None
 
 
-class CallButtons:
-    """The buttons of one desk, by name; ``on_event(ButtonEvent)`` runs on the edge's own thread.
+class CallButtons(HardwareDevice):
+    """The buttons of one desk, by name; each press or hold goes to the press listeners.
 
     ``pins`` maps a button name to its BCM pin (missing or None = not fitted);
     ``hold_buttons`` names the buttons with a long-press meaning.
     """
 
-    def __init__(self, pins: Mapping[str, int | None], on_event: Callable[[ButtonEvent], None],
-                 hold_buttons: Iterable[str] = (), hold_s: float = 1.0, debounce_s: float = 0.02,
-                 pin_factory=None, scheduler: Scheduler | None = None):
-        self.on_event = on_event
+    def __init__(self, pins: Mapping[str, int | None], *, hold_buttons: Iterable[str] = (), hold_s: float = 1.0,
+                 debounce_s: float = 0.02, pin_factory=None, scheduler: Scheduler | None = None):
+        super().__init__()
+        self._on_press: Listeners[ButtonEvent] = Listeners(self, "press")
         self._own_scheduler = scheduler is None
         self.scheduler = scheduler or Scheduler("button-timers")
         self.hold_s = hold_s
         self.debounce_s = debounce_s
         self._lock = threading.Lock()
-        self._closed = False
         holds = set(hold_buttons)
+        #: the fitted buttons' pins, by name
+        self.pins: dict[str, int] = {name: pin for name, pin in pins.items() if pin is not None}
         self._contacts: dict[str, _Contact] = {}
         try:
-            for name, pin in pins.items():
-                if pin is None:
-                    continue
+            for name, pin in self.pins.items():
                 device = Button(pin, pull_up=True, bounce_time=None, pin_factory=pin_factory)
                 self._contacts[name] = _Contact(device, name in holds)
                 device.when_pressed = lambda _d=None, n=name: self._edge(n, True)
@@ -80,12 +83,10 @@ class CallButtons:
             self.close()
             raise
 
-    @property
-    def names(self) -> list[str]:
-        return list(self._contacts)
-
-    def device(self, name: str) -> Button:
-        return self._contacts[name].device
+    def add_press_listener(self, listener: Callable[[ButtonEvent], None]) -> None:
+        """``listener(ButtonEvent)`` for each press or hold, on the thread of the edge (or of the
+        timer) that decided it."""
+        self._on_press.add(listener)
 
     # ----------------------------------------------------------------- edges
     def _edge(self, name: str, down: bool, now: float | None = None) -> None:
@@ -93,7 +94,7 @@ class CallButtons:
         events: list[ButtonEvent] = []
         with self._lock:
             contact = self._contacts.get(name)
-            if contact is None or self._closed or down == contact.down:
+            if contact is None or self.closed or down == contact.down:
                 return
             since = now - contact.last_edge
             if since < self.debounce_s:
@@ -102,18 +103,18 @@ class CallButtons:
                 return
             events = self._accept(name, contact, down, now)
         for event in events:
-            self.on_event(event)
+            self._on_press(event)
 
     def _settled(self, name: str) -> None:
         with self._lock:
             contact = self._contacts.get(name)
-            if contact is None or self._closed:
+            if contact is None or self.closed:
                 return
             contact.settle = None
             level = contact.device.is_pressed
             events = self._accept(name, contact, level, time.monotonic()) if level != contact.down else []
         for event in events:
-            self.on_event(event)
+            self._on_press(event)
 
     def _accept(self, name: str, contact: _Contact, down: bool, now: float) -> list[ButtonEvent]:
         contact.down = down
@@ -136,17 +137,16 @@ class CallButtons:
     def _held(self, name: str, press: int) -> None:
         with self._lock:
             contact = self._contacts.get(name)
-            if contact is None or self._closed or not contact.down or contact.presses != press:
+            if contact is None or self.closed or not contact.down or contact.presses != press:
                 return
             contact.held = True
             contact.hold_timer = None
-        self.on_event(ButtonEvent(name, HOLD, time.monotonic()))
+        self._on_press(ButtonEvent(name, HOLD, time.monotonic()))
 
     # ------------------------------------------------------------- lifecycle
-    def close(self) -> None:
-        """Release the pins; idempotent."""
-        with self._lock:
-            self._closed = True
+    def _close(self) -> None:
+        """Release the pins and drop pending timers."""
+        with self._lock:  # an edge being decided finishes first; later ones see ``closed``
             contacts = list(self._contacts.values())
         for contact in contacts:
             for timer in (contact.settle, contact.hold_timer):
@@ -156,8 +156,9 @@ class CallButtons:
         if self._own_scheduler:
             self.scheduler.close()
 
-    def __enter__(self) -> "CallButtons":
-        return self
+    def _where(self) -> str:
+        return " ".join(f"{name}={pin}" for name, pin in self.pins.items())
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def _state(self) -> str:
+        down = [name for name, contact in self._contacts.items() if contact.down]
+        return f"pressed={','.join(down)}" if down else "released"

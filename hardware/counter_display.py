@@ -13,6 +13,10 @@ an MQTT callback never waits for the bus.  What to show is decided by
 * ``FourDigitDisplay``: a TM1637 module, bit-banged on two gpiozero output
   pins (the chip speaks a two-wire protocol that is not I2C).  It shows four
   characters of the first line; letters are drawn as well as seven segments allow.
+
+    lcd = CharacterLcd(0x27, columns=16, rows=2)          # smbus2.SMBus(1) at 0x27
+    lcd.add_fault_listener(lambda fault: ...)              # "OSError: ..." when it stops answering, None when back
+    lcd.show(["A023   chamada 2", "Em espera: 4"])
 """
 
 from __future__ import annotations
@@ -25,14 +29,17 @@ from typing import Callable, Sequence
 
 from gpiozero import DigitalOutputDevice
 
+from .device import HardwareDevice, Listeners
+
 log = logging.getLogger(__name__)
 
 
 class _NewestScreenWriter:
     """One thread that writes the newest submitted screen; older unwritten ones are skipped."""
 
-    def __init__(self, write: Callable[[list[str]], None], name: str):
+    def __init__(self, write: Callable[[list[str]], None], name: str, on_fault: Callable[[str | None], None]):
         self._write = write
+        self._on_fault = on_fault
         self._cond = threading.Condition()
         self._pending: list[str] | None = None
         self._busy = False
@@ -40,8 +47,6 @@ class _NewestScreenWriter:
         self.shown: list[str] | None = None
         #: the last write's failure (an unplugged module), None when fine
         self.fault: str | None = None
-        #: called with the fault (or None when it is over) when that changes, on the writer's thread
-        self.on_fault: Callable[[str | None], None] | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -79,8 +84,8 @@ class _NewestScreenWriter:
                 self.fault = f"{type(exc).__name__}: {exc}"
                 self.shown = None
                 log.warning("small display: %s", self.fault)
-            if (before is None) != (self.fault is None) and self.on_fault is not None:
-                self.on_fault(self.fault)
+            if (before is None) != (self.fault is None):
+                self._on_fault(self.fault)
             with self._cond:
                 self._busy = False
                 self._cond.notify_all()
@@ -94,15 +99,16 @@ class _NewestScreenWriter:
             self._thread.join(timeout=2)
 
 
-class CounterDisplay:
+class CounterDisplay(HardwareDevice):
     """What the counter needs of any small display."""
 
     columns: int
     rows: int
 
     def __init__(self, write: Callable[[list[str]], None], name: str):
-        self._writer = _NewestScreenWriter(write, name)
-        self._closed = False
+        super().__init__()
+        self._on_fault: Listeners[str | None] = Listeners(self, "fault")
+        self._writer = _NewestScreenWriter(write, name, self._on_fault)
 
     def show(self, lines: Sequence[str]) -> None:
         """Show these lines (missing lines blank, longer ones cut) as soon as the bus allows."""
@@ -117,26 +123,20 @@ class CounterDisplay:
     def fault(self) -> str | None:
         return self._writer.fault
 
-    def on_fault(self, listener: Callable[[str | None], None]) -> None:
-        """``listener(fault)`` when the module stops answering (a message) or answers again (None)."""
-        self._writer.on_fault = listener
+    def add_fault_listener(self, listener: Callable[[str | None], None]) -> None:
+        """``listener(fault)`` when the module stops answering (a message) or answers again (None),
+        on the display's writer thread."""
+        self._on_fault.add(listener)
 
-    def close(self) -> None:
-        """Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
+    def _close(self) -> None:
         self._writer.close()
         self._release()
 
     def _release(self) -> None:
         pass
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def _state(self) -> str:
+        return "ok" if self.fault is None else "fault"
 
 
 def ascii_fold(text: str) -> str:
@@ -153,7 +153,7 @@ class CharacterLcd(CounterDisplay):
     missing or unplugged module shows as ``fault`` instead of stopping the counter.
     """
 
-    def __init__(self, columns: int = 16, rows: int = 2, address: int = 0x27, port: int = 1, bus=None):
+    def __init__(self, address: int = 0x27, *, columns: int = 16, rows: int = 2, port: int = 1, bus=None):
         self.columns, self.rows = columns, rows
         self.address, self.port, self._bus = address, port, bus
         self._lcd = None
@@ -192,6 +192,9 @@ class CharacterLcd(CounterDisplay):
         if self._lcd is not None:
             self._lcd.close(clear=False)
 
+    def _where(self) -> str:
+        return f"i2c-{self.port} 0x{self.address:02x} {self.columns}x{self.rows}"
+
 
 # --------------------------------------------------------------------------- TM1637
 
@@ -218,9 +221,10 @@ class FourDigitDisplay(CounterDisplay):
 
     columns, rows = 4, 1
 
-    def __init__(self, clk: int, dio: int, brightness: int = 7, bit_delay_s: float = 0.0, pin_factory=None):
+    def __init__(self, clk: int, dio: int, *, brightness: int = 7, bit_delay_s: float = 0.0, pin_factory=None):
         if not 0 <= brightness <= 7:
             raise ValueError("TM1637 brightness is 0-7")
+        self.pins = (clk, dio)
         self.brightness = brightness
         self.bit_delay_s = bit_delay_s
         self._clk = DigitalOutputDevice(clk, initial_value=True, pin_factory=pin_factory)
@@ -262,3 +266,6 @@ class FourDigitDisplay(CounterDisplay):
     def _release(self) -> None:
         self._clk.close()
         self._dio.close()
+
+    def _where(self) -> str:
+        return "clk={} dio={}".format(*self.pins)

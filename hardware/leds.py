@@ -6,6 +6,9 @@ double and triple flashes apart); the colour only repeats it.  Each channel is
 a gpiozero ``LED`` without PWM, so a colour is any mix of red, green and blue.
 Patterns are played by one thread that schedules every change against the
 pattern's start, so the rhythm does not drift.
+
+    light = StatusLight(5, 6, 13)                     # red, green, blue pins (any may be None)
+    light.play(BlinkPattern("idle", GREEN, (0.15, 1.85)))
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import time
 from dataclasses import dataclass
 
 from gpiozero import LED
+
+from .device import HardwareDevice
 
 Colour = tuple[int, int, int]
 RED: Colour = (1, 0, 0)
@@ -39,10 +44,6 @@ class BlinkPattern:
             raise ValueError(f"pattern {self.name!r}: the rhythm is pairs of positive on/off durations")
 
     @property
-    def period(self) -> float:
-        return sum(self.rhythm)
-
-    @property
     def steady(self) -> bool:
         return self.colour is None or not self.rhythm
 
@@ -50,23 +51,24 @@ class BlinkPattern:
 DARK = BlinkPattern("dark", None)
 
 
-class StatusLight:
+class StatusLight(HardwareDevice):
     """Plays one pattern at a time on the fitted channels (a missing pin = channel not fitted)."""
 
-    def __init__(self, red: int | None = None, green: int | None = None, blue: int | None = None,
+    def __init__(self, red: int | None = None, green: int | None = None, blue: int | None = None, *,
                  active_high: bool = True, pin_factory=None):
+        super().__init__()
+        self._pins = {channel: pin for channel, pin in zip(CHANNELS, (red, green, blue)) if pin is not None}
         self._leds: dict[str, LED] = {}
-        try:
-            for channel, pin in zip(CHANNELS, (red, green, blue)):
-                if pin is not None:
-                    self._leds[channel] = LED(pin, active_high=active_high, pin_factory=pin_factory)
-        except Exception:
-            self.close()
-            raise
+        self._thread: threading.Thread | None = None
         self._cond = threading.Condition()
         self._pattern = DARK
         self._generation = 0
-        self._closed = False
+        try:
+            for channel, pin in self._pins.items():
+                self._leds[channel] = LED(pin, active_high=active_high, pin_factory=pin_factory)
+        except Exception:
+            self.close()
+            raise
         self._thread = threading.Thread(target=self._run, name="status-light", daemon=True)
         self._thread.start()
 
@@ -74,13 +76,10 @@ class StatusLight:
     def pattern(self) -> BlinkPattern:
         return self._pattern
 
-    def led(self, channel: str) -> LED:
-        return self._leds[channel]
-
     def play(self, pattern: BlinkPattern) -> None:
         """Switch to ``pattern`` at once; the same pattern again keeps its rhythm running."""
         with self._cond:
-            if pattern == self._pattern or self._closed:
+            if pattern == self._pattern or self.closed:
                 return
             self._pattern = pattern
             self._generation += 1
@@ -106,39 +105,36 @@ class StatusLight:
 
     def _run(self) -> None:
         with self._cond:
-            while not self._closed:
+            while not self.closed:
                 pattern, generation = self._pattern, self._generation
                 if pattern.steady:
                     self._show(pattern.colour)
-                    while generation == self._generation and not self._closed:
+                    while generation == self._generation and not self.closed:
                         self._cond.wait()
                     continue
                 due = time.monotonic()
                 step = 0
-                while generation == self._generation and not self._closed:
+                while generation == self._generation and not self.closed:
                     self._show(pattern.colour if step % 2 == 0 else None)
                     due += pattern.rhythm[step % len(pattern.rhythm)]
                     step += 1
-                    while generation == self._generation and not self._closed:
+                    while generation == self._generation and not self.closed:
                         remaining = due - time.monotonic()
                         if remaining <= 0:
                             break
                         self._cond.wait(remaining)
 
-    def close(self) -> None:
-        """Dark, pins released; idempotent."""
-        cond = getattr(self, "_cond", None)
-        if cond is not None:
-            with cond:
-                self._closed = True
-                cond.notify_all()
-            if self._thread is not threading.current_thread():
-                self._thread.join(timeout=2)
+    def _close(self) -> None:
+        """Dark, pins released."""
+        with self._cond:
+            self._cond.notify_all()  # the player sees ``closed`` and stops
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2)
         for led in self._leds.values():
             led.close()
 
-    def __enter__(self) -> "StatusLight":
-        return self
+    def _where(self) -> str:
+        return " ".join(f"{channel}={pin}" for channel, pin in self._pins.items())
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def _state(self) -> str:
+        return self._pattern.name

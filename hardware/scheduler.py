@@ -4,6 +4,10 @@
 to be cancelled competes for the interpreter exactly when a press is on its way
 to the hub.  A ``Scheduler`` keeps one sleeping thread and a heap of due times;
 cancelling only marks the entry.
+
+    timers = Scheduler("counter-timers")
+    hold = timers.call_later(1.0, on_hold)     # on the scheduler's thread, in due order
+    hold.cancel()                               # released in time: it never runs
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import logging
 import threading
 import time
 from typing import Callable
+
+from .device import HardwareDevice
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +38,15 @@ class Scheduled:
         self.cancelled = True
 
 
-class Scheduler:
+class Scheduler(HardwareDevice):
+    """One thread that runs each ``call_later`` action when it is due."""
+
     def __init__(self, name: str = "scheduler"):
+        super().__init__()
+        self.name = name
         self._heap: list[tuple[float, int, Scheduled]] = []
         self._order = itertools.count()
         self._cond = threading.Condition()
-        self._closed = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -53,7 +62,7 @@ class Scheduler:
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._closed:
+                while not self.closed:
                     if self._heap:
                         wait = self._heap[0][0] - time.monotonic()
                         if wait <= 0:
@@ -61,7 +70,7 @@ class Scheduler:
                         self._cond.wait(wait)
                     else:
                         self._cond.wait()
-                if self._closed:
+                if self.closed:
                     return
                 _, _, entry = heapq.heappop(self._heap)
             if not entry.cancelled:
@@ -70,11 +79,18 @@ class Scheduler:
                 except Exception:
                     log.exception("a scheduled action failed")
 
-    def close(self) -> None:
-        """Drop what is pending and stop; idempotent."""
+    def _close(self) -> None:
+        """Drop what is pending and stop."""
         with self._cond:
-            self._closed = True
             self._heap.clear()
             self._cond.notify()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=2)
+
+    def _where(self) -> str:
+        return repr(self.name)
+
+    def _state(self) -> str:
+        with self._cond:
+            pending = sum(not entry.cancelled for _, _, entry in self._heap)
+        return f"{pending} pending"

@@ -12,7 +12,6 @@ PNG (the simulated centre shows the kiosk's paper that way).
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -29,7 +28,8 @@ class KioskPrinter:
         self.render_dir = Path(render_dir) if render_dir else None
         self.on_status = on_status
         config = dict(printer_config or {"connector": "none"})
-        self._printer = TicketPrinter(config, on_status=self._status)
+        self._printer = TicketPrinter(config)
+        self._printer.add_status_listener(self._status)
         self.last_state = self._printer.status.state.value
 
     @property
@@ -54,27 +54,25 @@ class KioskPrinter:
             log.exception("cannot lay out ticket %s", ticket.get("code"))
 
         def send(done: Done) -> None:
-            threading.Thread(target=self._send, args=(layout, data, done), name=f"print-{ticket.get('code')}",
-                             daemon=True).start()
+            if layout is None:
+                done(False, "render_error")
+                return
+            future = self._printer.print_ticket_async(layout, data=data)
+            future.add_done_callback(lambda f: self._sent(layout, f, done))
         return send
 
-    def _send(self, layout, data: bytes | None, done: Done) -> None:
+    def _sent(self, layout, future, done: Done) -> None:
         from hardware.printer import PrinterFault, render_ticket_png
         ok, reason = True, ""
-        if layout is None:
-            ok, reason = False, "render_error"
-        elif data is None:
-            ok, reason = False, "disabled"
-        else:
-            try:
-                self._printer.print_bytes(data)
-            except PrinterFault as fault:
-                log.warning("ticket %s not printed (%s): shown on screen", layout.code, fault)
-                ok, reason = False, fault.reason
-            except Exception:
-                log.exception("printing ticket %s failed", layout.code)
-                ok, reason = False, "io_error"
-        if layout is not None and self.render_dir is not None:
+        try:
+            future.result()
+        except PrinterFault as fault:
+            log.warning("ticket %s not printed (%s): shown on screen", layout.code, fault)
+            ok, reason = False, fault.reason
+        except Exception:
+            log.exception("printing ticket %s failed", layout.code)
+            ok, reason = False, "io_error"
+        if self.render_dir is not None:
             try:
                 render_ticket_png(layout, self.render_dir / f"{layout.code}.png", self._printer.media)
             except Exception:

@@ -188,6 +188,11 @@ def on_off_durations(pin: MockPin, active_high: bool = True) -> list[tuple[bool,
     return out
 
 
+def period(pattern) -> float:
+    """One cycle of a blink pattern, in seconds."""
+    return sum(pattern.rhythm)
+
+
 def check_rhythm(durations: list[tuple[bool, float]], rhythm: tuple[float, ...], cycles: int,
                  tolerance_s: float = 0.05) -> None:
     """The recorded (lit, seconds) match ``rhythm`` for ``cycles`` whole cycles, within the tolerance."""
@@ -301,7 +306,7 @@ class Desk:
             pins = self.led_pins()
             for pin in pins:
                 pin.clear_states()
-            window = 0.3 if pattern.steady else pattern.period + max(pattern.rhythm) + 0.15
+            window = 0.3 if pattern.steady else period(pattern) + max(pattern.rhythm) + 0.15
             time.sleep(window)
             lit = [pin.state == self.pins.led_active_high for pin in pins]
             changes = [on_off_durations(pin, self.pins.led_active_high) for pin in pins]

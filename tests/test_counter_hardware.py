@@ -11,7 +11,7 @@ import time
 
 import pytest
 from counter_rig import (Hd44780, ProbePin, RecordingSMBus, Tm1637Chip, check_rhythm, lcd_text, on_off_durations,
-                         press, wait_until)
+                         period, press, wait_until)
 from gpiozero.pins.mock import MockFactory
 
 from counter.indications import PATTERNS, Indication
@@ -45,10 +45,17 @@ class Events(list):
             return [(e.button, e.kind) for e in self]
 
 
+def call_buttons(pins, events, factory, **options) -> CallButtons:
+    """Call buttons on the mock pins whose presses and holds go to ``events``."""
+    buttons = CallButtons(pins, pin_factory=factory, **options)
+    buttons.add_press_listener(events)
+    return buttons
+
+
 # ----------------------------------------------------------------------------- buttons
 def test_a_press_is_reported_on_the_edge_itself(factory):
     events = Events()
-    with CallButtons({"recall": 27}, events, pin_factory=factory):
+    with call_buttons({"recall": 27}, events, factory):
         before = time.monotonic()
         factory.pin(27).drive_low()
         assert events.kinds() == [("recall", PRESS)]  # already, before drive_low returned
@@ -59,7 +66,7 @@ def test_a_press_is_reported_on_the_edge_itself(factory):
 
 def test_contact_bounce_is_one_press(factory):
     events = Events()
-    with CallButtons({"recall": 27}, events, debounce_s=0.03, pin_factory=factory):
+    with call_buttons({"recall": 27}, events, factory, debounce_s=0.03):
         pin = factory.pin(27)
         for _ in range(4):  # a noisy contact closing
             pin.drive_low()
@@ -78,8 +85,7 @@ def test_contact_bounce_is_one_press(factory):
 
 def test_a_bounce_that_settles_on_the_other_level_is_taken_when_the_window_ends(factory):
     events = Events()
-    with CallButtons({"next": 17}, events, hold_buttons=["next"], hold_s=5, debounce_s=0.03,
-                     pin_factory=factory):
+    with call_buttons({"next": 17}, events, factory, hold_buttons=["next"], hold_s=5, debounce_s=0.03):
         pin = factory.pin(17)
         pin.drive_low()
         pin.drive_high()  # released within the bounce window: the level is checked when it ends
@@ -89,8 +95,8 @@ def test_a_bounce_that_settles_on_the_other_level_is_taken_when_the_window_ends(
 
 def test_a_button_with_a_hold_meaning_acts_on_release_or_after_hold_time(factory):
     events = Events()
-    with CallButtons({"next": 17, "pause": 24}, events, hold_buttons=["next", "pause"], hold_s=0.2,
-                     debounce_s=0.01, pin_factory=factory):
+    with call_buttons({"next": 17, "pause": 24}, events, factory, hold_buttons=["next", "pause"], hold_s=0.2,
+                      debounce_s=0.01):
         factory.pin(17).drive_low()
         time.sleep(0.05)
         assert events.kinds() == []  # nothing yet: it may become a hold
@@ -109,7 +115,7 @@ def test_a_button_with_a_hold_meaning_acts_on_release_or_after_hold_time(factory
 
 def test_hold_time_is_measured_from_the_press(factory):
     events = Events()
-    with CallButtons({"pause": 24}, events, hold_buttons=["pause"], hold_s=0.25, pin_factory=factory):
+    with call_buttons({"pause": 24}, events, factory, hold_buttons=["pause"], hold_s=0.25):
         pressed = time.monotonic()
         factory.pin(24).drive_low()
         wait_until(lambda: events, 2, "the hold")
@@ -120,13 +126,13 @@ def test_hold_time_is_measured_from_the_press(factory):
 
 def test_unfitted_buttons_are_skipped_and_close_releases_the_pins(factory):
     events = Events()
-    buttons = CallButtons({"next": 17, "recall": None}, events, pin_factory=factory)
-    assert buttons.names == ["next"]
+    buttons = call_buttons({"next": 17, "recall": None}, events, factory)
+    assert buttons.pins == {"next": 17}
     buttons.close()
     buttons.close()  # idempotent
     factory.pin(17).drive_low()
     assert events == []
-    again = CallButtons({"next": 17}, events, pin_factory=factory)  # the pin is free again
+    again = CallButtons({"next": 17}, pin_factory=factory)  # the pin is free again
     again.close()
 
 
@@ -138,7 +144,7 @@ def _rhythm_class(pattern: BlinkPattern) -> tuple:
     if not pattern.rhythm:
         return ("steady",)
     on_times = pattern.rhythm[0::2]
-    return ("flashes", len(on_times), round(pattern.period, 1), round(max(on_times) / pattern.period, 2))
+    return ("flashes", len(on_times), round(period(pattern), 1), round(max(on_times) / period(pattern), 2))
 
 
 def test_every_meaning_has_its_own_rhythm():
@@ -150,8 +156,8 @@ def test_every_meaning_has_its_own_rhythm():
     blinking = [p for p in PATTERNS.values() if p.rhythm and p.colour]
     for a, b in itertools.combinations(blinking, 2):
         if len(a.rhythm) == len(b.rhythm):
-            ratio = max(a.period, b.period) / min(a.period, b.period)
-            duty = [a.rhythm[0] / a.period, b.rhythm[0] / b.period]
+            ratio = max(period(a), period(b)) / min(period(a), period(b))
+            duty = [a.rhythm[0] / period(a), b.rhythm[0] / period(b)]
             assert ratio >= 2 or max(duty) / min(duty) >= 2, f"{a.name} and {b.name} are too alike"
     assert PATTERNS[Indication.CLOSED].colour is None and PATTERNS[Indication.SERVING].rhythm == ()
 
@@ -168,11 +174,11 @@ def test_each_blink_pattern_is_played_on_the_pins_as_defined(factory):
             for pin in pins:
                 factory.pin(pin).clear_states()
             light.play(PATTERNS[ind])
-        longest = max(PATTERNS[ind].period for ind in blinking)
+        longest = max(period(PATTERNS[ind]) for ind in blinking)
         time.sleep(2 * longest + 0.3)
         for ind, (light, pins) in lights.items():
             pattern = PATTERNS[ind]
-            cycles = max(2, int(2 * longest / pattern.period) - 1)
+            cycles = max(2, int(2 * longest / period(pattern)) - 1)
             for channel_on, pin in zip(pattern.colour, pins):
                 durations = on_off_durations(factory.pin(pin))
                 if channel_on:
@@ -212,7 +218,7 @@ def test_a_desk_with_one_led_still_shows_every_rhythm(factory):
     with StatusLight(green=6, pin_factory=factory) as light:  # only a green LED fitted
         factory.pin(6).clear_states()
         light.play(offline)
-        time.sleep(2 * offline.period + 0.2)
+        time.sleep(2 * period(offline) + 0.2)
         check_rhythm(on_off_durations(factory.pin(6)), offline.rhythm, 2)
 
 
@@ -226,7 +232,7 @@ def test_a_common_anode_led_lights_when_its_pin_is_low(factory):
 # ----------------------------------------------------------------------------- LCD
 def test_the_lcd_shows_the_lines_as_the_hd44780_receives_them():
     bus = RecordingSMBus()
-    with CharacterLcd(16, 2, address=0x27, bus=bus) as lcd:
+    with CharacterLcd(0x27, columns=16, rows=2, bus=bus) as lcd:
         lcd.show(["A023   chamada 2", "Ninguém à espera"])
         assert lcd.flush(5)
         assert lcd_text(bus) == ["A023   chamada 2", "Ninguem a espera"]
@@ -239,7 +245,7 @@ def test_the_lcd_shows_the_lines_as_the_hd44780_receives_them():
 
 def test_a_20x4_lcd_at_another_address():
     bus = RecordingSMBus()
-    with CharacterLcd(20, 4, address=0x3F, bus=bus) as lcd:
+    with CharacterLcd(0x3F, columns=20, rows=4, bus=bus) as lcd:
         lcd.show(["line one", "line two", "line three"])
         assert lcd.flush(5)
     assert bus.bytes_to(0x27) == []
@@ -247,19 +253,22 @@ def test_a_20x4_lcd_at_another_address():
                                          " " * 20]
 
 
+class FlakyBus(RecordingSMBus):
+    """An I2C bus whose module can be unplugged (``broken``) and plugged back."""
+
+    broken = False
+
+    def write_byte(self, address, value, force=None):
+        if self.broken:
+            raise OSError(121, "Remote I/O error")
+        super().write_byte(address, value)
+
+
 def test_an_lcd_that_stops_answering_is_a_fault_not_a_crash():
-    class FlakyBus(RecordingSMBus):
-        broken = False
-
-        def write_byte(self, address, value, force=None):
-            if self.broken:
-                raise OSError(121, "Remote I/O error")
-            super().write_byte(address, value)
-
     bus = FlakyBus()
     reports = []
-    with CharacterLcd(16, 2, bus=bus) as lcd:
-        lcd.on_fault(reports.append)
+    with CharacterLcd(bus=bus) as lcd:
+        lcd.add_fault_listener(reports.append)
         bus.broken = True
         lcd.show(["A001", ""])
         assert lcd.flush(5)
@@ -272,6 +281,24 @@ def test_an_lcd_that_stops_answering_is_a_fault_not_a_crash():
         assert lcd.fault is None
         assert len(reports) == 2 and "Remote I/O error" in reports[0] and reports[1] is None  # once each way
         assert lcd_text(bus)[0].strip() == "A002"
+
+
+def test_every_fault_listener_hears_the_fault_not_only_the_last_added():
+    """The health report and a second listener both follow the display: adding one never
+    replaces another (``on_fault(listener)`` used to keep only the last one given)."""
+    bus = FlakyBus()
+    first, second = [], []
+    with CharacterLcd(bus=bus) as lcd:
+        lcd.add_fault_listener(first.append)
+        lcd.add_fault_listener(second.append)
+        bus.broken = True
+        lcd.show(["A001", ""])
+        assert lcd.flush(5)
+        bus.broken = False
+        lcd.show(["A002", ""])
+        assert lcd.flush(5)
+    assert len(first) == 2 and "Remote I/O error" in first[0] and first[1] is None
+    assert second == first
 
 
 def test_text_is_folded_to_what_every_lcd_rom_has():
@@ -335,3 +362,37 @@ def test_one_scheduler_thread_runs_calls_in_due_order_and_skips_cancelled_ones()
     finally:
         scheduler.close()
         scheduler.close()
+
+
+# ----------------------------------------------------------------------------- one shape
+def test_every_driver_has_gpiozeros_shape(factory):
+    """Where it is and how it is in its repr, ``closed`` after ``close()``, which may come twice,
+    ``with`` closes it; options after the pins are keyword-only."""
+    from hardware.scheduler import Scheduler
+
+    tm_factory = MockFactory(pin_class=ProbePin)
+    Tm1637Chip(tm_factory, clk=20, dio=21)
+    with CallButtons({"next": 17, "recall": 27, "pause": None}, pin_factory=factory) as buttons, \
+            StatusLight(5, 6, 13, pin_factory=factory) as light, \
+            CharacterLcd(0x27, bus=RecordingSMBus()) as lcd, \
+            FourDigitDisplay(20, 21, pin_factory=tm_factory) as digits, \
+            Scheduler("desk-timers") as timers:
+        factory.pin(17).drive_low()
+        assert repr(buttons) == "<CallButtons next=17 recall=27 pressed=next>"
+        factory.pin(17).drive_high()  # within the bounce window: taken when it ends
+        wait_until(lambda: repr(buttons) == "<CallButtons next=17 recall=27 released>", 1, "the release")
+        light.play(PATTERNS[Indication.IDLE])
+        assert repr(light) == "<StatusLight red=5 green=6 blue=13 idle>"
+        assert repr(lcd) == "<CharacterLcd i2c-1 0x27 16x2 ok>"
+        assert repr(digits) == "<FourDigitDisplay clk=20 dio=21 ok>"
+        timers.call_later(60, lambda: None)
+        assert repr(timers) == "<Scheduler 'desk-timers' 1 pending>"
+        devices = [buttons, light, lcd, digits, timers]
+        assert not any(device.closed for device in devices)
+    for device in devices:
+        assert device.closed and repr(device).endswith(" closed>")
+        device.close()  # a second time: nothing happens
+    assert repr(buttons) == "<CallButtons next=17 recall=27 closed>"
+    with pytest.raises(TypeError):
+        StatusLight(5, 6, 13, True)  # active_high is keyword-only, as gpiozero's
+    tm_factory.reset()

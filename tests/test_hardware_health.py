@@ -6,6 +6,8 @@ and a serial scanner on pseudo-terminals with pretend devices at the far end.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from hardware.health import HealthReport
@@ -63,3 +65,29 @@ def test_faults_are_reported_together_and_recoveries_too(centre):
     second.subscribe(second.topics.health(KIOSK), later)
     _, last = later.wait_for(lambda topic, payload: True)
     assert (last["printer"], last["scanner"]) == pairs[-1]
+
+
+def test_the_report_waits_for_the_broker_and_says_it_all_again_when_it_is_back(tmp_path):
+    """One reporter for every device: parts merged, sent only on a change and only while
+    connected, the whole report again after a reconnect; a closed device's late change is ignored."""
+    from hardware.printer import PrinterState, PrinterStatus
+
+    sent: list[dict] = []
+    connected = [False]
+    printer = TicketPrinter({"connector": "file", "path": str(tmp_path / "no" / "lp0"), "status_poll_s": 0.05})
+    health = HealthReport(lambda **parts: sent.append(parts), connected=lambda: connected[0])
+    health.watch_printer(printer).update(tickets="ok")
+    assert sent == []  # the broker is away: nothing queued up behind it
+    connected[0] = True
+    health.publish()
+    assert sent == [{"printer": "unknown", "printer_detail": "not checked yet", "tickets": "ok"}]
+    health.update(tickets="ok")
+    assert len(sent) == 1  # no change, no message
+    with printer:  # its first poll finds no such file
+        deadline = time.monotonic() + 5
+        while sent[-1]["printer"] != "io_error":
+            assert time.monotonic() < deadline, sent
+            time.sleep(0.01)
+    assert sent[-1]["tickets"] == "ok" and "lp0" in sent[-1]["printer_detail"]
+    printer._set_status(PrinterStatus(PrinterState.OK, "late"))  # as a job finishing after close() would
+    assert sent[-1]["printer"] == "io_error"  # a closed (replaced) printer says nothing more

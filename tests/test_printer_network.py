@@ -19,9 +19,15 @@ def layout(site):
     return ticket_layout(TICKET, public_config(site))
 
 
+def watched(config: dict, recorder: Recorder) -> TicketPrinter:
+    """A started printer whose status changes go to ``recorder``."""
+    printer = TicketPrinter(config, status_timeout_s=0.2)
+    printer.add_status_listener(recorder.status)
+    return printer.start()
+
+
 def network_printer(fake: TcpPrinter, recorder: Recorder) -> TicketPrinter:
-    config = {"connector": "network", "host": fake.host, "port": fake.port, "status_poll_s": 0.05}
-    return TicketPrinter(config, on_status=recorder.status, status_timeout_s=0.2).start()
+    return watched({"connector": "network", "host": fake.host, "port": fake.port, "status_poll_s": 0.05}, recorder)
 
 
 def test_network_printer_prints_and_reports_paper_out(layout):
@@ -43,8 +49,7 @@ def test_nobody_listening_is_an_io_error():
     recorder = Recorder()
     with TcpPrinter() as fake:
         port = fake.port
-    printer = TicketPrinter({"connector": "network", "host": "127.0.0.1", "port": port, "status_poll_s": 0.05},
-                            on_status=recorder.status, status_timeout_s=0.2).start()
+    printer = watched({"connector": "network", "host": "127.0.0.1", "port": port, "status_poll_s": 0.05}, recorder)
     try:
         recorder.wait_state("io_error")
         assert "127.0.0.1" in printer.status.detail
@@ -57,6 +62,6 @@ def test_usb_printer_that_is_not_plugged_in_is_an_io_error_naming_it():
     recorder = Recorder()
     config = {"connector": "usb", "usb_vendor": 0x04B8, "usb_product": 0x0202, "profile": "TM-T20II",
               "status_poll_s": 0.05}
-    with TicketPrinter(config, on_status=recorder.status, status_timeout_s=0.2) as printer:
+    with watched(config, recorder) as printer:
         recorder.wait_state("io_error")
         assert "04b8:0202" in printer.status.detail

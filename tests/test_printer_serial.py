@@ -39,8 +39,10 @@ def fake():
 
 def serial_printer(fake, changes: Recorder | None = None, poll=0.05, **kwargs) -> TicketPrinter:
     config = {"connector": "serial", "serial_port": fake.port, "baudrate": 9600, "status_poll_s": poll}
-    return TicketPrinter(config, on_status=changes.status if changes else None, status_timeout_s=0.2,
-                         **kwargs).start()
+    printer = TicketPrinter(config, status_timeout_s=0.2, **kwargs)
+    if changes is not None:
+        printer.add_status_listener(changes.status)
+    return printer.start()
 
 
 def test_online_printer_gets_the_whole_ticket(fake, layout):
@@ -149,8 +151,9 @@ def test_a_driver_stuck_in_open_makes_callers_fail_fast(tmp_path, layout):
     fifo = tmp_path / "lp0"
     os.mkfifo(fifo)
     changes = Recorder()
-    printer = TicketPrinter({"connector": "file", "path": str(fifo), "status_poll_s": 0.1}, on_status=changes.status,
-                            status_timeout_s=0.1).start()
+    printer = TicketPrinter({"connector": "file", "path": str(fifo), "status_poll_s": 0.1}, status_timeout_s=0.1)
+    printer.add_status_listener(changes.status)
+    printer.start()
     try:
         with pytest.raises(PrinterFault) as first:
             printer.print_ticket(layout, timeout_s=0.3)
@@ -173,10 +176,48 @@ def test_a_driver_stuck_in_open_makes_callers_fail_fast(tmp_path, layout):
 
 def test_close_is_idempotent_and_later_prints_fail_cleanly(fake, layout):
     printer = serial_printer(fake)
+    wait_for_state(printer, "ok")
+    assert repr(printer) == f"<TicketPrinter serial {fake.port} ok>"
     printer.close()
     printer.close()
+    assert printer.closed and repr(printer) == f"<TicketPrinter serial {fake.port} closed>"
     with pytest.raises(PrinterFault):
         printer.print_ticket(layout)
+    assert repr(TicketPrinter({"connector": "none"})) == "<TicketPrinter none disabled>"
+
+
+def wait_for_state(printer: TicketPrinter, state: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while printer.status.state.value != state:
+        assert time.monotonic() < deadline, f"the printer stays {printer.status.state.value}"
+        time.sleep(0.01)
+
+
+def test_every_status_listener_hears_each_change_and_a_failing_one_stops_none(fake):
+    first, second = Recorder(), Recorder()
+    printer = TicketPrinter({"connector": "serial", "serial_port": fake.port, "status_poll_s": 0.05},
+                            status_timeout_s=0.2)
+    printer.add_status_listener(first.status)
+    printer.add_status_listener(lambda status: 1 / 0)  # logged; the next listener still hears
+    printer.add_status_listener(second.status)
+    with printer:
+        first.wait_state("ok")
+        fake.set_mode("paper_out")
+        first.wait_state("paper_out")
+        second.wait_state("paper_out")
+    assert first.states == second.states
+
+
+def test_a_ticket_made_beforehand_is_printed_asynchronously_as_it_was_made(fake, layout):
+    """The kiosk makes the bytes before its screen draws, then prints them without waiting."""
+    from hardware.printer.escpos_writer import ticket_bytes
+
+    with serial_printer(fake) as printer:
+        data = ticket_bytes(layout, printer.media)
+        result = printer.print_ticket_async(layout, data=data).result(timeout=10)
+        assert result.bytes_sent == len(data)
+        assert fake.wait_for_cuts(1)
+    assert data in bytes(fake.received)
 
 
 def test_printer_that_never_answers_status_can_be_used_without_queries(fake, layout):

@@ -33,8 +33,8 @@ TICKET_QR = TicketQR(SITE, "2026-03-10", "A023", new_ref()).encode()
 
 def attach(scanner) -> Recorder:
     recorder = Recorder()
-    scanner.on_scan(recorder.scan)
-    scanner.on_status(recorder.status)
+    scanner.add_scan_listener(recorder.scan)
+    scanner.add_status_listener(recorder.status)
     scanner.start()
     return recorder
 
@@ -371,7 +371,7 @@ def test_bad_scans_reach_the_health_report(bus):
         bus.type("9" * 300, at=t)
         bus.type(TICKET_QR, at=t)
         seen.wait_scans(1)
-    assert reports[0] == {"scanner": "ok"}
+    assert reports[0] == {"scanner": "ok", "scanner_detail": reports[0]["scanner_detail"], "scanner_bad_scans": None}
     assert reports[-1]["scanner"] == "ok" and reports[-1]["scanner_bad_scans"] == 1
 
 
@@ -411,8 +411,22 @@ def test_no_scanner_configured_is_disabled_and_closes_twice():
     scanner = open_scanner({"kind": "none"})
     scanner.start()
     assert scanner.status.state is ScannerState.DISABLED
+    assert repr(scanner) == "<NoScanner disabled>"
     scanner.close()
     scanner.close()
+    assert scanner.closed and repr(scanner) == "<NoScanner closed>"
+
+
+def test_a_scanners_repr_names_its_port_and_state(serial_fake, bus):
+    serial = open_scanner({"kind": "serial", "serial_port": serial_fake.port, "baudrate": 19200})
+    seen = attach(serial)
+    with serial:
+        seen.wait_state("ok")
+        assert repr(serial) == f"<SerialScanner {serial_fake.port} 19200 baud ok>"
+    assert repr(serial) == f"<SerialScanner {serial_fake.port} 19200 baud closed>"
+    wedge = hid_scanner(bus)
+    assert repr(wedge).startswith("<HidScanner ") and repr(wedge).endswith(" unknown>")
+    wedge.close()
 
 
 def test_incomplete_scanner_config_is_refused_clearly():

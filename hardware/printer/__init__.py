@@ -1,11 +1,14 @@
 """The ESC/POS ticket printer.
 
     layout = ticket_layout(reply["ticket"], site_config, language)   # what goes on it
-    printer = TicketPrinter(device_config["printer"], on_status=report).start()
+    printer = TicketPrinter(device_config["printer"])
+    printer.add_status_listener(report)    # paper out, offline... (or HealthReport.watch_printer)
+    printer.start()
     try:
         printer.print_ticket(layout)
     except PrinterFault as fault:          # never lose the ticket: show it on screen
         show_on_screen(layout, fault.reason)
+    printer.print_ticket_async(layout)     # the same without waiting: a Future
     render_ticket_png(layout, "ticket.png")  # the same ticket as a picture
 
 ``layout`` (what a ticket says) is kept apart from ``escpos_writer`` (the bytes)

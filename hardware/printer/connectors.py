@@ -6,6 +6,14 @@ timeouts on every write and read, one status byte per real-time query (their
 ``_read`` waits for 16 bytes or the timeout, so every query would last the
 whole timeout), and one exception, ``ConnectionFault``, for everything that
 can go wrong with the device itself.
+
+Of python-escpos it uses only the printer classes' constructors, ``open()``,
+``close()`` and their ``device`` property (the open pyserial port, socket, pyusb
+device or file; setting it to ``False`` forgets a device whose ``close()``
+failed, so the next ``open()`` starts afresh) and the attributes their
+constructors set (``devfile``, ``host``, ``port``, ``usb_args``, ``in_ep``,
+``out_ep``).  That property and its ``False`` ("not open") came with
+python-escpos 3.0, hence ``python-escpos>=3.1,<4`` (see docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -49,7 +57,7 @@ class Connection(ABC):
         try:
             self.printer.open()
         except Exception as exc:  # not found, no permission, no libusb backend...
-            self.printer._device = False
+            self.printer.device = False
             raise ConnectionFault("io_error", f"{self.describe()}: {exc}".replace("\n", " ")) from exc
         self.is_open = True
         self._after_open()
@@ -89,7 +97,7 @@ class Connection(ABC):
             self.printer.close()
         except Exception as exc:  # a device that is gone may fail to close; it is closed anyway
             log.debug("%s: closing: %s", self.describe(), exc)
-        self.printer._device = False
+        self.printer.device = False
 
     @abstractmethod
     def _write(self, data: bytes, timeout_s: float) -> None: ...
@@ -113,7 +121,9 @@ class FileConnection(Connection):
 
     def _write(self, data: bytes, timeout_s: float) -> None:
         # a device file blocks without a timeout of its own: TicketPrinter's job timeout covers it
-        self.printer._raw(data)
+        device = self.printer.device
+        device.write(data)
+        device.flush()
 
     def _ask(self, command: bytes) -> int | None:
         return None

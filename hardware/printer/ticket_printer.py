@@ -2,9 +2,9 @@
 
 One worker thread owns the device: it runs print jobs and, between them,
 polls the printer's status every ``status_poll_s`` (real-time ``DLE EOT``
-queries, see ``status``).  Status changes go to listeners (called on the
-worker thread: a Kivy app hands them over with ``Clock.schedule_once``); the
-kiosk reports them with ``DeviceLink.publish_health``.
+queries, see ``status``).  Status changes go to the status listeners (called
+on the worker thread: a Kivy app hands them over with ``Clock.schedule_once``);
+``hardware.health.HealthReport`` reports them to the hub.
 
 ``print_ticket`` either returns once the whole ticket has left for the
 printer, or raises ``PrinterFault(reason)``, so the caller can show the ticket
@@ -13,7 +13,9 @@ answer, the device is gone, or the job took longer than its timeout.  It
 never blocks longer than that timeout, even when a device write hangs (a
 jammed USB printer, a full serial buffer): the caller stops waiting, the
 printer is reported ``no_answer``, and later jobs fail at once until the
-stuck one ends.
+stuck one ends.  ``print_ticket_async`` does the same on a thread of its own
+and gives a Future: the kiosk's screen and the counter's MQTT callback print
+that way.
 
 The printer knows nothing of the kiosk; the sorting office's counter prints
 its second tickets with it too.
@@ -32,6 +34,7 @@ from typing import Callable, Mapping
 
 from siteconf.schema import Printer
 
+from ..device import HardwareDevice, Listeners
 from .connectors import Connection, ConnectionFault, make_connection
 from .escpos_writer import ticket_bytes
 from .layout import TicketLayout
@@ -39,9 +42,6 @@ from .media import Media, media_for
 from .status import PrinterState, PrinterStatus, read_status
 
 log = logging.getLogger(__name__)
-
-StatusListener = Callable[[PrinterStatus], None]
-
 
 class PrinterFault(Exception):
     """The ticket was not (or not surely) printed; show it on screen.
@@ -80,12 +80,12 @@ class _Job:
         self.started_at = 0.0
 
 
-class TicketPrinter:
+class TicketPrinter(HardwareDevice):
     """A thermal ticket printer from the device config (``siteconf.schema.Printer``)."""
 
-    def __init__(self, config: Printer | Mapping, *, on_status: StatusListener | None = None,
-                 status_timeout_s: float = 0.5, job_timeout_s: float | None = None,
-                 connection: Connection | None = None):
+    def __init__(self, config: Printer | Mapping, *, status_timeout_s: float = 0.5,
+                 job_timeout_s: float | None = None, connection: Connection | None = None):
+        super().__init__()
         self.config = config if isinstance(config, Printer) else Printer.model_validate(dict(config))
         self.media: Media = media_for(self.config.profile, self.config.paper_mm)
         self.status_timeout_s = status_timeout_s
@@ -98,14 +98,13 @@ class TicketPrinter:
         self._asks = bool(self._connection and self._connection.can_ask and self.config.status_queries)
         initial = PrinterState.DISABLED if self._connection is None else PrinterState.UNKNOWN
         self._status = PrinterStatus(initial, "not checked yet" if self._connection else "no printer configured")
-        self._listeners: list[StatusListener] = [on_status] if on_status else []
+        self._on_status: Listeners[PrinterStatus] = Listeners(self, "status")
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._running: _Job | None = None
         self._lock = threading.Lock()
         #: status changes come from the worker and from waiting callers: one at a time, in order
         self._status_lock = threading.RLock()
         self._thread: threading.Thread | None = None
-        self._closed = False
 
     # ------------------------------------------------------------ public
     @property
@@ -116,13 +115,13 @@ class TicketPrinter:
     def status(self) -> PrinterStatus:
         return self._status
 
-    def add_status_listener(self, listener: StatusListener) -> None:
+    def add_status_listener(self, listener: Callable[[PrinterStatus], None]) -> None:
         """``listener(status)`` on every change of state, on the printer's thread."""
-        self._listeners.append(listener)
+        self._on_status.add(listener)
 
     def start(self) -> "TicketPrinter":
         """Start the worker; it checks the printer at once, then every ``status_poll_s``."""
-        if self._thread is None and self.enabled:
+        if self._thread is None and self.enabled and not self.closed:
             self._thread = threading.Thread(target=self._work, name="ticket-printer", daemon=True)
             self._thread.start()
         return self
@@ -147,13 +146,15 @@ class TicketPrinter:
             raise PrinterFault("render_error", f"could not draw ticket {layout.code}: {exc}") from exc
         return self.print_bytes(data, timeout_s)
 
-    def print_ticket_async(self, layout: TicketLayout) -> Future:
-        """``print_ticket`` on a thread of its own: a Future of its ``PrintResult`` or ``PrinterFault``."""
+    def print_ticket_async(self, layout: TicketLayout, *, data: bytes | None = None) -> Future:
+        """``print_ticket`` on a thread of its own, for a caller that must not wait (a screen, an
+        MQTT callback): a Future of its ``PrintResult``, or of its ``PrinterFault``.  ``data`` is
+        the layout's bytes when the caller made them already (``ticket_bytes(layout, printer.media)``)."""
         future: Future = Future()
 
         def run() -> None:
             try:
-                future.set_result(self.print_ticket(layout))
+                future.set_result(self.print_ticket(layout) if data is None else self.print_bytes(data))
             except BaseException as exc:  # delivered to the caller through the future
                 future.set_exception(exc)
 
@@ -167,22 +168,19 @@ class TicketPrinter:
         timeout = timeout_s or self.job_timeout_s or self._default_timeout(len(data))
         return self._run(lambda: self._print(data, timeout), timeout + self.status_timeout_s * 6 + 1)
 
-    def close(self) -> None:
-        """Stop the worker and close the device (idempotent)."""
-        if self._closed:
-            return
-        self._closed = True
+    def _close(self) -> None:
+        """Stop the worker and close the device."""
         if self._thread is not None:
             self._jobs.put(None)
             self._thread.join(timeout=2)
         if self._connection is not None and (self._thread is None or not self._thread.is_alive()):
             self._connection.close()
 
-    def __enter__(self) -> "TicketPrinter":
-        return self.start()
+    def _where(self) -> str:
+        return self._connection.describe() if self._connection is not None else "none"
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def _state(self) -> str:
+        return self._status.state.value
 
     # ------------------------------------------------------------ worker
     def _default_timeout(self, byte_count: int) -> float:
@@ -193,7 +191,7 @@ class TicketPrinter:
     def _run(self, work: Callable[[], object], timeout_s: float):
         """Queue ``work`` for the worker; wait for it to start (behind jobs that are not stuck),
         then at most ``timeout_s`` for it to finish."""
-        if self._closed:
+        if self.closed:
             raise PrinterFault("io_error", "the printer was closed")
         self.start()
         job = _Job(work, timeout_s)
@@ -296,8 +294,4 @@ class TicketPrinter:
             if previous.state == status.state:
                 return
             log.info("printer: %s (%s)", status.state.value, status.detail)
-            for listener in list(self._listeners):
-                try:
-                    listener(status)
-                except Exception:
-                    log.exception("printer status listener failed")
+            self._on_status(status)

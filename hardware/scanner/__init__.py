@@ -1,8 +1,8 @@
 """Barcode/QR scanners: serial (pyserial) and USB keyboard-wedge (evdev).
 
     scanner = open_scanner(device_config["scanner"], parser=ScanParser(site_id))
-    scanner.on_scan(lambda scan: ...)        # TicketScan / AppointmentScan / UnknownScan
-    scanner.on_status(lambda status: ...)    # ok / disconnected (reported as health)
+    scanner.add_scan_listener(lambda scan: ...)       # TicketScan / AppointmentScan / UnknownScan
+    health.watch_scanner(scanner)                     # ok / disconnected (hardware.health)
     scanner.start()
     ...
     scanner.close()
@@ -29,7 +29,7 @@ def open_scanner(config: ScannerConfig | Mapping, **kwargs) -> Scanner:
     if config.kind == "serial":
         from .serial_scanner import SerialScanner
 
-        return SerialScanner(config.serial_port, config.baudrate, **kwargs)
+        return SerialScanner(config.serial_port, baudrate=config.baudrate, **kwargs)
     if config.kind == "hid":
         from .hid_scanner import HidScanner
 

@@ -3,7 +3,7 @@ reads scans until the device goes away, reports that, and opens it again
 when it comes back.
 
 Subclasses only say how to open the device and how to read from it
-(``_open``, ``_read_scans``, ``_close_device``).  Callbacks run on the reader
+(``_open``, ``_read_scans``, ``_close_device``).  Listeners run on the reader
 thread: a Kivy app hands them over with ``Clock.schedule_once``.
 """
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Callable, Iterator
 
+from ..device import HardwareDevice, Listeners
 from .parse import Scan, ScanParser
 
 log = logging.getLogger(__name__)
@@ -42,65 +43,55 @@ class ScannerStatus:
     last_bad: str = ""
 
 
-ScanCallback = Callable[[Scan], None]
-StatusCallback = Callable[[ScannerStatus], None]
-
-
 class DeviceGone(Exception):
     """The device disappeared or failed while reading."""
 
 
-class Scanner(ABC):
-    """A barcode/QR scanner read on its own thread; ``on_scan`` gets each ``Scan``."""
+class Scanner(HardwareDevice, ABC):
+    """A barcode/QR scanner read on its own thread; each ``Scan`` goes to the scan listeners."""
 
     def __init__(self, *, parser: ScanParser | None = None, reconnect_s: float = 1.0,
                  poll_s: float = 0.1, name: str = "scanner"):
+        super().__init__()
         self.parser = parser or ScanParser()
         self.reconnect_s = reconnect_s
         #: how often the reader looks at ``close()`` while the device is quiet
         self.poll_s = poll_s
         self.name = name
-        self._scan_callbacks: list[ScanCallback] = []
-        self._status_callbacks: list[StatusCallback] = []
+        self._on_scan: Listeners[Scan] = Listeners(self, "scan")
+        self._on_status: Listeners[ScannerStatus] = Listeners(self, "status")
         self._status = ScannerStatus(ScannerState.UNKNOWN, "not opened yet")
-        self._closed = threading.Event()
+        #: set by ``close()``: wakes the reader from its wait before reconnecting
+        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ public
-    def on_scan(self, callback: ScanCallback) -> None:
-        self._scan_callbacks.append(callback)
+    def add_scan_listener(self, listener: Callable[[Scan], None]) -> None:
+        """``listener(scan)`` for each scan (``TicketScan``, ``AppointmentScan``, ``UnknownScan``)."""
+        self._on_scan.add(listener)
 
-    def on_status(self, callback: StatusCallback) -> None:
-        """``callback(status)`` on every change (ok, disconnected..., and each bad scan)."""
-        self._status_callbacks.append(callback)
+    def add_status_listener(self, listener: Callable[[ScannerStatus], None]) -> None:
+        """``listener(status)`` on every change (ok, disconnected..., and each bad scan)."""
+        self._on_status.add(listener)
 
     @property
     def status(self) -> ScannerStatus:
         return self._status
 
     def start(self) -> "Scanner":
-        if self._thread is None and not self._closed.is_set():
+        if self._thread is None and not self.closed:
             self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
             self._thread.start()
         return self
 
-    def close(self) -> None:
-        """Stop reading and release the device (idempotent)."""
-        if self._closed.is_set():
-            return
-        self._closed.set()
+    def _close(self) -> None:
+        """Stop reading and release the device."""
+        self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=2 + self.poll_s)
 
-    @property
-    def closed(self) -> bool:
-        return self._closed.is_set()
-
-    def __enter__(self) -> "Scanner":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def _state(self) -> str:
+        return self._status.state.value
 
     # ------------------------------------------------------------ subclass side
     @abstractmethod
@@ -118,12 +109,12 @@ class Scanner(ABC):
 
     # ------------------------------------------------------------ reader thread
     def _run(self) -> None:
-        while not self._closed.is_set():
+        while not self.closed:
             try:
                 description = self._open()
             except (DeviceGone, OSError) as exc:
                 self._set_status(ScannerState.DISCONNECTED, f"{self.name}: {exc}")
-                self._closed.wait(self.reconnect_s)
+                self._stop.wait(self.reconnect_s)
                 continue
             self._set_status(ScannerState.OK, description)
             try:
@@ -133,37 +124,25 @@ class Scanner(ABC):
                 self._set_status(ScannerState.DISCONNECTED, f"{self.name}: {exc}")
             finally:
                 self._close_device()
-            if not self._closed.is_set():
-                self._closed.wait(self.reconnect_s)
+            if not self.closed:
+                self._stop.wait(self.reconnect_s)
 
     def _deliver(self, text: str) -> None:
-        scan = self.parser.parse(text)
-        for callback in list(self._scan_callbacks):
-            try:
-                callback(scan)
-            except Exception:
-                log.exception("%s: scan callback failed", self.name)
+        self._on_scan(self.parser.parse(text))
 
     def _bad_scan(self, reason: str) -> None:
         """Typing that is not a scan: counted in the status and logged, never delivered."""
         status = self._status
         self._status = replace(status, at=time.time(), bad_scans=status.bad_scans + 1, last_bad=reason)
         log.warning("%s: bad scan dropped: %s", self.name, reason)
-        self._notify()
+        self._on_status(self._status)
 
     def _set_status(self, state: ScannerState, detail: str) -> None:
         previous, self._status = self._status, replace(self._status, state=state, detail=detail, at=time.time())
         if previous.state == state:
             return
         log.info("%s: %s (%s)", self.name, state.value, detail)
-        self._notify()
-
-    def _notify(self) -> None:
-        for callback in list(self._status_callbacks):
-            try:
-                callback(self._status)
-            except Exception:
-                log.exception("%s: status callback failed", self.name)
+        self._on_status(self._status)
 
 
 class NoScanner(Scanner):

@@ -85,6 +85,9 @@ class HidScanner(Scanner):
                 elif text is not None and text.strip():
                     yield text
 
+    def _where(self) -> str:
+        return self.device
+
     def _close_device(self) -> None:
         if self._input is None:
             return

@@ -20,7 +20,7 @@ MAX_LINE = 4096
 
 
 class SerialScanner(Scanner):
-    def __init__(self, port: str, baudrate: int = 9600, **kwargs):
+    def __init__(self, port: str, *, baudrate: int = 9600, **kwargs):
         kwargs.setdefault("name", f"scanner {port}")
         super().__init__(**kwargs)
         self.port = port
@@ -49,6 +49,9 @@ class SerialScanner(Scanner):
             for line in lines:
                 if line:
                     yield line.decode("utf-8", "replace")
+
+    def _where(self) -> str:
+        return f"{self.port} {self.baudrate} baud"
 
     def _close_device(self) -> None:
         if self._serial is not None:
