@@ -10,34 +10,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TEXTS = {
-    "en": {
-        "waiting": "Waiting: {n}", "paused": "PAUSED", "closed": "CLOSED", "offline": "NO HUB",
-        "recall": "call {n}", "transfer_to": "to", "nobody_waiting": "Nobody waiting",
-        "no_answer": "No answer: again", "unreachable": "Hub unreachable", "no_ticket": "No ticket now",
-        "no_targets": "No transfer list", "cancelled": "Transfer cancel", "transferred": "{code} -> {to}",
-        "finished": "{code} finished", "printed": "{code} printed", "print_failed": "NO PRINT {code}",
-        "recall_limit": "Recall limit", "no_show_needs_recall": "Recall first",
-        "illegal_transition": "Not now", "not_a_transfer_target": "Not a target",
-        "forbidden": "Not allowed", "expired": "Too late: again", "refused": "Refused {code}",
-        "called": "{code} called", "no_show": "{code} no-show", "open": "Counter open",
-        "now_paused": "Counter paused", "now_closed": "Counter closed",
-        "choice_hint": "hold: send / other: cancel",
-    },
-    "pt": {
-        "waiting": "Em espera: {n}", "paused": "PAUSA", "closed": "FECHADO", "offline": "SEM HUB",
-        "recall": "chamada {n}", "transfer_to": "para", "nobody_waiting": "Ninguém à espera",
-        "no_answer": "Sem resposta", "unreachable": "Hub sem ligação", "no_ticket": "Sem senha agora",
-        "no_targets": "Sem destinos", "cancelled": "Transf. anulada", "transferred": "{code} -> {to}",
-        "finished": "{code} terminada", "printed": "{code} impressa", "print_failed": "Falha imp. {code}",
-        "recall_limit": "Limite chamadas", "no_show_needs_recall": "Rechame primeiro",
-        "illegal_transition": "Agora não", "not_a_transfer_target": "Destino inválido",
-        "forbidden": "Não permitido", "expired": "Tarde: de novo", "refused": "Recusado {code}",
-        "called": "{code} chamada", "no_show": "{code} faltou", "open": "Balcão aberto",
-        "now_paused": "Balcão em pausa", "now_closed": "Balcão fechado",
-        "choice_hint": "manter: enviar / outro: anular",
-    },
+#: each label in the languages staff read, (English, Portuguese), side by side so neither is forgotten
+LABELS = {
+    "waiting": ("Waiting: {n}", "Em espera: {n}"),
+    "paused": ("PAUSED", "PAUSA"),
+    "closed": ("CLOSED", "FECHADO"),
+    "offline": ("NO HUB", "SEM HUB"),
+    "recall": ("call {n}", "chamada {n}"),
+    "transfer_to": ("to", "para"),
+    "nobody_waiting": ("Nobody waiting", "Ninguém à espera"),
+    "no_answer": ("No answer: again", "Sem resposta"),
+    "unreachable": ("Hub unreachable", "Hub sem ligação"),
+    "no_ticket": ("No ticket now", "Sem senha agora"),
+    "no_targets": ("No transfer list", "Sem destinos"),
+    "cancelled": ("Transfer cancel", "Transf. anulada"),
+    "transferred": ("{code} -> {to}", "{code} -> {to}"),
+    "finished": ("{code} finished", "{code} terminada"),
+    "printed": ("{code} printed", "{code} impressa"),
+    "print_failed": ("NO PRINT {code}", "Falha imp. {code}"),
+    "recall_limit": ("Recall limit", "Limite chamadas"),
+    "no_show_needs_recall": ("Recall first", "Rechame primeiro"),
+    "illegal_transition": ("Not now", "Agora não"),
+    "not_a_transfer_target": ("Not a target", "Destino inválido"),
+    "forbidden": ("Not allowed", "Não permitido"),
+    "expired": ("Too late: again", "Tarde: de novo"),
+    "refused": ("Refused {code}", "Recusado {code}"),
+    "called": ("{code} called", "{code} chamada"),
+    "no_show": ("{code} no-show", "{code} faltou"),
+    "open": ("Counter open", "Balcão aberto"),
+    "now_paused": ("Counter paused", "Balcão em pausa"),
+    "now_closed": ("Counter closed", "Balcão fechado"),
+    "choice_hint": ("hold: send / other: cancel", "manter: enviar / outro: anular"),
 }
+TEXTS = {language: {key: texts[i] for key, texts in LABELS.items()} for i, language in enumerate(("en", "pt"))}
 
 
 @dataclass(frozen=True)
