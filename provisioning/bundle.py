@@ -162,6 +162,12 @@ def device_file_data(site: Site, device: Device, creds: SiteCredentials, broker_
     return data
 
 
+def needs_i2c(device: Device) -> bool:
+    """A counter with an I2C character LCD: Raspberry Pi OS leaves the I2C bus off until asked
+    (``raspi-config nonint do_i2c 0`` = ``dtparam=i2c_arm=on`` in config.txt and the i2c-dev module)."""
+    return device.role == "counter" and device.small_display.kind == "lcd_i2c"
+
+
 def doctor_file_data(site: Site, device: Device, creds: SiteCredentials) -> dict:
     """doctor.toml as installed: its certificate on a TLS site (the hub: a password, on the loopback listener)."""
     identity = doctor_id(device.id)
@@ -193,6 +199,8 @@ def write_device_bundle(ws: Workspace, site: Site, device: Device, creds: SiteCr
                          tomli_w.dumps(tool_file_data(identity, creds.password_for(identity))).encode())
     units.write_units(etc / "systemd" / "system", roles=[device.role], with_mosquitto=device.role == "hub")
     write_public(etc / "systemd" / "system" / "onestop-packages.service", units.packages_unit_text().encode())
+    if needs_i2c(device):  # the LCD's bus: /dev/i2c-1 (the boot partition's config.txt turns the bus on)
+        write_public(etc / "modules-load.d" / "onestop-i2c.conf", b"i2c-dev\n")
     rules = etc / "udev" / "rules.d"
     udev.write_static_rules(rules)
     own = udev.device_rules_text(device)

@@ -28,7 +28,7 @@ import yaml
 
 from siteconf.schema import Site
 
-from .bundle import host_name
+from .bundle import host_name, needs_i2c
 from .workspace import ProvisioningError, Wifi
 
 BOOT_MOUNT = "/boot/firmware"
@@ -115,6 +115,10 @@ def write_boot_bundle(site: Site, device_id: str, bundle: Path, wheelhouse: Path
     (onestop / "wheelhouse").mkdir()
     for wheel in wheels:
         shutil.copy2(wheel, onestop / "wheelhouse" / wheel.name)
+    if needs_i2c(site.device(device_id)):
+        config = target / "config.txt"
+        if config.exists():
+            _write(config, with_i2c(config.read_text(encoding="utf-8")), written)
     step("launchers")
     if "firstrun" in launchers:
         _write(target / "firstrun.sh", firstrun_text(site, device_id), written)
@@ -128,6 +132,12 @@ def write_boot_bundle(site: Site, device_id: str, bundle: Path, wheelhouse: Path
         instance = f"onestop-{site.site.id}-{device_id}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
         _write(target / "meta-data", yaml.safe_dump({"instance-id": instance}, sort_keys=False), written)
     return written
+
+
+def with_i2c(config: str) -> str:
+    """config.txt with the I2C bus on (what ``raspi-config nonint do_i2c 0`` writes); once."""
+    lines = [line for line in config.splitlines() if not line.strip().startswith("dtparam=i2c_arm=")]
+    return "\n".join(lines + ["dtparam=i2c_arm=on"]) + "\n"
 
 
 def add_firstrun_to_cmdline(text: str) -> str:

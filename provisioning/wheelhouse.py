@@ -108,12 +108,32 @@ def download_wheels(cache: Path, requirements: list[str]) -> list[Path]:
     return chosen
 
 
+#: the Pi's environment for the requirements' markers (``lgpio; platform_machine == 'aarch64'``)
+PI_MARKERS = {"platform_machine": "aarch64", "sys_platform": "linux", "platform_system": "Linux",
+              "os_name": "posix", "python_version": PYTHON_VERSION, "python_full_version": f"{PYTHON_VERSION}.2",
+              "implementation_name": "cpython", "platform_python_implementation": "CPython"}
+
+
+def for_the_pi(requirements: list[str]) -> list[str]:
+    """The requirements that apply on the Pi, without their markers.  pip evaluates markers for the
+    machine it runs on, also with ``--platform``: on a laptop ``lgpio; platform_machine == 'aarch64'``
+    was silently left out, and gpiozero on the Pi had no GPIO driver (found by the rehearsal)."""
+    from packaging.requirements import Requirement
+    kept = []
+    for text in requirements:
+        requirement = Requirement(text)
+        if requirement.marker is None or requirement.marker.evaluate(PI_MARKERS):
+            requirement.marker = None
+            kept.append(str(requirement))
+    return kept
+
+
 def build_wheelhouse(out: Path, requirements: list[str] | None = None, cache: Path | None = None,
                      step=lambda _label: None) -> list[Path]:
     """Everything a Pi needs to install the firmware offline, exactly one version of each; returns
     the wheels.  ``requirements`` defaults to the firmware's dependencies."""
     cache = cache or out.parent / "wheel-cache"
-    wanted = project_dependencies() if requirements is None else requirements
+    wanted = for_the_pi(project_dependencies() if requirements is None else requirements)
     wanted = [r for r in wanted if requirement_name(r) not in FROM_DEBIAN]
     step("dependencies (aarch64)")
     chosen = download_wheels(cache, list(BOOTSTRAP) + wanted)
