@@ -71,6 +71,11 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def texts(layout) -> list[str]:
+    """Every text line of a layout, in order."""
+    return [block.text for block in layout.blocks if isinstance(block, Text)]
+
+
 def _privacy_lines(layout) -> list[Text]:
     """The last text lines, under the last rule: what is kept, in the visitor's and the site's language."""
     return [b for b in layout.blocks[max(i for i, b in enumerate(layout.blocks) if isinstance(b, Rule)):]
@@ -147,12 +152,12 @@ def test_ticket_printed_to_file_has_code_qr_cut_and_both_languages(language, tic
 
 def test_people_ahead_and_wait_come_from_the_reply(tickets, site_config):
     ticket = dict(tickets["en"], people_ahead=4, estimated_wait_min=35)
-    texts = ticket_layout(ticket, site_config).texts()
-    assert "4 people ahead of you" in texts
-    assert "Estimated wait: about 35 min" in texts
-    assert "You are next" in ticket_layout(dict(ticket, people_ahead=0), site_config).texts()
-    assert "1 людина перед вами" in ticket_layout(dict(ticket, people_ahead=1), site_config, "uk").texts()
-    assert "5 людей перед вами" in ticket_layout(dict(ticket, people_ahead=5), site_config, "uk").texts()
+    lines = texts(ticket_layout(ticket, site_config))
+    assert "4 people ahead of you" in lines
+    assert "Estimated wait: about 35 min" in lines
+    assert "You are next" in texts(ticket_layout(dict(ticket, people_ahead=0), site_config))
+    assert "1 людина перед вами" in texts(ticket_layout(dict(ticket, people_ahead=1), site_config, "uk"))
+    assert "5 людей перед вами" in texts(ticket_layout(dict(ticket, people_ahead=5), site_config, "uk"))
 
 
 def test_the_ticket_says_what_is_kept_and_for_how_long_in_the_visitors_and_the_sites_language(tickets,
@@ -193,8 +198,8 @@ def test_a_site_that_keeps_records_30_days_prints_30_in_every_language(tickets, 
         assert "O registo desta senha é apagado ao fim de 30 dias." in _flat(printed)
         if not needs_image(visitor.text):
             assert _flat(visitor.text) in _flat(printed)
-    texts = [_flat(text) for text in ticket_layout(tickets["en"], site).texts()]
-    assert "We keep no name or document. This ticket's record is deleted after 30 days." in texts
+    lines = [_flat(text) for text in texts(ticket_layout(tickets["en"], site))]
+    assert "We keep no name or document. This ticket's record is deleted after 30 days." in lines
 
 
 @pytest.mark.parametrize("language, days, wanted", [
@@ -247,7 +252,7 @@ def test_priority_ticket_says_so_in_both_languages(tickets, site_config, build_d
     ticket = tickets["priority"]
     assert ticket["priority"] is True
     layout = ticket_layout(ticket, site_config)
-    assert "أولوية" in layout.texts()
+    assert "أولوية" in texts(layout)
     render_ticket_png(layout, build_dir / "tickets" / "ticket-ar-priority.png")
 
 
@@ -299,6 +304,19 @@ def test_contact_sheet_of_the_printed_tickets(tickets, build_dir):
         sheet.paste(image, (x, 8))
         x += image.width + 8
     sheet.save(build_dir / "tickets" / "contact-sheet.png", optimize=True)
+
+
+def test_a_technician_reads_a_capture_back_with_the_stream_tool(tickets, site_config, tmp_path, capsys):
+    """``python -m hardware.printer.stream capture.bin``: the commands, then what the paper shows."""
+    capture = tmp_path / "printer.bin"
+    with TicketPrinter({"connector": "file", "path": str(capture)}) as printer:
+        printer.print_ticket(ticket_layout(tickets["en"], site_config))
+    assert stream.main([str(capture), "default"]) == 0
+    out = capsys.readouterr().out
+    assert "GS V" in out and "1 cut(s), 0 picture(s)" in out
+    assert f"QR: {tickets['en']['qr']}" in out and "unknown commands" not in out
+    assert f"\n{tickets['en']['code']}\n" in out.split("text (as the code pages print it):")[1]
+    assert stream.main([]) == 2
 
 
 def test_layout_keeps_the_qr_and_refuses_a_reply_that_is_not_a_ticket(tickets, site_config):

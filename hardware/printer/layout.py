@@ -56,10 +56,6 @@ class TicketLayout:
     qr: str | None
     blocks: tuple[Block, ...] = field(default_factory=tuple)
 
-    def texts(self) -> list[str]:
-        """Every text line in order (for tests and logs)."""
-        return [block.text for block in self.blocks if isinstance(block, Text)]
-
 
 def _pick(text: Mapping[str, str] | None, language: str, default: str) -> str:
     text = text or {}

@@ -7,7 +7,8 @@ knows the commands python-escpos sends for a ticket.  The tests use it to
 check what reached the printer (the code, the QR payload, the cut), the
 pretend serial printer (``hardware.printer.mock``) uses it to answer status
 queries as a real one would, and a technician can use it on a captured
-``.bin`` file (``python -m hardware.printer.stream FILE``).
+``.bin`` file (``python -m hardware.printer.stream FILE [PROFILE]``: the
+commands, then the cuts, pictures, QR payloads and text).
 """
 
 from __future__ import annotations
@@ -213,13 +214,15 @@ def raster_images(stream: bytes):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the commands of a captured stream, one a line."""
+    """Print the commands of a captured stream, one a line, then what a person would find on
+    the paper: the cuts, pictures and QR codes, the text, and any command this reader does not know."""
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m hardware.printer.stream CAPTURE.bin", file=sys.stderr)
+    if len(args) not in (1, 2):
+        print("usage: python -m hardware.printer.stream CAPTURE.bin [PROFILE]", file=sys.stderr)
         return 2
     with open(args[0], "rb") as capture:
-        items, rest = split(capture.read())
+        data = capture.read()
+    items, rest = split(data)
     for item in items:
         if isinstance(item, TextRun):
             print(f"text   {item.raw!r}")
@@ -227,6 +230,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{item.name:<8} {len(item.raw)} bytes")
     if rest:
         print(f"(ends inside a command: {len(rest)} bytes)")
+        data = data[:len(data) - len(rest)]
+    print(f"\n{cut_count(data)} cut(s), {len(raster_images(data))} picture(s)")
+    for payload in qr_payloads(data):
+        print(f"QR: {payload}")
+    unknown = unknown_commands(data)
+    if unknown:
+        print("unknown commands: " + ", ".join(command.name for command in unknown))
+    print("text (as the code pages print it):")
+    print(decoded_text(data, args[1] if len(args) == 2 else None))
     return 0
 
 
