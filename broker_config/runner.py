@@ -21,6 +21,8 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
+from mqttlink.paho_setup import make_client
+
 from .generate import LISTENER_IDENTITY, BrokerFiles
 
 LOCAL_FILE = "zz-local.conf"
@@ -211,9 +213,7 @@ def mqtt_answers(host: str, port: int, timeout: float) -> bool:
     except OSError:
         return False
     answers: list = []
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="onestop-readiness-probe",
-                         protocol=mqtt.MQTTv5)
-    client.username_pw_set("onestop-readiness-probe", "not-a-password")
+    client = make_client("onestop-readiness-probe", "onestop-readiness-probe", "not-a-password")
     client.on_connect = lambda _c, _u, _f, reason, _p: answers.append(reason)
     try:
         client.connect(host, port, keepalive=5)

@@ -87,7 +87,6 @@ FILTER_DOCS: dict[str, tuple[str, str]] = {
     "all_presence": ("monitor (`onestop-provision fleet`)", "every device's presence"),
     "all_health": ("monitor (`onestop-provision fleet`)", "every device's health"),
     "zone_events": ("display", "the live events of its zone"),
-    "all_events": ("nobody yet (the bridge to a central broker)", "every event of the site"),
 }
 
 #: one line per reason code: what it means and what a device does about it

@@ -28,9 +28,9 @@ LANGUAGE = r"[a-z]{2,3}(-[A-Za-z0-9]+)?"
 #: the longest language code a request may carry
 LANGUAGE_MAX = 8
 #: a service's ticket prefix: one or two capital letters
-PREFIX = r"[A-Z]{1,2}"
+SERVICE_PREFIX = r"[A-Z]{1,2}"
 #: a ticket code: the service's prefix and its number of the day ("A023", "MA99999")
-CODE = rf"{PREFIX}[0-9]{{1,5}}"
+CODE = rf"{SERVICE_PREFIX}[0-9]{{1,5}}"
 #: a ticket's reference (its QR): base32 of at least 80 random bits (``contract.qr.new_ref``)
 REF = r"[a-z2-7]{16,32}"
 #: a request id (``DeviceLink`` sends 32 hex digits)
@@ -47,7 +47,7 @@ def _whole(pattern: str, **constraints) -> FieldInfo:
 
 Ident = Annotated[str, _whole(ID)]
 Lang = Annotated[str, _whole(LANGUAGE, min_length=2, max_length=LANGUAGE_MAX)]
-Prefix = Annotated[str, _whole(PREFIX)]
+Prefix = Annotated[str, _whole(SERVICE_PREFIX)]
 Code = Annotated[str, _whole(CODE)]
 Ref = Annotated[str, _whole(REF)]
 RequestId = Annotated[str, _whole(REQUEST_ID)]

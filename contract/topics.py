@@ -101,9 +101,6 @@ class Topics:
     def zone_events(self, zone_id: str) -> str:
         return f"{self.base}/event/{zone_id}/+"
 
-    def all_events(self) -> str:
-        return f"{self.base}/event/+/+"
-
     # --- parsing ------------------------------------------------------------
     def parse_request(self, topic: str) -> tuple[str, str] | None:
         """Return (device_id, action) for a request topic of this site, else None."""

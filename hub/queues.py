@@ -100,14 +100,6 @@ class Changes:
         self.tickets[ticket.id] = ticket
         self.services.add(ticket.service)
 
-    def merge(self, other: "Changes") -> None:
-        self.tickets.update(other.tickets)
-        self.counters.update(other.counters)
-        self.legs.update(other.legs)
-        self.sequences.update(other.sequences)
-        self.events += other.events
-        self.services |= other.services
-
 
 class QueueModel:
     def __init__(self, site: Site):

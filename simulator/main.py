@@ -23,6 +23,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from contract.topics import HUB_ID
 from display.demo import open_window, screen_present, sound_present
 from hub.content import read_content
 from kiosk.demo import open_kiosk
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         while not stop.wait(5):
             ticks += 5
             with watcher_lock:
-                say("hub", waiting_summary(site, states))
+                say(HUB_ID, waiting_summary(site, states))
             for kiosk in kiosks:
                 for ticket in kiosk.new_tickets():
                     say(kiosk.device_id, f"printed ticket {ticket.stem} (drawn in {ticket})")

@@ -10,35 +10,25 @@ from __future__ import annotations
 
 import ssl
 import threading
-from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
+
+from mqttlink.paho_setup import TlsFiles, make_client
 
 WAIT_S = 5.0
 #: connect() result when the TLS handshake or the connection failed before a CONNACK
 REFUSED_TLS = -1
 
 
-@dataclass(frozen=True)
-class ClientTls:
-    ca: str
-    cert: str | None = None
-    key: str | None = None
-
-
 class Peer:
     def __init__(self, host: str, port: int, user: str | None, password: str | None = None,
                  client_id: str | None = None, clean_start: bool = True, session_expiry: int = 0,
-                 tls: ClientTls | None = None, log=lambda: ""):
+                 tls: TlsFiles | None = None, log=lambda: ""):
         self.host, self.port = host, port
         self.log = log
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"test-{user}",
-                                  protocol=mqtt.MQTTv5)
-        if user is not None:
-            self.client.username_pw_set(user, password)
-        if tls is not None:
-            self.client.tls_set(ca_certs=tls.ca, certfile=tls.cert, keyfile=tls.key,
-                                tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        # paho's own reconnect pauses (1 s to 2 min): a refused peer must not come back while a test looks
+        self.client = make_client(client_id or f"test-{user}", user, password, reconnect_min_s=1,
+                                  reconnect_max_s=120, tls=tls)
         self.clean_start = clean_start
         self.session_expiry = session_expiry
         self.cond = threading.Condition()

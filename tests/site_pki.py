@@ -14,7 +14,7 @@ from pathlib import Path
 
 from broker_config.pki import SiteCA
 from contract.acl import doctor_id
-from mqtt_peer import ClientTls
+from mqttlink.paho_setup import TlsFiles
 from sites import SITE_ID, small_site
 
 RETIRED = "kiosk-old"
@@ -26,17 +26,17 @@ class PkiSet:
     ca: SiteCA
     other_ca: SiteCA
 
-    def client(self, device_id: str) -> ClientTls:
+    def client(self, device_id: str) -> TlsFiles:
         cert, key = self.ca.device_paths(device_id)
-        return ClientTls(str(self.ca.ca_path), str(cert), str(key))
+        return TlsFiles(str(self.ca.ca_path), str(cert), str(key))
 
-    def foreign_client(self, device_id: str = "kiosk-1") -> ClientTls:
+    def foreign_client(self, device_id: str = "kiosk-1") -> TlsFiles:
         """A certificate for ``device_id`` from another CA (the client still trusts our server)."""
         cert, key = self.other_ca.device_paths(device_id)
-        return ClientTls(str(self.ca.ca_path), str(cert), str(key))
+        return TlsFiles(str(self.ca.ca_path), str(cert), str(key))
 
-    def retired_client(self) -> ClientTls:
-        return ClientTls(str(self.ca.ca_path), str(self.ca.folder / "retired.crt"),
+    def retired_client(self) -> TlsFiles:
+        return TlsFiles(str(self.ca.ca_path), str(self.ca.folder / "retired.crt"),
                          str(self.ca.folder / "retired.key"))
 
 

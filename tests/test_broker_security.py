@@ -33,7 +33,8 @@ from broker_config.generate import TlsListener
 from broker_config.runner import free_port
 from contract.acl import FLEET_ID, OPERATOR_ROLES, SITE_OPERATORS, TOOL_ROLES, doctor_id, rules_for, site_tools, tool_of
 from contract.topics import Topics
-from mqtt_peer import REFUSED_TLS, ClientTls, Peer
+from mqtt_peer import REFUSED_TLS, Peer
+from mqttlink.paho_setup import TlsFiles
 from site_pki import RETIRED
 from sites import SITE_ID, small_site
 
@@ -62,7 +63,7 @@ class SecureBroker:
         self.pki = pki
         self.peers: list[Peer] = []
 
-    def by_cert(self, device_id: str | None, tls: ClientTls | None = None, user: str | None = None,
+    def by_cert(self, device_id: str | None, tls: TlsFiles | None = None, user: str | None = None,
                 **kwargs) -> Peer:
         tls = tls or self.pki.client(device_id)
         kwargs.setdefault("client_id", f"tls-{device_id}-{len(self.peers)}")
@@ -250,7 +251,7 @@ def test_certificate_decides_the_identity(secure):
 @pytest.mark.broker
 def test_refused_connections(secure, test_pki):
     # TLS listener: no client certificate, a certificate of another CA, a retired (revoked) device
-    assert secure.by_cert("none", tls=ClientTls(str(test_pki.ca.ca_path))).connect() == REFUSED_TLS
+    assert secure.by_cert("none", tls=TlsFiles(str(test_pki.ca.ca_path))).connect() == REFUSED_TLS
     assert secure.by_cert("kiosk-1", tls=test_pki.foreign_client("kiosk-1")).connect() == REFUSED_TLS
     assert secure.by_cert(RETIRED, tls=test_pki.retired_client()).connect() == REFUSED_TLS
     # the devices' own certificates still work
@@ -272,7 +273,7 @@ def test_revocation_is_what_refuses_a_retired_certificate(tmp_path, test_pki):
     ca = SiteCA.open(tmp_path / "ca", SITE_ID)
     ca.ensure_server(["127.0.0.1"])
     cert, key = ca.ensure_device("kiosk-1")
-    keep = ClientTls(str(ca.ca_path), str(tmp_path / "k.crt"), str(tmp_path / "k.key"))
+    keep = TlsFiles(str(ca.ca_path), str(tmp_path / "k.crt"), str(tmp_path / "k.key"))
     (tmp_path / "k.crt").write_bytes(cert.read_bytes())
     (tmp_path / "k.key").write_bytes(key.read_bytes())
     site = small_site()
@@ -290,7 +291,7 @@ def test_revocation_is_what_refuses_a_retired_certificate(tmp_path, test_pki):
         broker.restart()  # Mosquitto reads the CRL at start
         after = Peer("127.0.0.1", port, None, client_id="after", tls=keep, log=broker.log_text)
         assert after.connect() == REFUSED_TLS
-        fresh = Peer("127.0.0.1", port, None, client_id="fresh", tls=ClientTls(str(ca.ca_path), str(new_cert),
+        fresh = Peer("127.0.0.1", port, None, client_id="fresh", tls=TlsFiles(str(ca.ca_path), str(new_cert),
                                                                               str(ca.device_paths("kiosk-1")[1])),
                      log=broker.log_text)
         assert fresh.connect() == 0
