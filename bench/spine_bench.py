@@ -48,6 +48,7 @@ for _p in (str(ROOT), str(ROOT / "tests")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
+from contract import payloads  # noqa: E402
 from contract.topics import Topics  # noqa: E402
 from mqttlink.link import DeviceLink  # noqa: E402
 from simulator.centre import FAST  # noqa: E402
@@ -444,7 +445,7 @@ def broker_round_trip(link: DeviceLink, n: int) -> dict:
         got.clear()
         box["id"] = uuid.uuid4().hex
         t0 = time.perf_counter()
-        link.client.publish(topic, json.dumps({"v": 1, "type": "health", "bench": box["id"]}).encode(), qos=1)
+        link.client.publish(topic, link.health_payload(bench=box["id"]), qos=1)
         if not got.wait(5):
             raise RuntimeError("broker round trip: no echo within 5 s")
         if i >= n // 10:
@@ -461,9 +462,8 @@ def engine_alone(site, workdir: Path, n: int) -> dict:
     engine = Engine(site, store)
     samples = []
     for i in range(n + n // 10):
-        payload = json.dumps({"v": 1, "request_id": uuid.uuid4().hex,
-                              "deadline_ms": int((time.time() + 5) * 1000),
-                              "service": SERVICE, "language": "en"}).encode()
+        payload = json.dumps(payloads.request(uuid.uuid4().hex, int((time.time() + 5) * 1000),
+                                              {"service": SERVICE, "language": "en"})).encode()
         t0 = time.perf_counter()
         engine.process([Incoming("kiosk-1", "issue_ticket", payload, b"c", 0)])
         if i >= n // 10:
