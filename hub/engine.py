@@ -363,6 +363,12 @@ class Engine:
         if self.time.service_day(now) == self.model.service_day and not delivered:
             return []
         dirty = _Dirty()
+        events = self._roll_over_alone(now, dirty, delivered)
+        return events + self._snapshots(dirty)
+
+    def _roll_over_alone(self, now: float, dirty: _Dirty, delivered: list[int] = ()) -> list[Outgoing]:
+        """In a transaction of its own: forget the outbox rows the broker has acknowledged and
+        begin a new service day if one is due; the events to publish."""
         events: list[Outgoing] = []
         self.store.begin()
         try:
@@ -373,7 +379,7 @@ class Engine:
         except Exception:
             self.store.rollback()
             raise
-        return events + self._snapshots(dirty)
+        return events
 
     def purge(self, now: float, days_per_call: int = PURGE_DAYS_PER_CALL) -> int:
         """Fold the tickets of service days older than ``site.retention_days`` into anonymous
@@ -504,7 +510,8 @@ class Engine:
             language=ticket.language, service_day=ticket.service_day, issued_at=self.time.iso(ticket.issued_at),
             counter=ticket.counter, counter_number=counter.number if counter else None,
             called_at=self.time.iso(ticket.called_at), recalls=ticket.recalls, people_ahead=ahead,
-            estimated_wait_min=wait, qr=TicketQR(self.site.site.id, ticket.service_day, ticket.code, ticket.ref).encode())
+            estimated_wait_min=wait,
+            qr=TicketQR(self.site.site.id, ticket.service_day, ticket.code, ticket.ref).encode())
 
     # ----------------------------------------------------------- bookkeeping
     def _record(self, changes: Changes, now: float, dirty: _Dirty, events: list[Outgoing]) -> None:
@@ -560,23 +567,16 @@ class Engine:
         out += [Outgoing(self.topics.zone_state(z), payloads.encode(self.snap.zone(z, self.rev, self.zone_seq[z])),
                          retain=True) for z in sorted(dirty.zones)]
         if dirty.calls:
-            out.append(Outgoing(self.topics.recent_calls(), payloads.encode(self.snap.recent_calls(self.rev)), retain=True))
+            out.append(Outgoing(self.topics.recent_calls(), payloads.encode(self.snap.recent_calls(self.rev)),
+                                retain=True))
         return out
 
     def everything(self) -> list[Outgoing]:
         """All retained config and state, for a hub that has just (re)connected."""
-        self.store.begin()
-        try:
-            events: list[Outgoing] = []
-            dirty = _Dirty(set(self.model.waiting), set(self.model.counters), set(self.zone_seq), True)
-            now = self.clock.now()
-            self._maybe_roll_over(now, dirty, events)
-            self.store.outbox_add(events, now)
-            self.store.commit()
-        except Exception:
-            self.store.rollback()
-            raise
-        out = [Outgoing(self.topics.site_config(), payloads.encode(public_config(self.site)), retain=True, kind="config")]
+        dirty = _Dirty(set(self.model.waiting), set(self.model.counters), set(self.zone_seq), True)
+        events = self._roll_over_alone(self.clock.now(), dirty)
+        out = [Outgoing(self.topics.site_config(), payloads.encode(public_config(self.site)), retain=True,
+                        kind="config")]
         out += [Outgoing(self.topics.device_config(d.id), payloads.encode(device_slice(self.site, d.id)), retain=True,
                          kind="config") for d in self.site.devices]
         out += [Outgoing(topic, payload, retain=True, kind="config")

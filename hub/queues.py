@@ -159,7 +159,8 @@ class QueueModel:
 
     def open_counters(self, service_id: str) -> int:
         return sum(1 for c in self.site.counters
-                   if self.counters[c.id].status == CounterStatus.OPEN and any(cs.service == service_id for cs in c.services))
+                   if self.counters[c.id].status == CounterStatus.OPEN
+                   and any(cs.service == service_id for cs in c.services))
 
     def mean_service_minutes(self, service_id: str) -> float:
         samples = self.service_times.get(service_id)

@@ -34,7 +34,7 @@ from contract import payloads
 from contract.acl import SITE_OPERATORS
 from contract.errors import Reason
 from contract.topics import EVENT_EXPIRY_S, HUB_ID, REPLY_EXPIRY_S, Topics
-from mqttlink.paho_setup import connect_properties, make_client, publish_properties
+from mqttlink.paho_setup import connect_properties, make_client, publish_and_wait, publish_properties
 from siteconf.content import ContentPacks
 from siteconf.schema import Site
 
@@ -167,12 +167,7 @@ class HubService:
         if self._worker:
             self._worker.join(timeout=10)
         if self._connected.is_set():
-            info = self.client.publish(self.topics.presence(self.hub_id), presence(False, time.time()),
-                                       qos=1, retain=True)
-            try:
-                info.wait_for_publish(timeout=2)
-            except (RuntimeError, ValueError):
-                pass
+            publish_and_wait(self.client, self.topics.presence(self.hub_id), presence(False, time.time()), timeout=2)
         self.client.disconnect()
         self.client.loop_stop()
         self.store.close()

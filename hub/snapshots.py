@@ -89,7 +89,8 @@ class Snapshots:
         state = m.counters[counter_id]
         config = self.site.counter(counter_id)
         return payloads.counter_state(rev, counter_id, config.number, config.zone, state.status,
-                                      self._ticket_brief(m.current_ticket(counter_id)), m.waiting_for_counter(counter_id))
+                                      self._ticket_brief(m.current_ticket(counter_id)),
+                                      m.waiting_for_counter(counter_id))
 
     def zone(self, zone_id: str, rev: int, seq: int) -> dict:
         m = self.model

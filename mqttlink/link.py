@@ -40,7 +40,7 @@ import paho.mqtt.client as mqtt
 from contract import payloads
 from contract.acl import OPERATOR_ROLES, TOOL_ROLES
 from contract.topics import Topics
-from mqttlink.paho_setup import TlsFiles, connect_properties, make_client, publish_properties
+from mqttlink.paho_setup import TlsFiles, connect_properties, make_client, publish_and_wait, publish_properties
 from siteconf.device import Timing
 
 log = logging.getLogger(__name__)
@@ -156,12 +156,7 @@ class DeviceLink:
             return
         self._closed = True
         if self._connected.is_set() and self.announce_presence:
-            info = self.client.publish(self.topics.presence(self.device_id), self.presence_payload(False), qos=1,
-                                       retain=True)
-            try:
-                info.wait_for_publish(timeout=1)
-            except (RuntimeError, ValueError):
-                pass
+            publish_and_wait(self.client, self.topics.presence(self.device_id), self.presence_payload(False), timeout=1)
         self.client.disconnect()
         self.client.loop_stop()
         with self._lock:

@@ -61,3 +61,13 @@ def publish_properties(**values) -> Properties:
     for name, value in values.items():
         setattr(props, name, value)
     return props
+
+
+def publish_and_wait(client: mqtt.Client, topic: str, payload: bytes, timeout: float) -> None:
+    """Publish retained at QoS 1 and wait at most ``timeout`` for the broker to have it: a goodbye
+    (presence offline) before disconnecting, which would otherwise leave with it unsent."""
+    info = client.publish(topic, payload, qos=1, retain=True)
+    try:
+        info.wait_for_publish(timeout=timeout)
+    except (RuntimeError, ValueError):  # not connected any more, or the queue refused it
+        pass

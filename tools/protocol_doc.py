@@ -320,7 +320,8 @@ def examples_section(run: ExampleRun) -> str:
     add("".join(f"- `{o.topic}` (retained: {'yes' if o.retain else 'no'}): `{json.loads(o.payload)['type']}`\n"
                 for o in run.startup))
     site_config = next(json.loads(o.payload) for o in run.startup if o.topic == t.site_config())
-    add("\n" + _details(f"<code>{t.site_config()}</code> (the whole public site configuration)", json_block(site_config)))
+    add("\n" + _details(f"<code>{t.site_config()}</code> (the whole public site configuration)",
+                        json_block(site_config)))
     device_config = next(json.loads(o.payload) for o in run.startup if o.topic == t.device_config("counter-1"))
     add("\n" + _details(f"<code>{t.device_config('counter-1')}</code>", json_block(device_config)))
     zone = next(json.loads(o.payload) for o in run.startup if o.topic == t.zone_state("ground"))
