@@ -20,15 +20,13 @@ from __future__ import annotations
 import logging
 import os
 import time
-from functools import partial
 from pathlib import Path
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
-from kivy.properties import (BooleanProperty, ColorProperty, ListProperty, NumericProperty, ObjectProperty,
-                             StringProperty)
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import FadeTransition, NoTransition, ScreenManager
@@ -37,12 +35,12 @@ from typeset.fonts import register_kivy_fonts
 from typeset.scripts import is_rtl_language
 
 from .flow import KioskConfig, KioskFlow
-from .i18n import KIOSK_LANGUAGES, language_name, pick, tr
+from .i18n import KIOSK_LANGUAGES, tr
 from .screens import (InfoItemScreen, InfoScreen, MenuScreen, ScanScreen, StartScreen, TicketScreen,
-                      UnavailableScreen)
-from .sizing import Sizes, card_grid, fit_font
-from .theme import palette
-from .widgets import LanguageButton
+                      UnavailableScreen, language_factory)
+from .sizing import TEXT_MM, Sizes, card_grid, fit_font
+from .theme import COLOURS, palette
+from .views import language_cards
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +81,11 @@ class LanguagePicker(ModalView):
 
     def fill(self, app) -> None:
         grid = self.ids.languages
+        cards = language_cards(app.flow.config.languages, app.lang)
         geometry = card_grid(grid.width or Window.width * 0.9, grid.height or Window.height * 0.6, app.sizes,
-                             min_card_mm=28, max_cols=5, hints=False,
-                             count=len(app.languages))
-        fit = max(len(language_name(code)) for code in app.languages)
-        grid.show(app, [partial(LanguageButton, code=code, label=language_name(code), fit_chars=fit,
-                                selected=code == app.lang, on_release=app.on_language)
-                        for code in app.languages], geometry, stretch=True)
+                             min_card_mm=28, max_cols=5, hints=False, count=len(cards))
+        fit = max(len(card.label) for card in cards)
+        grid.show(app, [language_factory(card, fit, app.on_language) for card in cards], geometry, stretch=True)
 
 
 class KioskRoot(FloatLayout):
@@ -112,39 +108,19 @@ class KioskApp(App):
     lang = StringProperty("pt")
     rtl = BooleanProperty(False)
     default_language = StringProperty("pt")
-    languages = ListProperty(list(KIOSK_LANGUAGES))
     large_text = BooleanProperty(False)
     low_layout = BooleanProperty(False)
     busy = BooleanProperty(False)
     tickets_available = BooleanProperty(False)
     site_name = StringProperty("")
-    helpline = StringProperty("808 257 257")
-    #: bumped when the site config or the content changes, so screens rebuild
-    config_rev = NumericProperty(0)
-    # sizes (pixels), from kiosk/sizing.py
+    # sizes (pixels), from kiosk/sizing.py: f_body, f_small, f_button, f_title, f_lang, f_icon (kv: app.f_body)
     sizes = ObjectProperty(None)
     target = NumericProperty(80)
     gap = NumericProperty(10)
-    f_body = NumericProperty(24)
-    f_small = NumericProperty(18)
-    f_button = NumericProperty(26)
-    f_title = NumericProperty(34)
-    f_lang = NumericProperty(36)
-    f_icon = NumericProperty(44)
+    vars().update({f"f_{kind}": NumericProperty(20) for kind in TEXT_MM})
     f_code = NumericProperty(120)
-    # colours, from kiosk/theme.py
-    c_bg = ColorProperty()
-    c_surface = ColorProperty()
-    c_surface_down = ColorProperty()
-    c_text = ColorProperty()
-    c_muted = ColorProperty()
-    c_accent = ColorProperty()
-    c_on_accent = ColorProperty()
-    c_border = ColorProperty()
-    c_warn = ColorProperty()
-    c_selected = ColorProperty()
-    c_on_selected = ColorProperty()
-    c_icon = ColorProperty()
+    # colours of the look, from kiosk/theme.py: c_bg, c_text, c_accent... (kv: app.c_text)
+    vars().update({f"c_{name}": ColorProperty() for name in COLOURS})
 
     def __init__(self, connection, *, printer=None, diagonal_in: float | None = None, animations: bool = True,
                  clock=time.monotonic, printer_factory=None, scanner_factory=None, **kwargs):
@@ -155,12 +131,12 @@ class KioskApp(App):
         self.printer_factory = printer_factory
         self.scanner_factory = scanner_factory
         self.scanner = None
-        self._scanner_config = None
+        #: the printer's and the scanner's entries they were made from
+        self._device_configs: dict[str, dict | None] = {}
         self.diagonal_in = diagonal_in
         self.animations = animations
         self.site_config: dict | None = None
         self.device: dict | None = None
-        self._printer_config = None
         self.flow = KioskFlow(empty_config(), clock, on_change=self._flow_changed)
         self._apply_palette()
         self._update_sizes()
@@ -213,40 +189,28 @@ class KioskApp(App):
         site = site_config["site"]
         self.site_name = site.get("name", "")
         self.default_language = site["default_language"]
-        self.languages = list(site["languages"])
-        self.helpline = site_config["kiosk"].get("helpline", self.helpline)
         if device and device.get("screen", {}).get("diagonal_in"):
             self.diagonal_in = device["screen"]["diagonal_in"]
             self._update_sizes()
-        self._ensure_printer(device)
-        self._ensure_scanner(device)
-        self.config_rev += 1
+        self._ensure_devices(device)
         self.flow.reconfigure(KioskConfig.from_payloads(site_config, device))
 
-    def _ensure_printer(self, device: dict | None) -> None:
-        if self.printer_factory is None or device is None:
-            return
-        config = device.get("printer")
-        if config == self._printer_config and self.printer is not None:
-            return
-        if self.printer is not None:
-            self.printer.close()
-        self._printer_config = config
-        self.printer = self.printer_factory(config)
+    def _ensure_devices(self, device: dict | None) -> None:
+        """Make the printer and the scanner of the device's slice, again when their entry changed."""
+        if device is not None:
+            self.printer = self._renewed("printer", device.get("printer"), self.printer_factory)
+            self.scanner = self._renewed("scanner", device.get("scanner") or {"kind": "none"}, self.scanner_factory)
 
-    def _ensure_scanner(self, device: dict | None) -> None:
-        if self.scanner_factory is None or device is None:
-            return
-        config = device.get("scanner") or {"kind": "none"}
-        if config == self._scanner_config and self.scanner is not None:
-            return
-        if self.scanner is not None:
-            self.scanner.close()
-        self._scanner_config = config
-        self.scanner = self.scanner_factory(config)
+    def _renewed(self, name: str, config, factory):
+        current = getattr(self, name)
+        if factory is None or (config == self._device_configs.get(name) and current is not None):
+            return current
+        if current is not None:
+            current.close()
+        self._device_configs[name] = config
+        return factory(config)
 
     def _content_changed(self) -> None:
-        self.config_rev += 1
         self.sync()
 
     def _set_available(self, available: bool, reason: str) -> None:
@@ -254,19 +218,10 @@ class KioskApp(App):
         self.flow.set_tickets_available(available, reason)
         self.sync()
 
-    def content_for(self, language: str) -> dict | None:
-        """The content pack to show: the visitor's language, else English, else the site's default."""
-        content = self.connection.content if self.connection else {}
-        for code in (language, "en", self.default_language):
-            if code in content:
-                return content[code]
-        return next(iter(content.values()), None)
-
-    def service(self, service_id: str) -> dict:
-        for service in (self.site_config or {}).get("services", []):
-            if service["id"] == service_id:
-                return service
-        return {}
+    @property
+    def content(self) -> dict[str, dict]:
+        """The content packs by language, as the hub published them (or the disk cache kept them)."""
+        return self.connection.content if self.connection else {}
 
     # ------------------------------------------------------------ taps
     def _touched(self, *_):
@@ -412,17 +367,14 @@ class KioskApp(App):
         sizes = Sizes.for_screen(Window.width, Window.height, self.diagonal_in, self.large_text)
         self.sizes = sizes
         self.target, self.gap = sizes.target, sizes.gap
-        self.f_body, self.f_small, self.f_button = sizes.font_body, sizes.font_small, sizes.font_button
-        self.f_title, self.f_lang, self.f_icon = sizes.font_title, sizes.font_language, sizes.font_icon
+        for kind in TEXT_MM:
+            setattr(self, f"f_{kind}", sizes.font(kind))
         self.f_code = sizes.font_code(Window.height)
 
     # ------------------------------------------------------------ kv helpers
     def tx(self, message: str, language: str, **values) -> str:
         """A kiosk text in ``language`` (kv: ``app.tx("Back", app.lang)``)."""
         return tr(language, message, **values)
-
-    def p(self, text: dict | None, language: str) -> str:
-        return pick(text, language, self.default_language)
 
     def fit(self, text: str, size: float, width: float, bold: bool = False, language: str = "",
             height: float = 0) -> float:

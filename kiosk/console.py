@@ -13,6 +13,7 @@ import threading
 
 from mqttlink.bootstrap import open_link
 from mqttlink.link import LinkError, RequestRefused
+from typeset.i18n import pick
 
 
 def leaves(menu: list[dict]) -> list[dict]:
@@ -20,10 +21,6 @@ def leaves(menu: list[dict]) -> list[dict]:
     for entry in menu:
         out += [entry] if entry.get("service") else leaves(entry.get("children", []))
     return out
-
-
-def pick(text: dict, language: str, default: str) -> str:
-    return text.get(language) or text.get("en") or text[default]
 
 
 def run_console(device_file: str, language: str) -> int:

@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-SCREENS = ("start", "menu", "ticket", "unavailable", "info", "info_item", "scan", "survey")
 PRIORITY_CATEGORIES = ("pregnancy", "infant", "disability", "elderly")
 
 
@@ -342,9 +341,6 @@ class KioskFlow:
             self.reset()
         elif s != VisitorState() and now - self._last_touch >= self.config.idle_timeout_s:
             self.reset()
-
-    def seconds_left_on_ticket(self) -> float:
-        return max(0.0, self._ticket_until - self.clock())
 
     def reset(self) -> None:
         """The next visitor: language, matter, priority and accessibility modes all go."""

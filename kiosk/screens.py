@@ -1,13 +1,16 @@
-"""The kiosk's screens: each draws part of the visitor's state (kiosk/flow.py).
+"""The kiosk's screens: each shows one view of kiosk/views.py and decides nothing itself.
 
-The static layout of each screen is its kv file (kiosk/kv/<screen>.kv);
-the lists (languages, menu cards, information items) are made here from the
-site config, the content pack and the flow, and rebuilt only when what they
-show changed (``refresh`` compares a key), so a tap redraws little.
+The static layout of each screen is its kv file (kiosk/kv/<screen>.kv); what
+it says comes from its view function (plain Python, tested without a window).
+``refresh`` makes the view and assigns it to the widgets only when the view,
+or the room its cards are laid out in, changed since the last time: a tap
+redraws little.  Lists of cards are paged by ``PagedGrid`` and their widgets
+reused (``Recycler``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from kivy.app import App
@@ -15,15 +18,33 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from .i18n import _, language_name, ntr, pick, tr
+from . import views
 from .sizing import card_grid
-from .widgets import LanguageButton, MenuCard, NavButton, PriorityChip, Recycler, redraw_stale
+from .widgets import InfoLine, LanguageButton, MenuCard, NavButton, PriorityChip, Recycler, redraw_stale
+
+
+def card_factory(card: views.Card, on_release, hints: bool = False) -> partial:
+    """A MenuCard (made or reused by ``Recycler``) showing ``card``; ``hints``: the grid has room for them."""
+    return partial(MenuCard, action=card.action, value=card.value, icon=card.icon, label=card.label,
+                   hint=card.hint, kind=card.kind, selected=card.selected, label_language=card.language,
+                   show_hint=hints and card.hint_line, on_release=on_release)
+
+
+def language_factory(card: views.Card, fit_chars: int, on_release) -> partial:
+    return partial(LanguageButton, code=card.value, label=card.label, fit_chars=fit_chars,
+                   selected=card.selected, on_release=on_release)
+
+
+def assign_texts(ids, view, names: tuple[str, ...]) -> None:
+    """Each label ``ids[name]`` shows ``view.<name>``."""
+    for name in names:
+        ids[name].source_text = getattr(view, name)
 
 
 class KioskScreen(Screen):
-    """Base: a nav bar (``ids.nav``) refreshed with the screen."""
+    """Base: ``view(app)`` says what the screen shows, ``show(app, view)`` assigns it, the nav bar follows."""
 
-    _key = None
+    _drawn = None
     _trigger = None
 
     def on_pre_enter(self, *args):
@@ -37,167 +58,122 @@ class KioskScreen(Screen):
         self._trigger()
 
     def refresh(self, app) -> None:
-        key = self.key(app)
-        if key != self._key:
-            self._key = key
-            self.rebuild(app)
-        self.fill_nav(app)
+        view = self.view(app)
+        drawn = (replace(view, nav=()), self.layout_key(app))
+        if drawn != self._drawn:
+            self._drawn = drawn
+            self.show(app, view)
+        self.fill_nav(app, view.nav)
 
-    def key(self, app):
+    def view(self, app):
+        raise NotImplementedError
+
+    def layout_key(self, app):
+        """What, besides the view, decides how the cards are laid out (page, sizes, the grid's room)."""
         return None
 
-    def rebuild(self, app) -> None:
-        pass
+    def show(self, app, view) -> None:
+        raise NotImplementedError
 
-    # ------------------------------------------------------------ navigation bar
-    def nav_items(self, app) -> list[tuple[str, str, str]]:
-        """(action, icon, label) of the nav bar's buttons on this screen."""
-        return []
+    def grid_key(self, app, grid) -> tuple:
+        return grid.page, app.sizes, app.low_layout, round(grid.width), round(grid.height)
 
-    def fill_nav(self, app) -> None:
+    def fill_nav(self, app, items: tuple[views.Card, ...]) -> None:
         nav = self.ids.get("nav")
-        if nav is None:
+        if nav is None or getattr(nav, "_items", None) == items:
             return
-        items = self.nav_items(app)
-        items += [("large_text", "large_text", tr(app.lang, "Large text")),
-                  ("low_layout", "low_layout", tr(app.lang, "Lower buttons"))]
-        key = (tuple(items), app.large_text, app.low_layout, app.lang)
-        if getattr(nav, "_key", None) == key:
-            return
-        nav._key = key
+        nav._items = items
         recycler = Recycler(nav)
-        for action, icon, label in items:
-            selected = (action == "large_text" and app.large_text) or (action == "low_layout" and app.low_layout)
-            nav.add_widget(recycler.take(partial(NavButton, action=action, icon=icon, label=label,
-                                                 selected=selected, on_release=app.on_nav)))
-
-    def common_nav(self, app, back: bool = True, home: bool = True, language: bool = True) -> list:
-        items = []
-        if back:
-            items.append(("back", "back_rtl" if app.rtl else "back", tr(app.lang, "Back")))
-        if home:
-            items.append(("home", "home_screen", tr(app.lang, "Start again")))
-        if language:
-            items.append(("language", "language", tr(app.lang, "Language")))
-        return items
-
-    def survey_nav(self, app) -> list:
-        return [("survey", "survey", tr(app.lang, "Your opinion"))] if app.flow.offers_survey else []
+        for item in items:
+            nav.add_widget(recycler.take(partial(NavButton, action=item.action, icon=item.icon, label=item.label,
+                                                 selected=item.selected, on_release=app.on_nav)))
 
 
 class StartScreen(KioskScreen):
     """Languages as their own names, no flags; the accessibility toggles are already here."""
 
-    def key(self, app):
-        grid = self.ids.languages
-        return tuple(app.languages), grid.page, app.large_text, app.low_layout, round(grid.width), round(grid.height)
+    def view(self, app) -> views.StartView:
+        return views.start_view(app.flow)
 
-    def rebuild(self, app) -> None:
+    def layout_key(self, app):
+        return self.grid_key(app, self.ids.languages)
+
+    def show(self, app, view: views.StartView) -> None:
         grid = self.ids.languages
         geometry = card_grid(grid.width, grid.height, app.sizes, min_card_mm=28, max_cols=5, hints=False,
-                             count=len(app.languages))
-        fit = max(len(language_name(code)) for code in app.languages)
-        grid.show(app, [partial(LanguageButton, code=code, label=language_name(code), fit_chars=fit,
-                                on_release=app.on_language) for code in app.languages], geometry, stretch=True)
-        self.ids.choose.source_text = tr(app.default_language, "Touch your language")
-        english = tr("en", "Touch your language")
-        self.ids.choose_en.source_text = english if english != self.ids.choose.source_text else ""
+                             count=len(view.languages))
+        grid.show(app, [language_factory(card, view.fit_chars, app.on_language) for card in view.languages],
+                  geometry, stretch=True)
+        assign_texts(self.ids, view, ("choose", "choose_en"))
 
 
 class MenuScreen(KioskScreen):
     """Matters, then offices: a tap on an office (or "I don't know") asks for the ticket.
 
     The priority pictograms are a row above the nav bar; in the low layout on a
-    short panel there is no room for that row in the lower half, so a
-    "Priority service" card opens the pictograms in the card grid instead."""
+    short panel there is no room for that row in the lower half (``compact``),
+    so a "Priority service" card opens the pictograms in the card grid instead."""
 
     compact = BooleanProperty(False)
     choosing_priority = BooleanProperty(False)
+    _path = None
+    _grid_drawn = None
 
-    def key(self, app):
-        grid = self.ids.cards
-        return (app.lang, app.flow.state.path, grid.page, app.large_text, app.low_layout, self.compact,
-                self.choosing_priority, app.flow.state.priority if self.compact else None,
-                round(grid.width), round(grid.height), app.config_rev)
+    def refresh(self, app) -> None:
+        # no room for the priority row in the lower half of a short panel
+        self.compact = bool(app.low_layout and self.height / 2 < app.target * 3.6)
+        if self._path != app.flow.state.path:  # another branch opens at its first page
+            self._path = app.flow.state.path
+            self.ids.cards.page = 0
+        super().refresh(app)
 
     def on_leave(self, *args):
         self.ids.cards.page = 0
         self.choosing_priority = False
 
-    def rebuild(self, app) -> None:
-        flow = app.flow
-        grid = self.ids.cards
-        if getattr(self, "_path", None) != flow.state.path:
-            self._path = flow.state.path
-            grid.page = 0
-        geometry = card_grid(grid.width, grid.height, app.sizes)
-        if self.compact and self.choosing_priority:  # the four pictograms and "Back" on one page
-            geometry = card_grid(grid.width, grid.height, app.sizes, min_card_mm=25, max_cols=5, hints=False,
-                                 count=len(flow.config.priority_categories) + 1)
-        lang, default = app.lang, app.default_language
-        labels = {"pregnancy": tr(lang, "Pregnant"), "infant": tr(lang, "With a baby"),
-                  "disability": tr(lang, "Disability"), "elderly": tr(lang, "Older person")}
-        if self.compact and self.choosing_priority:
-            cards = [partial(MenuCard, action="priority", value=category, icon=category, label=labels[category],
-                             hint="", show_hint=False, selected=flow.state.priority == category,
-                             on_release=self.chose_priority) for category in flow.config.priority_categories]
-            done = partial(MenuCard, action="priority_done", kind="quiet", icon="back_rtl" if app.rtl else "back",
-                           label=tr(lang, "Back"), hint="", show_hint=False, on_release=self.chose_priority)
-            grid.show(app, cards, geometry, tail=[done])
-        else:
-            cards = [partial(MenuCard, value=entry["id"], action="entry", icon=entry.get("icon", ""),
-                             label=pick(entry["label"], lang, default), hint=pick(entry.get("hint"), lang, default),
-                             show_hint=geometry.show_hints, on_release=app.on_menu_card)
-                     for entry in flow.entries()]
-            tail = [partial(MenuCard, action="unsure", icon="unsure", kind="primary", label=tr(lang, "I don't know"),
-                            hint=tr(lang, "We will help you find the right office"), show_hint=geometry.show_hints,
-                            on_release=app.on_menu_card)]
-            if self.compact:
-                tail.insert(0, partial(MenuCard, action="priority_open", icon="priority",
-                                       label=tr(lang, "Priority service"), hint="", show_hint=False,
-                                       selected=flow.state.priority is not None, on_release=self.chose_priority))
-            grid.show(app, cards, geometry, tail=tail)
-        branch = flow.current_entry()
-        self.ids.title.source_text = (pick(branch["label"], lang, default) if branch
-                                      else tr(lang, "What do you need?"))
-        chips = self.ids.priority_chips
-        chips.clear_widgets()  # a hidden widget still catches touches: the compact layout has no chips here
-        for category in () if self.compact else flow.config.priority_categories:
-            chips.add_widget(PriorityChip(value=category, icon=category, label=labels[category],
-                                          selected=flow.state.priority == category,
-                                          on_release=app.on_priority))
+    def view(self, app) -> views.MenuView:
+        return views.menu_view(app.flow, self.compact, self.choosing_priority)
 
-    def chose_priority(self, card) -> None:
-        """The compact priority cards: open the pictograms, pick one (or none), back to the matters."""
+    def layout_key(self, app):
+        return self.grid_key(app, self.ids.cards)
+
+    def show(self, app, view: views.MenuView) -> None:
+        assign_texts(self.ids, view, ("title", "notice"))
+        grid = self.ids.cards
+        drawn = (view.cards, view.tail, self.layout_key(app))
+        if drawn != self._grid_drawn:  # a priority chip or a notice does not lay the cards out again
+            self._grid_drawn = drawn
+            if view.choosing_priority:  # the pictograms and "Back" on one page
+                geometry = card_grid(grid.width, grid.height, app.sizes, min_card_mm=25, max_cols=5, hints=False,
+                                     count=len(view.cards) + len(view.tail))
+            else:
+                geometry = card_grid(grid.width, grid.height, app.sizes)
+            grid.show(app, [card_factory(card, self.on_card, geometry.show_hints) for card in view.cards], geometry,
+                      tail=[card_factory(card, self.on_card, geometry.show_hints) for card in view.tail])
+        self.show_chips(app, view.chips)
+
+    def show_chips(self, app, chips: tuple[views.Card, ...]) -> None:
+        row = self.ids.priority_chips
+        shown = list(reversed(row.children))
+        if [(w.value, w.icon, w.label) for w in shown] == [(c.value, c.icon, c.label) for c in chips]:
+            for widget, chip in zip(shown, chips):
+                widget.selected = chip.selected
+            return
+        row.clear_widgets()  # a hidden widget still catches touches: the compact layout has none here
+        for chip in chips:
+            row.add_widget(PriorityChip(value=chip.value, icon=chip.icon, label=chip.label, selected=chip.selected,
+                                        handler=app.on_priority))
+
+    def on_card(self, card) -> None:
+        """Entries and "I don't know" ask the app for a ticket; the compact priority cards stay here."""
         app = App.get_running_app()
+        if card.action not in ("priority", "priority_open", "priority_done"):
+            app.on_menu_card(card)
+            return
         if card.action == "priority":
             app.flow.toggle_priority(card.value)
         self.choosing_priority = card.action == "priority_open"
         app.sync()
-
-    def refresh(self, app) -> None:
-        # no room for the priority row in the lower half of a short panel
-        self.compact = bool(app.low_layout and self.height / 2 < app.target * 3.6)
-        super().refresh(app)
-        chosen = app.flow.state.priority
-        for chip in self.ids.priority_chips.children:
-            chip.selected = chip.value == chosen
-        notice = app.flow.state.notice
-        self.ids.notice.source_text = tr(app.lang, NOTICES.get(notice, NOTICES[None])) if notice else ""
-
-    def nav_items(self, app) -> list:
-        items = self.common_nav(app, back=True)
-        if app.flow.offers_information:
-            items.append(("info", "information", tr(app.lang, "Information")))
-        return items + self.survey_nav(app)
-
-
-#: what the menu says when the hub refused a ticket (reason code -> message)
-NOTICES = {
-    "site_closed": _("The centre is closed now. Please come back during opening hours."),
-    "not_priority_eligible": _("This office has no priority tickets. Please take a normal ticket."),
-    None: _("Something went wrong. Please ask at the welcoming desk."),
-}
 
 
 class TicketScreen(KioskScreen):
@@ -206,200 +182,54 @@ class TicketScreen(KioskScreen):
     printed_note = StringProperty("")
     fault = BooleanProperty(False)
 
-    def key(self, app):
-        ticket = app.flow.state.ticket or {}
-        return app.lang, ticket.get("code"), ticket.get("qr"), app.flow.state.print_state, app.config_rev
+    def view(self, app) -> views.TicketView:
+        return views.ticket_view(app.flow, app.site_config)
 
-    def rebuild(self, app) -> None:
-        ticket = app.flow.state.ticket or {}
-        lang, default = app.lang, app.default_language
-        service = app.service(ticket.get("service", ""))
-        self.ids.code.source_text = ticket.get("code", "")
-        self.ids.service.source_text = pick(service.get("name"), lang, default) or ticket.get("service", "")
-        local = pick(service.get("name"), default, default)
-        self.ids.service_local.source_text = local if local != self.ids.service.source_text else ""
-        self.ids.ahead.source_text, self.ids.wait.source_text, self.ids.where.source_text = \
-            waiting_lines(ticket, service, lang, default)
-        self.ids.priority.source_text = tr(lang, "Priority ticket") if ticket.get("priority") else ""
-        self.ids.qr.payload = ticket.get("qr") or ""
-        state = app.flow.state.print_state
-        self.fault = state in ("fault", "none")
-        if state == "fault":
-            self.printed_note = tr(lang, "The printer is not working. Please take a photo of your number "
-                                         "and of this code.")
-        elif state == "none":
-            self.printed_note = tr(lang, "Please take a photo of your number and of this code.")
-        elif state == "printing":
-            self.printed_note = tr(lang, "Printing your ticket…")
-        else:
-            self.printed_note = tr(lang, "Take your ticket below the screen.")
-        self.ids.qr_caption.source_text = tr(lang, "Take a photo of this code to keep your number.")
-        self.ids.calls.source_text = tr(lang, "Watch the screens: your number will be called.")
-
-    def nav_items(self, app) -> list:
-        return [("home", "home_screen", tr(app.lang, "Done")), ("language", "language", tr(app.lang, "Language"))]
-
-
-def waiting_lines(ticket: dict, service: dict, lang: str, default: str) -> tuple[str, str, str]:
-    """People ahead, the estimated wait and where to wait, as the visitor reads them."""
-    ahead = ticket.get("people_ahead")
-    if ahead is None:
-        people = ""
-    elif ahead == 0:
-        people = tr(lang, "No one is ahead of you")
-    else:
-        people = ntr(lang, "%(n)d person ahead of you", "%(n)d people ahead of you", ahead)
-    wait = ticket.get("estimated_wait_min")
-    minutes = ntr(lang, "About %(n)d minute", "About %(n)d minutes", wait) if wait is not None and ahead else ""
-    area = pick(service.get("waiting_area"), lang, default)
-    return people, minutes, tr(lang, "Please wait in: %(place)s", place=area) if area else ""
-
-
-#: what the scan screen says when a scan is not a ticket it can show (hardware.scanner reasons and ours)
-SCAN_MESSAGES = {
-    "empty": _("Nothing was read. Please scan again."),
-    "unreadable": _("The code could not be read. Please scan it again, slowly."),
-    "other_site": _("This ticket is from another centre. Please take a ticket here."),
-    "damaged_ticket": _("This ticket's code is damaged. Please ask at the reception desk."),
-    "appointment_typo": _("This appointment code is not valid. Please check it or ask at the reception desk."),
-    "not_ours": _("This is not a ticket or an appointment code of this centre."),
-    "appointment": _("Please show your appointment at the welcoming desk: they will check you in."),
-    "unknown_ticket": _("This ticket is not known here. Please ask at the welcoming desk."),
-    "unavailable": _("Your ticket cannot be checked right now. Please watch the screens or ask at the "
-                     "welcoming desk."),
-    "refused": _("Something went wrong. Please ask at the welcoming desk."),
-}
+    def show(self, app, view: views.TicketView) -> None:
+        assign_texts(self.ids, view, ("code", "service", "service_local", "priority", "ahead", "wait", "where",
+                                      "calls", "qr_caption"))
+        self.ids.qr.payload = view.qr
+        self.printed_note, self.fault = view.printed_note, view.fault
 
 
 class ScanScreen(KioskScreen):
     """What a scanned ticket says now (people ahead, or the counter it is called to), or why a scan is not one."""
 
-    def key(self, app):
-        return app.lang, repr(app.flow.state.scan), app.config_rev
+    def view(self, app) -> views.ScanView:
+        return views.scan_view(app.flow, app.site_config)
 
-    def rebuild(self, app) -> None:
-        lang, default = app.lang, app.default_language
-        scan = app.flow.state.scan or {}
-        ticket = scan.get("ticket") or {}
-        service = app.service(ticket.get("service", ""))
-        ids = self.ids
-        ids.code.source_text = ticket.get("code", "")
-        ids.service.source_text = pick(service.get("name"), lang, default) if ticket else ""
-        lines = ("", "", "")
-        if not scan:
-            message = tr(lang, "Checking your ticket…")
-        elif "message" in scan:
-            message = tr(lang, SCAN_MESSAGES.get(scan["message"], SCAN_MESSAGES["refused"]))
-        elif ticket.get("status") == "waiting":
-            message, lines = "", waiting_lines(ticket, service, lang, default)
-        elif ticket.get("status") == "called":
-            counter = next((c for c in (app.site_config or {}).get("counters", [])
-                            if c["id"] == ticket.get("counter")), {})
-            name = pick(counter.get("name"), lang, default) or str(ticket.get("counter_number") or "")
-            message = tr(lang, "Your number has been called. Please go to: %(counter)s", counter=name)
-        else:
-            message = tr(lang, "This ticket is no longer waiting. Please take a new ticket or ask at the "
-                               "welcoming desk.")
-        ids.message.source_text = message
-        ids.ahead.source_text, ids.wait.source_text, ids.where.source_text = lines
-
-    def nav_items(self, app) -> list:
-        return [("scan_done", "back_rtl" if app.rtl else "back", tr(app.lang, "Done")),
-                ("language", "language", tr(app.lang, "Language"))]
+    def show(self, app, view: views.ScanView) -> None:
+        assign_texts(self.ids, view, ("code", "service", "message", "ahead", "wait", "where"))
 
 
 class UnavailableScreen(KioskScreen):
     """Tickets cannot be issued now: say so plainly and where to go instead."""
 
-    def key(self, app):
-        return app.lang, app.config_rev, app.helpline
+    def view(self, app) -> views.UnavailableView:
+        return views.unavailable_view(app.flow, app.site_config)
 
-    def rebuild(self, app) -> None:
-        lang, default = app.lang, app.default_language
-        unsure = app.service(app.flow.config.unsure_service)
-        place = pick(unsure.get("waiting_area"), lang, default)
-        office = pick(unsure.get("office"), lang, default) or tr(lang, "Welcoming desk")
-        self.ids.title.source_text = tr(lang, "Tickets are not available right now.")
-        self.ids.where.source_text = tr(lang, "Please go to: %(office)s. Or ask a mediator: they will help you.",
-                                        office=office)
-        self.ids.place.source_text = place
-        self.ids.helpline.source_text = tr(lang, "SOS Immigrant Line: %(number)s", number=app.helpline)
-        self.ids.recover.source_text = tr(lang, "This screen will work again by itself.")
-
-    def nav_items(self, app) -> list:
-        items = self.common_nav(app, back=False)
-        if app.flow.offers_information:
-            items.append(("info", "information", tr(app.lang, "Information")))
-        return items + self.survey_nav(app)
+    def show(self, app, view: views.UnavailableView) -> None:
+        assign_texts(self.ids, view, ("title", "where", "place", "helpline", "recover"))
 
 
 class InfoScreen(KioskScreen):
     """The information point: every service and a few topics, from the content pack."""
 
-    def key(self, app):
-        grid = self.ids.listing
-        pack = app.content_for(app.lang)
-        return (app.lang, grid.page, app.large_text, app.low_layout, round(grid.width), round(grid.height),
-                pack.get("digest") if pack else None, app.config_rev)
-
     def on_leave(self, *args):
         if self.manager and self.manager.current != "info_item":
             self.ids.listing.page = 0
 
-    def rebuild(self, app) -> None:
-        lang, default = app.lang, app.default_language
-        payload = app.content_for(lang)
+    def view(self, app) -> views.InfoView:
+        return views.info_view(app.flow, app.site_config, app.content)
+
+    def layout_key(self, app):
+        return self.grid_key(app, self.ids.listing)
+
+    def show(self, app, view: views.InfoView) -> None:
+        assign_texts(self.ids, view, ("title", "intro", "helpline", "version"))
         grid = self.ids.listing
-        grid.clear_widgets()
-        self.ids.title.source_text = tr(lang, "Information")
-        if not payload:
-            self.ids.intro.source_text = tr(lang, "Information is not available yet. Please ask at the "
-                                                  "welcoming desk.")
-            self.ids.version.source_text = ""
-            self.ids.helpline.source_text = tr(lang, "SOS Immigrant Line: %(number)s", number=app.helpline)
-            return
-        pack = payload["pack"]
-        self.ids.intro.source_text = pack["intro"]
-        helpline = pack["helpline"]
-        numbers = helpline["number"] + (f" · {helpline['mobile']}" if helpline.get("mobile") else "")
-        self.ids.helpline.source_text = f"{helpline['name']}: {numbers}"
-        self.ids.version.source_text = tr(lang, "Information version %(version)s", version=payload["version"])
-        items = []
-        for info in pack["services"]:
-            service = app.service(info["service"])
-            items.append(("service", info["service"], _service_icon(app, info["service"]),
-                          pick(service.get("name"), lang, default) or info["service"]))
-        items += [("topic", topic["id"], TOPIC_ICONS.get(topic["id"], "information"), topic["title"])
-                  for topic in pack.get("topics", [])]
         geometry = card_grid(grid.width, grid.height, app.sizes, hints=False)
-        label_language = lang if payload["language"] == lang else payload["language"]
-        grid.show(app, [partial(MenuCard, action=kind, value=item_id, icon=icon, label=label, hint="",
-                                show_hint=False, label_language=label_language if kind == "topic" else lang,
-                                on_release=app.on_info_card)
-                        for kind, item_id, icon, label in items], geometry)
-
-    def nav_items(self, app) -> list:
-        items = self.common_nav(app)
-        if app.flow.offers_tickets:
-            items.append(("tickets", "tickets", tr(app.lang, "Take a ticket")))
-        return items + self.survey_nav(app)
-
-
-TOPIC_ICONS = {"interpreters": "translate", "rights": "scale_balance", "emergency": "phone_alert",
-               "ticket": "ticket_confirmation"}
-
-
-def _service_icon(app, service_id: str) -> str:
-    """The icon of the menu entry that issues this service's tickets (else a neutral one)."""
-    def walk(entries):
-        for entry in entries:
-            if entry.get("service") == service_id:
-                return entry.get("icon")
-            found = walk(entry.get("children", []))
-            if found:
-                return found
-        return None
-    return walk(app.flow.config.menu) or ("unsure" if service_id == app.flow.config.unsure_service else "information")
+        grid.show(app, [card_factory(card, app.on_info_card) for card in view.items], geometry)
 
 
 class InfoItemScreen(KioskScreen):
@@ -407,42 +237,15 @@ class InfoItemScreen(KioskScreen):
 
     can_issue = BooleanProperty(False)
 
-    def key(self, app):
-        pack = app.content_for(app.lang)
-        return (app.lang, app.flow.state.info_item, pack.get("digest") if pack else None, app.config_rev,
-                app.tickets_available)
+    def view(self, app) -> views.InfoItemView:
+        return views.info_item_view(app.flow, app.site_config, app.content)
 
-    def rebuild(self, app) -> None:
-        lang, default = app.lang, app.default_language
-        payload = app.content_for(lang) or {"pack": {"services": [], "topics": []}}
-        pack = payload["pack"]
-        kind, item_id = app.flow.state.info_item or ("", "")
+    def show(self, app, view: views.InfoItemView) -> None:
+        self.ids.title.source_text = view.title
         body = self.ids.body
         body.clear_widgets()
-        from .widgets import InfoLine
-        content_lang = payload.get("language", lang)
-        self.can_issue = False
-        if kind == "service":
-            info = next((s for s in pack["services"] if s["service"] == item_id), None)
-            service = app.service(item_id)
-            self.ids.title.source_text = pick(service.get("name"), lang, default) or item_id
-            if info is None:
-                return
-            self.can_issue = app.flow.offers_tickets and app.tickets_available
-            self.ids.issue.label = tr(lang, "Take a ticket for this service")
-            self.ids.issue.value = item_id
-            rows = [("what", info["what"], False), ("where", info["where"], True), ("hours", info["hours"], False)]
-            if info.get("documents"):
-                rows.append(("bring", tr(lang, "What to bring:"), True))
-                rows += [("", "• " + doc, False) for doc in info["documents"]]
-            for icon, text, bold in rows:
-                body.add_widget(InfoLine(icon=icon, text=text, bold=bold, text_language=content_lang))
-        elif kind == "topic":
-            topic = next((x for x in pack.get("topics", []) if x["id"] == item_id), None)
-            self.ids.title.source_text = topic["title"] if topic else ""
-            if topic:
-                body.add_widget(InfoLine(icon=TOPIC_ICONS.get(item_id, "information"), text=topic["text"],
-                                         text_language=content_lang))
-
-    def nav_items(self, app) -> list:
-        return self.common_nav(app) + self.survey_nav(app)
+        for row in view.rows:
+            body.add_widget(InfoLine(icon=row.icon, text=row.text, bold=row.bold, text_language=row.language))
+        self.can_issue = view.issue is not None
+        if view.issue is not None:
+            self.ids.issue.label, self.ids.issue.value = view.issue.label, view.issue.value

@@ -17,6 +17,8 @@ MM_PER_INCH = 25.4
 ASSUMED_DPI = 150.0
 MIN_TARGET_MM = 15.0
 LARGE_TEXT_FACTOR = 1.3
+#: text sizes in millimetres (normal text), by kind; the app has a property ``f_<kind>`` for each
+TEXT_MM = {"body": 4.2, "small": 3.4, "button": 4.6, "title": 6.0, "lang": 6.5, "icon": 8.0}
 
 
 @dataclass(frozen=True)
@@ -51,29 +53,9 @@ class Sizes:
     def gap(self) -> float:
         return round(self.mm(2.0))
 
-    @property
-    def font_body(self) -> float:
-        return round(self.mm(4.2) * self._text)
-
-    @property
-    def font_small(self) -> float:
-        return round(self.mm(3.4) * self._text)
-
-    @property
-    def font_button(self) -> float:
-        return round(self.mm(4.6) * self._text)
-
-    @property
-    def font_title(self) -> float:
-        return round(self.mm(6.0) * self._text)
-
-    @property
-    def font_language(self) -> float:
-        return round(self.mm(6.5) * self._text)
-
-    @property
-    def font_icon(self) -> float:
-        return round(self.mm(8.0) * self._text)
+    def font(self, kind: str) -> float:
+        """A text size in pixels: ``TEXT_MM[kind]`` millimetres on the glass, 1.3 times that with large text."""
+        return round(self.mm(TEXT_MM[kind]) * self._text)
 
     def font_code(self, height_px: float) -> float:
         """The ticket code: as large as a fifth of the screen, at least 25 mm."""
@@ -106,7 +88,7 @@ def card_grid(width: float, height: float, sizes: Sizes, min_card_mm: float = 45
         rows = max(1, int((height + gap) // (plain + gap)))
         cols = max(1, min(cols, -(-count // rows)))
     # a label and a hint of up to two lines each (long words wrap, nothing is cut)
-    with_hint = max(plain, (sizes.font_button + sizes.font_small) * 1.4 * 2 + 2 * gap)
+    with_hint = max(plain, (sizes.font("button") + sizes.font("small")) * 1.4 * 2 + 2 * gap)
     rows_with_hint = int((height + gap) // (with_hint + gap))
     if hints and rows_with_hint >= 3:
         return Grid(cols, rows_with_hint, with_hint, True)

@@ -9,7 +9,6 @@ direction (15 mm, see kiosk/sizing.py), and they act on release.
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from functools import lru_cache, partial
 from typing import Callable
@@ -23,23 +22,9 @@ from kivy.uix.widget import Widget
 
 from typeset.kivy import ScriptLabel, image_texture
 
-from .i18n import tr
 from .icons import ICON_FONT, glyph
 from .sizing import Grid, page_slots
-
-
-#: a number written in groups ("808 257 257", "808 24 24 24", "2026.05-1")
-NUMBER_GROUPS = re.compile(r"\d+(?:[ .\-/]\d+)+")
-LRI, PDI = "\u2066", "\u2069"
-
-
-def isolate_numbers(text: str) -> str:
-    """Keep grouped numbers left to right inside right-to-left text.
-
-    The bidi algorithm orders "808 257 257" in an Arabic sentence group by
-    group from the right ("257 257 808" on screen); a left-to-right isolate
-    keeps a phone number as people dial it."""
-    return NUMBER_GROUPS.sub(lambda m: f"{LRI}{m.group(0)}{PDI}", text)
+from .views import turn_card
 
 
 class TextureCache:
@@ -97,15 +82,7 @@ class KText(ScriptLabel):
             self.texture = cached
             self.texture_size = list(cached.size)
             return
-        if not text or not self.base_rtl() or not NUMBER_GROUPS.search(text):
-            super().texture_update(*largs)
-        else:
-            # draw with the numbers isolated; source_text (what tests and screen readers see) is unchanged
-            self._source_text = isolate_numbers(text)
-            try:
-                super().texture_update(*largs)
-            finally:
-                self._source_text = text
+        super().texture_update(*largs)
         TEXTURES.put(key, self.texture)
 
 
@@ -314,11 +291,9 @@ class PagedGrid(GridLayout):
             self.add_widget(card)
 
     def _turn_card(self, app, kind: str):
-        forward = kind == "next"
-        icon = "back_rtl" if forward != app.rtl else "back"
-        label = tr(app.lang, "More") if forward else tr(app.lang, "Previous")
-        return partial(MenuCard, action=kind, kind="quiet", icon=icon, label=label, hint="", show_hint=False,
-                       on_release=self._turn)
+        card = turn_card(kind, app.lang)
+        return partial(MenuCard, action=card.action, kind=card.kind, icon=card.icon, label=card.label, hint="",
+                       show_hint=False, on_release=self._turn)
 
     def _turn(self, card) -> None:
         self.page += 1 if card.action == "next" else -1

@@ -9,7 +9,8 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from catalog_checks import check_translated
-from kiosk.i18n import CATALOGS, KIOSK_LANGUAGES, LOCALE_DIR, Catalogs, language_name, ntr, pick, tr
+from kiosk.i18n import CATALOGS, KIOSK_LANGUAGES, LOCALE_DIR, language_name, ntr, tr
+from typeset.i18n import Catalogs
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -48,7 +49,7 @@ def test_a_missing_translation_falls_back_to_english_then_portuguese_never_to_no
     _write_po(tmp_path, "uk", {"Back": "Назад", "Done": ""})
     _write_po(tmp_path, "en", {"Back": "Back", "Done": "Done", "Language": ""})
     _write_po(tmp_path, "pt", {"Back": "Voltar", "Done": "Terminar", "Language": "Língua"})
-    catalogs = Catalogs(tmp_path)
+    catalogs = Catalogs(tmp_path, "kiosk")
     assert catalogs.gettext("uk", "Back") == "Назад"
     assert catalogs.gettext("uk", "Done") == "Done"          # empty in uk: English
     assert catalogs.gettext("uk", "Language") == "Língua"    # empty in uk and en: Portuguese
@@ -61,7 +62,7 @@ def test_fuzzy_translations_are_not_used(tmp_path):
     path.parent.mkdir(parents=True)
     path.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
                     '#, fuzzy\nmsgid "Back"\nmsgstr "Peut-être"\n', encoding="utf-8")
-    assert Catalogs(tmp_path).gettext("fr", "Back") == "Back"
+    assert Catalogs(tmp_path, "kiosk").gettext("fr", "Back") == "Back"
 
 
 def test_the_real_catalogs_in_use():
@@ -72,14 +73,6 @@ def test_the_real_catalogs_in_use():
     assert ntr("ar", "%(n)d person ahead of you", "%(n)d people ahead of you", 2) == "أمامك شخصان"
 
 
-def test_site_texts_fall_back_to_english_then_the_default_language():
-    text = {"pt": "Saúde", "en": "Health", "uk": "Здоров’я"}
-    assert pick(text, "uk") == "Здоров’я"
-    assert pick(text, "hi") == "Health"
-    assert pick({"pt": "Saúde"}, "hi") == "Saúde"
-    assert pick({}, "hi") == ""
-
-
 def test_languages_are_named_in_their_own_script():
     assert [language_name(code) for code in KIOSK_LANGUAGES] == [
         "Português", "English", "Français", "Español", "Українська", "Русский", "العربية", "हिन्दी", "नेपाली", "বাংলা"]
@@ -88,7 +81,7 @@ def test_languages_are_named_in_their_own_script():
 def test_the_scan_screen_translates_every_reason_the_scanner_gives():
     """hardware.scanner's reasons are English; the kiosk's catalog must have the same texts."""
     from hardware.scanner import REASONS
-    from kiosk.screens import SCAN_MESSAGES
+    from kiosk.views import SCAN_MESSAGES
     for reason, text in REASONS.items():
         assert SCAN_MESSAGES[reason] == text, reason
         assert tr("ar", text) != text

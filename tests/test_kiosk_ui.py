@@ -18,8 +18,9 @@ import pytest
 from kiosk_centre import KIOSK, MEDIUM_PANEL, SMALL_PANEL, kiosk_device_file, kiosk_site_dict, start_centre
 from kivy_harness import BUILD_DIR, run_app, run_scenario
 
-from kiosk.i18n import ntr, pick, tr
+from kiosk.i18n import ntr, tr
 from kiosk.sizing import Sizes
+from typeset.i18n import pick
 
 pytestmark = pytest.mark.broker
 
@@ -606,7 +607,7 @@ def test_scanned_tickets_show_their_status_and_other_codes_a_plain_message(tmp_p
     assert shown["language"] == "uk" and shown["code"] == called["code"]
     assert shown["message"] == tr("uk", "Your number has been called. Please go to: %(counter)s",
                                   counter=_site_text({"data": data}, "counters", "desk-02", "name", "uk"))
-    from kiosk.screens import SCAN_MESSAGES
+    from kiosk.views import SCAN_MESSAGES
     for name, reason in (("appointment", "appointment"), ("other_site", "other_site"), ("garbage", "not_ours")):
         assert result[name]["message"] == tr("pt", SCAN_MESSAGES[reason]), name
         assert result[name]["code"] == ""

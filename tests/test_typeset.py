@@ -197,6 +197,33 @@ def test_a_given_base_direction_wins_over_the_first_letter():
     assert [r.text for r in visual_runs("A023 تذكرتك", base_rtl=True)] == ["تذكرتك", " ", "A023"]
 
 
+def test_grouped_numbers_stay_left_to_right_inside_right_to_left_text():
+    """A phone number reads as it is dialled, not group by group from the right (kiosk and ticker alike)."""
+    line = "اتصل بالرقم 808 257 257 مجانًا"
+    assert [(r.text, r.rtl) for r in visual_runs(line)] == [
+        (" مجانًا", True), ("808 257 257", False), ("اتصل بالرقم ", True)]
+    assert [r.text for r in visual_runs("الخط 808 24 24 24")] == ["808 24 24 24", "الخط "]
+    assert [r.text for r in visual_runs("النسخة 2026.05-1")] == ["2026.05-1", "النسخة "]
+    assert [r.text for r in visual_runs("رقم ٨٠٨ ٢٥٧ ٢٥٧")] == ["٨٠٨ ٢٥٧ ٢٥٧", "رقم "]  # Arabic-Indic digits too
+    # an Arabic name in a left-to-right line: the number follows it as one unit, as a single number would
+    assert [r.text for r in visual_runs("Linha: الخط 808 257 257")] == ["Linha: ", "808 257 257", "الخط "]
+    # left-to-right text, single numbers and codes are as the bidi algorithm leaves them
+    assert [r.text for r in visual_runs("Ligue 808 257 257")] == ["Ligue 808 257 257"]
+    assert [r.text for r in visual_runs("الشباك 5")] == ["5", "الشباك "]
+    # the text itself is unchanged (the printer prints these strings): only the order of the runs
+    assert "".join(sorted(r.text for r in visual_runs(line))) == "".join(sorted(
+        ["اتصل بالرقم ", "808 257 257", " مجانًا"]))
+
+
+def test_a_grouped_number_draws_as_inside_a_left_to_right_isolate():
+    """The picture is the one the kiosk used to get by wrapping numbers in U+2066...U+2069 itself."""
+    for text in ("اتصل بالرقم 808 257 257 مجانًا", "الخط 808 24 24 24"):
+        isolated = text.replace("808", "\u2066808").replace(" مجانًا", "\u2069 مجانًا") if "مجانًا" in text \
+            else text.replace("808", "\u2066808") + "\u2069"
+        drawn, expected = render_text(text, 40).convert("RGB"), render_text(isolated, 40).convert("RGB")
+        assert ImageChops.difference(drawn, expected).getbbox() is None
+
+
 def test_visual_runs_takes_one_line():
     with pytest.raises(ValueError, match="one line"):
         visual_runs("a\nb")
@@ -422,3 +449,40 @@ def test_transparent_background_keeps_the_ink_colour():
 def test_render_refuses_a_bad_alignment():
     with pytest.raises(ValueError, match="align"):
         render_text("x", 20, align="middle")
+
+
+# --- which text: the one picker every role uses --------------------------------------------------
+
+
+def test_a_site_text_in_the_visitors_language_else_english_else_the_sites_default_else_any():
+    from typeset.i18n import fallback_languages, pick
+    text = {"pt": "Saúde", "en": "Health", "uk": "Здоров’я"}
+    assert pick(text, "uk", "pt") == "Здоров’я"
+    assert pick(text, "hi", "pt") == "Health"
+    assert pick({"pt": "Saúde", "es": "Salud"}, "hi", "es") == "Salud"    # the site's default, not pt
+    assert pick({"pt": "Saúde", "en": ""}, "hi", "pt") == "Saúde"         # empty counts as missing
+    assert pick({"fr": "Santé"}, "hi", "pt") == "Santé"                   # a table without the default: any
+    assert pick({}, "hi", "pt") == pick(None, "hi", "pt") == ""
+    assert fallback_languages("ar", "pt") == ("ar", "en", "pt")
+    assert fallback_languages("en", "en") == ("en",)
+
+
+def test_catalogs_chain_the_visitors_language_english_portuguese_and_the_source(tmp_path):
+    from typeset.i18n import Catalogs
+
+    def po(language: str, entries: dict[str, str]) -> None:
+        path = tmp_path / language / "LC_MESSAGES" / "demo.po"
+        path.parent.mkdir(parents=True)
+        body = "".join(f'msgid "{k}"\nmsgstr "{v}"\n\n' for k, v in entries.items())
+        path.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n' + body,
+                        encoding="utf-8")
+
+    po("uk", {"Back": "Назад"})
+    po("en", {"Back": "Back", "Done": "Finished"})
+    po("pt", {"Back": "Voltar", "Done": "Terminar", "Wait": "Aguarde"})
+    catalogs = Catalogs(tmp_path, "demo")
+    assert catalogs.languages() == ["en", "pt", "uk"]
+    assert [catalogs.gettext("uk", m) for m in ("Back", "Done", "Wait", "Other")] == [
+        "Назад", "Finished", "Aguarde", "Other"]
+    assert catalogs.translator("uk") is catalogs.translator("uk")
+    assert catalogs.ngettext("de", "one", "many", 2) == "many"

@@ -4,11 +4,14 @@ visual_runs cuts a line's runs wherever the bidi level changes, merges
 neighbours that share a font and level, and orders them left to right (rule
 L2 of UAX #9).  Each run keeps its text in reading order: the shaper (raqm)
 draws it right to left when `rtl` is set, which joins Arabic letters and keeps
-the digits of "A023" left to right.
+the digits of "A023" left to right.  A number written in groups ("808 257
+257") stays one left-to-right unit inside right-to-left text
+(grouped_numbers_ltr), as people dial it.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass, replace
@@ -45,17 +48,42 @@ def paragraphs(text: str, base_rtl: bool | None = None) -> list[tuple[str, bool]
     return result
 
 
+#: a number written in groups ("808 257 257", "808 24 24 24", "2026.05-1")
+NUMBER_GROUPS = re.compile(r"\d+(?:[ .\-/]\d+)+")
+
+
+def grouped_numbers_ltr(line: str, levels: list[int]) -> list[int]:
+    """The bidi levels of ``line`` with every grouped number kept as one left-to-right unit.
+
+    The bidi algorithm orders "808 257 257" in an Arabic sentence group by
+    group from the right ("257 257 808" on screen): the spaces between the
+    groups take the sentence's direction.  Here the separators inside such a
+    number take the level of its digits, as a left-to-right isolate
+    (U+2066...U+2069) around it would, without adding characters to the text
+    (the printer prints the same string).  ``levels`` is changed and returned."""
+    if not any(level % 2 for level in levels):
+        return levels  # nothing right to left: already in order
+    for match in NUMBER_GROUPS.finditer(line):
+        span = range(match.start(), match.end())
+        digits = {levels[i] for i in span if line[i].isdigit()}
+        if len(digits) == 1 and not (level := digits.pop()) % 2:
+            for i in span:
+                levels[i] = level
+    return levels
+
+
 def visual_runs(line: str, base_rtl: bool | None = None, bold: bool = False) -> list[Run]:
     """The runs of one line in left-to-right display order.
 
     base_rtl None takes the direction from the line's first strong letter.
-    A run's `rtl` is its bidi direction (digits in Arabic text are LTR runs).
+    A run's `rtl` is its bidi direction (digits in Arabic text are LTR runs);
+    grouped numbers are one run (grouped_numbers_ltr).
     """
     if "\n" in line:
         raise ValueError("visual_runs takes one line; split or wrap the text first")
     if not line:
         return []
-    levels, _ = _fribidi.embedding_levels(line, base_rtl)
+    levels = grouped_numbers_ltr(line, _fribidi.embedding_levels(line, base_rtl)[0])
     pieces: list[tuple[Run, int]] = []  # (run, level), logical order
     pos = 0
     for run in split_runs(line, bold):
