@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
+from typeset.i18n import pick
+
 CALL_EVENTS = ("ticket_called", "ticket_recalled")
 #: the site file's ``policies.announce_max_age_s`` when the configuration does not say
 ANNOUNCE_MAX_AGE_S = 30.0
@@ -298,6 +300,6 @@ class BoardModel:
         language = call.get("language") or default
         visitor = names.get(language) if language != default else None
         return CallLine(code=call["code"], counter=call.get("counter", ""), counter_number=number,
-                        counter_name=names.get(default) or str(number), language=language,
+                        counter_name=pick(names, default, default) or str(number), language=language,
                         visitor_counter_name=visitor if visitor != names.get(default) else None,
                         recall=int(call.get("recall", 0)), at=call.get("at", ""), rev=int(call.get("rev", 0)))

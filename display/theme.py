@@ -108,8 +108,3 @@ def scale_for(width: int, height: int) -> float:
 def cap_height_mm(font_px: float, diagonal_in: float = 55.0) -> float:
     """Cap height in mm of text drawn at ``font_px`` reference pixels on a panel of this diagonal."""
     return font_px * CAP_HEIGHT_EM * MM_PER_PX_55IN * diagonal_in / 55.0
-
-
-def legible_at_m(font_px: float, diagonal_in: float = 55.0) -> float:
-    """Reading distance by the 1/200 rule of thumb (cap height x 200)."""
-    return cap_height_mm(font_px, diagonal_in) * 200 / 1000

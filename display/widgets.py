@@ -23,6 +23,9 @@ from kivy.uix.widget import Widget
 from display import theme
 from display.board import BoardView, CallLine, ServiceLine
 from display.wording import heading, wait_text, word
+from typeset.i18n import pick
+from typeset.kivy import image_texture
+from typeset.pillow import render_text
 
 ROW_PX = 120          # a previous call's row (reference px)
 SERVICE_ROW_PX = 68   # a service's row
@@ -193,14 +196,11 @@ class Ticker(Widget):
         self.offset += self.speed * self.s * dt
 
     def _render(self, index: int) -> Texture:
-        from typeset.pillow import render_text
+        """One message drawn by typeset (shaped, bidi-ordered, grouped numbers left to right in Arabic)."""
         language, text = self.items[index % len(self.items)]
         colour = tuple(int(c * 255) for c in theme.rgba(theme.WHITE))
-        image = render_text(text, max(1, int(self.font_px)), fill=colour, background=None, language=language)
-        texture = Texture.create(size=image.size, colorfmt="rgba")
-        texture.blit_buffer(image.tobytes(), colorfmt="rgba", bufferfmt="ubyte")
-        texture.flip_vertical()
-        return texture
+        return image_texture(render_text(text, max(1, int(self.font_px)), fill=colour, background=None,
+                                         language=language))
 
     def _draw(self, *_):
         self.canvas.clear()
@@ -270,7 +270,7 @@ class DisplayRoot(BoxLayout):
             self.site_name = view.site_name
             self.site_name_width = max(1.0, min(natural_width(view.site_name, theme.FONT_PX["site"] * self.s, True),
                                                self.width * 0.45))
-        self.zone_name = view.zone_name.get(language, "") if view.zone_name else ""
+        self.zone_name = pick(view.zone_name, language, language)
         self.timezone = view.timezone
         self.offline = view.offline
         self._show_newest(view.newest, view.highlighted, language)
@@ -315,7 +315,7 @@ class DisplayRoot(BoxLayout):
         for index, row in enumerate(rows):
             line = shown[index] if index < len(shown) else None
             row.prefix = line.prefix if line else ""
-            row.name = (line.names.get(language) or next(iter(line.names.values()), "")) if line else ""
+            row.name = pick(line.names, language, language) if line else ""
             row.language = language
             row.waiting = str(line.waiting) if line else ""
             row.estimate = wait_text(line.estimated_wait_min, language) if line and line.waiting else ""

@@ -47,14 +47,13 @@ def spoken_number(value: int, language: str) -> str:
     """``23`` → ``"vinte e três"`` (pt), ``"двадцять три"`` (uk), ``"२३"`` (ne, read by espeak-ng)."""
     if value < 0:
         raise ValueError(f"a ticket or counter number cannot be negative: {value}")
-    base = language.split("-")[0]
-    if base in ESPEAK_DIGITS:
-        digits = ESPEAK_DIGITS[base]
+    source = number_source(language)
+    if source == "espeak-ng":
+        digits = ESPEAK_DIGITS[language.split("-")[0]]
         return "".join(digits[int(d)] for d in str(value))
-    lang = _num2words_lang(language)
-    if lang is None:
+    if source == "digits":
         return str(value)
-    return num2words(value, lang=lang)
+    return num2words(value, lang=_num2words_lang(language))
 
 
 def speak_numbers_in(text: str, language: str) -> str:

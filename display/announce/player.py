@@ -99,14 +99,6 @@ class AnnouncementPlayer:
         self.queue.push(call, self.clock())
         self._pump()
 
-    def warm(self, calls: list[CallToAnnounce]) -> None:
-        """Synthesise these calls' phrases in the background (start-up: counters' names are reused all day)."""
-        from .queue import Announcement
-        for call in calls:
-            for part in self._plan(Announcement([call], self.clock())):
-                if part.phrase is not None:
-                    self._worker.submit(self._synthesise, part.phrase)
-
     @property
     def idle(self) -> bool:
         return not self.queue.busy and not self.queue.waiting

@@ -65,9 +65,6 @@ class SpeechCache:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
         return self.directory / phrase.language / f"{digest}.wav"
 
-    def is_cached(self, phrase: Phrase) -> bool:
-        return self.path_for(phrase).is_file()
-
     def wav(self, phrase: Phrase) -> Path:
         """The phrase's WAV, synthesising it first when it is not cached (thread-safe)."""
         path = self.path_for(phrase)
