@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
+from contract.topics import HUB_ID
 from mqttlink.link import DeviceLink
 
 SITE, DEVICE, ZONE_STATE, EVENT, HUB, LINK = "site", "device", "zone_state", "event", "hub", "link"
@@ -30,7 +31,7 @@ class ZoneFeed:
         link.on_connection_change = lambda up: post(LINK, up)
         link.subscribe(topics.device_config(device_id), self._on_device)
         link.subscribe(topics.site_config(), lambda _t, p: post(SITE, p))
-        link.subscribe(topics.presence("hub"), lambda _t, p: post(HUB, p))
+        link.subscribe(topics.presence(HUB_ID), lambda _t, p: post(HUB, p))
 
     def _on_device(self, _topic: str, payload: Any) -> None:
         self.post(DEVICE, payload)

@@ -324,12 +324,6 @@ class KioskApp(App):
         else:
             self.flow.scanned({"message": "unavailable"})
 
-    def scanner_status(self, state: str, detail: str, bad_scans: int = 0) -> None:
-        """The scanner's status changed or it dropped a bad scan (any thread): part of the kiosk's health."""
-        if self.connection is not None:
-            self.connection.report_health(scanner=state, scanner_detail=detail or None,
-                                          scanner_bad_scans=bad_scans or None)
-
     def printer_status(self, state: str, detail: str) -> None:
         """The printer's status changed (any thread): part of the kiosk's health."""
         if self.connection is not None:

@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from contract.qr import new_ref
+from contract.topics import HUB_ID
+from hardware.health import HealthReport
 from mqttlink.link import DeviceLink, LinkError, RequestRefused
 
 from .cache import KioskCache
@@ -49,8 +51,8 @@ class HubConnection:
         self.service_state: dict[str, dict] = {}
         self.hub_online = False
         self.timed_out = False
-        self.health: dict[str, Any] = {}
-        self._published_health: dict[str, Any] | None = None
+        #: the kiosk's one retained health message: tickets, content, printer, scanner, last print
+        self.health = HealthReport(link.publish_health, connected=lambda: link.connected)
         self._lock = threading.RLock()
         self._closed = threading.Event()
         self._probe: threading.Thread | None = None
@@ -69,7 +71,7 @@ class HubConnection:
         self.link.on_connection_change = self._on_connection
         self.link.subscribe(t.site_config(), self._on_site_config)
         self.link.subscribe(t.device_config(self.link.device_id), self._on_device_config)
-        self.link.subscribe(t.presence("hub"), self._on_hub_presence)
+        self.link.subscribe(t.presence(HUB_ID), self._on_hub_presence)
         self.link.subscribe(t.content("+"), self._on_content)
         self.link.subscribe(t.service_state("+"), self._on_service_state)
         self.link.start()
@@ -181,20 +183,12 @@ class HubConnection:
     # ------------------------------------------------------------ health
     def report_health(self, **fields) -> None:
         """Merge ``fields`` into the kiosk's health and publish it (retained) when it changed."""
-        with self._lock:
-            self.health.update(fields)
-            snapshot = dict(self.health)
-            if snapshot == self._published_health or not self.link.connected:
-                return
-            self._published_health = snapshot
-        self.link.publish_health(**snapshot)
+        self.health.update(**fields)
 
     # ------------------------------------------------------------ subscriptions
     def _on_connection(self, connected: bool) -> None:
         if connected:
-            with self._lock:
-                self._published_health = None  # say it again after a reconnect
-            self.report_health()
+            self.health.publish()  # say it again after a reconnect
         self._availability_changed()
 
     def _on_site_config(self, topic: str, payload: dict | None) -> None:

@@ -369,16 +369,3 @@ class KioskFlow:
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change(self)
-
-
-@dataclass
-class FakeClock:
-    """A clock for tests: ``advance`` moves it."""
-
-    now: float = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds

@@ -70,8 +70,7 @@ def make_kiosk(device_file: str, *, windowed: bool = False, render_dir: str | Pa
         from hardware.scanner import ScanParser, open_scanner
         scanner = open_scanner(config, parser=ScanParser(device.site_id))
         scanner.add_scan_listener(app.scan_received)
-        scanner.add_status_listener(lambda status: app.scanner_status(status.state.value, status.detail,
-                                                                      status.bad_scans))
+        connection.health.watch_scanner(scanner)
         return scanner.start()
 
     app = KioskApp(connection, printer_factory=printer_factory, scanner_factory=scanner_factory,

@@ -46,6 +46,7 @@ from siteconf.device import DeviceFile, load_device_file
 from siteconf.schema import Printer, Scanner
 
 from .identity import REBUILD, ToolLogin, doctor_login
+from .packages import FIRMWARE_PACKAGES, foreign
 from .workspace import ProvisioningError
 
 MAX_CLOCK_OFFSET_S = 2.0
@@ -386,10 +387,21 @@ def check_disk(path: str) -> Finding:
 # ---------------------------------------------------------------------------
 
 
+def check_packages() -> Finding:
+    """The firmware's packages are the ones imported (not a same-named Debian or PyPI package)."""
+    wrong = foreign()
+    if not wrong:
+        return Finding("firmware", "ok", f"its {len(FIRMWARE_PACKAGES)} packages are the ones imported")
+    listed = "; ".join(f"{name} from {where}" for name, where in sorted(wrong.items()))
+    return Finding("firmware", "fail", f"not the firmware's own: {listed}",
+                   "remove the same-named package (pip uninstall, or apt remove the python3-... one), "
+                   "or reinstall the firmware: sudo bash /boot/firmware/onestop/install.sh configure")
+
+
 def run_checks(device_file: str, device_config: str | None = None, server: str | None = None,
                timeout: float = 3.0) -> list[Finding]:
     finding, device = check_device_file(device_file)
-    findings = [finding]
+    findings = [finding, check_packages()]
     if device is None:
         return findings
     findings.append(check_tls_files(device))

@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--no-screen", action="store_true", help="no wall display window even when a screen is there")
     parser.add_argument("--no-kiosk", action="store_true", help="no Kivy kiosk (window, or offscreen when headless)")
+    parser.add_argument("--leave", action="append", default=[], metavar="DEVICE",
+                        help="do not play this device: its device file is written and you run its role yourself")
     args = parser.parse_args(argv)
 
     try:
@@ -94,11 +96,24 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_screen or not screen_present():
             shown = None
         # one ticket kiosk is the real Kivy app (its visitors are whoever taps it); the others are simulated
-        ticket_kiosks = [d.id for d in site.devices if d.role == "kiosk" and "tickets" in d.kiosk_modes]
+        left = set(args.leave)
+        unknown = left - {d.id for d in site.devices if d.role != "hub"}
+        if unknown:
+            say("centre", f"--leave: no such device {', '.join(sorted(unknown))}")
+            return 2
+        for device_id in sorted(left):
+            path = centre.write_device_file(device_id, workdir / "devices" / f"{device_id}.toml")
+            say(device_id, f"left to you: .venv/bin/onestop-{site.device(device_id).role} --device {path}")
+        if shown in left:
+            shown = None
+        ticket_kiosks = [d.id for d in site.devices if d.role == "kiosk" and "tickets" in d.kiosk_modes
+                         and d.id not in left]
         kiosk_id = ticket_kiosks[0] if len(ticket_kiosks) > 1 and not args.no_kiosk else None
         simulated = [k for k in ticket_kiosks if k != kiosk_id]
         gap = args.visitor_gap * len(simulated) / len(ticket_kiosks) if ticket_kiosks else args.visitor_gap
         for device in site.devices:
+            if device.id in left:
+                continue
             if device.id in simulated:
                 actors.append(VisitorStream(centre.link(device.id), rng=random.Random(rng.random()), gap_s=gap,
                                             **common))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.flow import FakeClock, IssueRequest, KioskConfig, KioskFlow
+from hub.clock import FakeClock
+from kiosk.flow import IssueRequest, KioskConfig, KioskFlow
 from siteconf import EXAMPLE_SITE, load_site
 from siteconf.slices import device_slice, public_config
 
@@ -14,7 +15,7 @@ def cnai_flow(device: str = "kiosk-01", **overrides) -> tuple[KioskFlow, FakeClo
     config = KioskConfig.from_payloads(public_config(site), device_slice(site, device)["device"])
     if overrides:
         config = KioskConfig(**{**config.__dict__, **overrides})
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     return KioskFlow(config, clock), clock
 
 

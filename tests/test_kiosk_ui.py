@@ -328,7 +328,7 @@ def hub_down(args: dict) -> dict:
         ui.wait_until(lambda: _screen(app) == "menu", timeout=20, what="the menu once the hub answers again")
         _goto_entry(ui, app, "school", [])
         out["after_thaw"] = _wait_ticket(ui, app)["code"]
-        out["health"] = ui.call(lambda: dict(app.connection.health))
+        out["health"] = ui.call(lambda: app.connection.health.parts)
         return out
 
     return run_app(app, script)

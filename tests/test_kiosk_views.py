@@ -11,7 +11,8 @@ import dataclasses
 import pytest
 
 from kiosk import views
-from kiosk.flow import FakeClock, KioskConfig, KioskFlow
+from hub.clock import FakeClock
+from kiosk.flow import KioskConfig, KioskFlow
 from kiosk.i18n import KIOSK_LANGUAGES, language_name, ntr, tr
 from siteconf import EXAMPLE_SITE, load_site
 from siteconf.content import load_content
@@ -30,7 +31,7 @@ TOGGLES = ["large_text", "low_layout"]
 
 
 def flow_for(language: str | None = None, device: str = "kiosk-01", site: dict = CONFIG) -> KioskFlow:
-    flow = KioskFlow(KioskConfig.from_payloads(site, device_slice(SITE, device)["device"]), FakeClock())
+    flow = KioskFlow(KioskConfig.from_payloads(site, device_slice(SITE, device)["device"]), FakeClock(1000.0))
     if language:
         flow.choose_language(language)
     return flow

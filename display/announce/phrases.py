@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from contract.fields import SERVICE_PREFIX
+
 from .letters import spoken_letters
 from .numbers import speak_numbers_in, spoken_number
 
@@ -40,7 +42,7 @@ COUNTER_WORD = {
     "ar": "الشباك", "hi": "काउंटर", "ne": "काउन्टर", "bn": "কাউন্টার",
 }
 
-_CODE = re.compile(r"^([A-Z]{1,2})([0-9]{1,5})$")
+_CODE = re.compile(rf"^({SERVICE_PREFIX})([0-9]{{1,5}})$")  # contract.fields.CODE, split in two
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Mapping, Union
 
+from typeset.i18n import pick
 from typeset.scripts import is_rtl_language
 
 from .i18n import translations
@@ -55,11 +56,6 @@ class TicketLayout:
     language: str
     qr: str | None
     blocks: tuple[Block, ...] = field(default_factory=tuple)
-
-
-def _pick(text: Mapping[str, str] | None, language: str, default: str) -> str:
-    text = text or {}
-    return text.get(language) or text.get("en") or text.get(default) or next(iter(text.values()), "")
 
 
 def _issued(issued_at: str) -> str:
@@ -114,8 +110,8 @@ def ticket_layout(ticket: Mapping, site: Mapping, language: str | None = None) -
     if info.get("name"):
         blocks.append(Text(info["name"], "title", default))
     blocks.append(Rule())
-    name_visitor = _pick(service.get("name"), language, default) or ticket["service"]
-    name_local = _pick(service.get("name"), default, default) or ticket["service"]
+    name_visitor = pick(service.get("name"), language, default) or ticket["service"]
+    name_local = pick(service.get("name"), default, default) or ticket["service"]
     blocks.append(Text(name_visitor, "heading", language))
     if name_local != name_visitor:
         blocks.append(Text(name_local, "body", default))
@@ -133,7 +129,7 @@ def ticket_layout(ticket: Mapping, site: Mapping, language: str | None = None) -
             if wait is not None:
                 blocks.append(Text(_.gettext("Estimated wait: about %(min)d min") % {"min": wait},
                                    "body", language))
-    area = _pick(service.get("waiting_area"), language, default)
+    area = pick(service.get("waiting_area"), language, default)
     if area:
         blocks.append(Text(_.gettext("Wait in: %(area)s") % {"area": area}, "body", language))
     if ticket.get("qr"):
