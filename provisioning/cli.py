@@ -7,6 +7,7 @@
     onestop-provision replace-device SITE.toml ID           a new SD card for the same device
     onestop-provision build SITE.toml                       CA, certificates, broker, every device's bundle
     onestop-provision wheelhouse [--out DIR]                aarch64 wheels for offline installs
+    onestop-provision debs SITE.toml                        arm64 .deb packages for an offline first boot
     onestop-provision sd-card SITE.toml ID --to BOOT        first-boot bundle onto a boot partition/folder
     onestop-provision doctor [--device FILE]                on a device: what is wrong and how to fix it
     onestop-provision fleet [--device FILE]                 on the hub: which devices are online, paper...
@@ -182,6 +183,33 @@ def wheelhouse(out: str, only: tuple[str, ...]) -> None:
     click.echo(f"{out}: {len(wheels)} wheels, {size:.1f} MB")
 
 
+@cli.command()
+@SITE_ARG
+@click.option("--status", "status", type=click.Path(dir_okay=False),
+              help="the Pi's dpkg status file: fetch only what it lacks (default: every dependency)")
+@click.option("--cache", default=None, type=click.Path(file_okay=False),
+              help="apt's lists and downloads (default: ~/.cache/onestop/apt)")
+@secrets_option
+@out_option
+def debs(site_file: str, status: str | None, cache: str | None, secrets_dir: str | None, out: str | None) -> None:
+    """The arm64 Debian packages each role of the site needs, with their dependencies (build/debs/<role>/);
+    sd-card puts them on the card, so the first boot needs no internet."""
+    from .bundle import ROLE_PACKAGES
+    from .debs import fetch_debs
+
+    ws = _workspace(site_file, secrets_dir, out)
+    roles = sorted({d.role for d in ws.site().devices})
+    cache_dir = Path(cache) if cache else Path.home() / ".cache" / "onestop" / "apt"
+    bar, step = _steps("debs", len(roles))
+    with bar:
+        for role in roles:
+            step(role)
+            fetched = fetch_debs(list(ROLE_PACKAGES[role]), ws.out_dir / "debs" / role, cache_dir,
+                                 Path(status) if status else None)
+            size = sum(d.stat().st_size for d in fetched) / 1e6
+            click.echo(f"{role}: {len(fetched)} packages, {size:.1f} MB in {ws.out_dir / 'debs' / role}")
+
+
 @cli.command("sd-card")
 @SITE_ARG
 @click.argument("device_id")
@@ -201,8 +229,9 @@ def sd_card(site_file: str, device_id: str, target: str, wheels: str, launcher: 
     launchers = firstboot.LAUNCHERS if launcher == "both" else (launcher,)
     bar, step = _steps(f"{device_id} -> {target}", 3)
     with bar:
+        role = site.device(device_id).role if site.device(device_id) else ""
         firstboot.write_boot_bundle(site, device_id, ws.out_dir / "devices" / device_id, Path(wheels),
-                                    Path(target), ws.wifi(), launchers, step=step)
+                                    Path(target), ws.wifi(), launchers, step=step, debs=ws.out_dir / "debs" / role)
     click.echo(f"{target}: first-boot bundle for {device_id}; eject the card and boot the Pi with it "
                "(it installs itself, reboots, and starts its service)")
 

@@ -90,9 +90,11 @@ def network_config(wifi: Wifi | None) -> dict:
 
 def write_boot_bundle(site: Site, device_id: str, bundle: Path, wheelhouse: Path, target: Path,
                       wifi: Wifi | None, launchers: tuple[str, ...] = LAUNCHERS,
-                      step: Callable[[str], None] = lambda _label: None) -> list[Path]:
+                      step: Callable[[str], None] = lambda _label: None, debs: Path | None = None) -> list[Path]:
     """Write the first-boot bundle of ``device_id`` into ``target`` (a mounted boot partition or a
-    folder).  ``bundle`` is the device's built bundle; ``wheelhouse`` the aarch64 wheels."""
+    folder).  ``bundle`` is the device's built bundle; ``wheelhouse`` the aarch64 wheels; ``debs`` the
+    role's .deb files (``onestop-provision debs``), copied when there are any, so that install.sh
+    needs no network for the packages either."""
     if site.device(device_id) is None:
         raise ProvisioningError(f"devices: no device {device_id!r} in the site file")
     if not (bundle / "manifest.env").exists():
@@ -119,6 +121,10 @@ def write_boot_bundle(site: Site, device_id: str, bundle: Path, wheelhouse: Path
         config = target / "config.txt"
         if config.exists():
             _write(config, with_i2c(config.read_text(encoding="utf-8")), written)
+    if debs is not None and any(debs.glob("*.deb")):
+        (onestop / "debs").mkdir()
+        for deb in sorted(debs.glob("*.deb")):
+            shutil.copy2(deb, onestop / "debs" / deb.name)
     step("launchers")
     if "firstrun" in launchers:
         _write(target / "firstrun.sh", firstrun_text(site, device_id), written)

@@ -56,6 +56,8 @@ REPO = TESTS_DIR.parent
 BUILD_DIR = Path(os.environ.get("ONESTOP_BUILD_DIR", REPO / "build"))
 RESULT_ENV = "KIVY_HARNESS_RESULT"
 DEFAULT_TIMEOUT_S = float(os.environ.get("KIVY_HARNESS_TIMEOUT", "120"))
+#: how long one hop to Kivy's main thread may take (an emulated arm64 kiosk draws a frame in seconds)
+CALL_TIMEOUT_S = float(os.environ.get("KIVY_HARNESS_CALL_TIMEOUT", "10"))
 
 
 # ---------------------------------------------------------------------------
@@ -115,6 +117,30 @@ def run_scenario(target: str, args: dict | None = None, *, tmp_path: Path | str 
 # ---------------------------------------------------------------------------
 
 
+def _touch(x: float, y: float):
+    """A touch at window coordinates, as ``kivy.tests.common.UnitTestTouch`` makes it; written here
+    because kivy.tests imports pytest, which a device's own environment (the Pi rehearsal) lacks."""
+    from kivy.base import EventLoop
+    from kivy.input.motionevent import MotionEvent
+
+    class Touch(MotionEvent):
+        def depack(self, args):
+            self.sx, self.sy = args["x"], args["y"]
+            super().depack(args)
+
+        def touch_down(self):
+            EventLoop.post_dispatch_input("begin", self)
+
+        def touch_up(self):
+            EventLoop.post_dispatch_input("end", self)
+
+    window = EventLoop.window
+    touch = Touch("HarnessTouch", 99, {"x": x / (window.width - 1.0), "y": y / (window.height - 1.0)},
+                  is_touch=True, type_id="touch")
+    touch.profile = ["pos"]
+    return touch
+
+
 class Driver:
     """What a scenario script uses: every call runs on Kivy's main thread."""
 
@@ -138,7 +164,7 @@ class Driver:
             self._flips += 1
             self._flip_cond.notify_all()
 
-    def call(self, fn: Callable[..., Any], *args, timeout: float = 10.0) -> Any:
+    def call(self, fn: Callable[..., Any], *args, timeout: float = CALL_TIMEOUT_S) -> Any:
         """Run ``fn(*args)`` on the main thread and return its result (or raise its exception)."""
         done = threading.Event()
         box: dict[str, Any] = {}
@@ -160,7 +186,7 @@ class Driver:
             raise box["error"]
         return box.get("value")
 
-    def frames(self, count: int = 2, timeout: float = 10.0) -> None:
+    def frames(self, count: int = 2, timeout: float = CALL_TIMEOUT_S) -> None:
         """Wait until ``count`` more frames were drawn (asks for redraws meanwhile)."""
         with self._flip_cond:
             target = self._flips + count
@@ -179,7 +205,7 @@ class Driver:
                 faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
                 raise TimeoutError(f"fewer than {count} frames drawn within {timeout} s")
 
-    def wait_until(self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "the condition") -> Any:
+    def wait_until(self, predicate: Callable[[], Any], timeout: float = CALL_TIMEOUT_S, what: str = "the condition") -> Any:
         """Poll ``predicate`` on the main thread until it is truthy; return its value."""
         deadline = time.monotonic() + timeout
         while True:
@@ -195,7 +221,7 @@ class Driver:
         """Every widget in the window (popups included), parents before children."""
         return self.call(lambda: list(_widgets(self.Window)))
 
-    def find(self, predicate: Callable[[Any], bool], timeout: float = 10.0, what: str = "a widget") -> Any:
+    def find(self, predicate: Callable[[Any], bool], timeout: float = CALL_TIMEOUT_S, what: str = "a widget") -> Any:
         """The first widget on screen for which ``predicate(widget)`` is true (waits for it)."""
         def search():
             for widget in _widgets(self.Window):
@@ -213,9 +239,8 @@ class Driver:
     def tap(self, widget, settle_frames: int = 1) -> None:
         """Press and release a real touch at the centre of ``widget`` (window coordinates)."""
         def press():
-            from kivy.tests.common import UnitTestTouch
             x, y = widget.to_window(*widget.center)
-            touch = UnitTestTouch(x, y)
+            touch = _touch(x, y)
             touch.touch_down()
             touch.touch_up()
         self.call(press)
@@ -224,14 +249,13 @@ class Driver:
 
     def tap_at(self, x: float, y: float) -> None:
         def press():
-            from kivy.tests.common import UnitTestTouch
-            touch = UnitTestTouch(x, y)
+            touch = _touch(x, y)
             touch.touch_down()
             touch.touch_up()
         self.call(press)
 
     # -- pictures ----------------------------------------------------------------
-    def screenshot(self, name: str, settle_frames: int = 3, timeout: float = 10.0) -> Path:
+    def screenshot(self, name: str, settle_frames: int = 3, timeout: float = CALL_TIMEOUT_S) -> Path:
         """Save the window as ``build/<name>.png`` after ``settle_frames`` frames were drawn."""
         self.frames(settle_frames)
         path = BUILD_DIR / f"{name}.png"
