@@ -58,6 +58,21 @@ FONT_PX = {
 READ_AT_M = {"code": 10, "counter": 10, "visitor_counter": 9, "row": 10, "count": 6, "minutes": 5,
              "label": 4, "badge": 5, "site": 5, "clock": 6, "ticker": 5, "offline": 3}
 
+#: ADA 703.5.5's character height (mm) for a sign 70-120 in above the floor read from 10 m (32.8 ft)
+ADA_CAP_MM_10M = (2 + (10 / 0.3048 - 15) / 8) * 25.4
+
+
+def min_font_px(role: str) -> int:
+    """The smallest reference size a text of ``role`` may be drawn at when it does not fit:
+    the 1/200 rule at its reading distance (cap height = distance / 200), the code ADA's
+    107 mm.  Text that still does not fit wraps or is abbreviated instead (typeset.fit)."""
+    cap_mm = ADA_CAP_MM_10M if role == "code" else READ_AT_M[role] * 1000 / 200
+    return math.ceil(cap_mm / (CAP_HEIGHT_EM * MM_PER_PX_55IN))
+
+
+#: ``min_font_px`` of every role
+MIN_FONT_PX = {role: min_font_px(role) for role in FONT_PX}
+
 # Colours, as hex and as Kivy RGBA tuples.
 NAVY = "#0B1F3A"        # background
 PANEL = "#14335F"       # panels

@@ -22,13 +22,14 @@ from kivy.uix.widget import Widget
 
 from display import theme
 from display.board import BoardView, CallLine, ServiceLine
+from display.layout import Content, LayoutPlan, plan_layout
 from display.wording import heading, wait_text, word
+from typeset.fit import fit_text
 from typeset.i18n import pick
 from typeset.kivy import image_texture
 from typeset.pillow import render_text
 
 ROW_PX = 120          # a previous call's row (reference px)
-SERVICE_ROW_PX = 68   # a service's row
 TICKER_GAP_PX = 140   # between two ticker messages
 
 
@@ -58,14 +59,19 @@ class NowCalling(BoxLayout):
     visitor_counter_name = StringProperty("")
     visitor_language = StringProperty("")
     badge = StringProperty("")
+    #: the badge in the default language only, for a panel too narrow for both
+    badge_short = StringProperty("")
     highlighted = BooleanProperty(False)
     animate = BooleanProperty(True)
     #: 0..1, animated while highlighted (the border breathes); stays 0 without motion
     pulse = NumericProperty(0.0)
     s = NumericProperty(1.0)
-    #: the counter's name's natural width, so the arrow stands right before it
+    #: the code's size (reference px) and whether the chevrons have room beside it (display.layout)
+    code_font = NumericProperty(float(theme.FONT_PX["code"]))
+    chevrons = BooleanProperty(True)
+    #: the counter's name's drawn width, so the arrow stands right before it
     counter_width = NumericProperty(1.0)
-    #: the counter's font size: its tier's size, smaller only if the name would not fit on one line
+    #: the counter's font size: its tier's size, smaller (down to its minimum) if the name would not fit
     counter_font = NumericProperty(150.0)
 
     def __init__(self, **kwargs):
@@ -73,14 +79,14 @@ class NowCalling(BoxLayout):
         self.bind(counter_name=self._measure, s=self._measure, code=self._measure, width=self._measure)
 
     def _measure(self, *_):
-        font = (theme.FONT_PX["counter"] if self.code else theme.FONT_PX["row"]) * self.s
+        role = "counter" if self.code else "row"
+        font = theme.FONT_PX[role] * self.s
         room = max(1.0, self.width - 2 * 24 * self.s - 160 * self.s)  # padding, arrow and spacing
-        width = natural_width(self.counter_name, font, bold=bool(self.code))
-        if width > room:
-            font = math.floor(font * room / width) - 1
-            width = natural_width(self.counter_name, font, bold=bool(self.code))
-        self.counter_font = font
-        self.counter_width = max(1.0, width)
+        fitted = fit_text(self.counter_name, round(font), room, min_px=theme.MIN_FONT_PX[role] * self.s,
+                          max_lines=1, bold=bool(self.code), shrink_first=True)
+        self.counter_font = fitted.size
+        self.counter_width = max(1.0, min(room, natural_width(fitted.texts[0] if fitted.lines else "",
+                                                              fitted.size, bold=bool(self.code))))
 
     def on_highlighted(self, _w, value):
         Animation.cancel_all(self, "pulse")
@@ -96,6 +102,8 @@ class CallRow(BoxLayout):
     code = StringProperty("")
     counter_number = StringProperty("")
     s = NumericProperty(1.0)
+    #: the counter number's column (reference px): the widest number (display.layout)
+    number_width = NumericProperty(140.0)
 
 
 class ServiceRow(BoxLayout):
@@ -105,34 +113,63 @@ class ServiceRow(BoxLayout):
     waiting = StringProperty("")
     estimate = StringProperty("")
     s = NumericProperty(1.0)
+    #: from the layout plan (reference px): the row's height, lines of name, the count's and estimate's columns
+    row_height = NumericProperty(68.0)
+    name_lines = NumericProperty(1)
+    count_width = NumericProperty(100.0)
+    estimate_width = NumericProperty(250.0)
 
 
 class LineLabel(BoxLayout):
-    """A ScriptLabel kept on one line, centred vertically in its row.
-
-    Text wider than the row is drawn smaller (down to ``min_ratio`` of its
-    size) rather than wrapped; only past that does it wrap."""
+    """A ScriptLabel centred vertically in its box, fitted by typeset.fit: drawn smaller down to
+    ``min_px`` to stay on one line, then wrapped (up to ``max_lines``, within the box's height
+    unless ``grow``: then the box follows the text), then abbreviated."""
 
     text = StringProperty("")
+    #: a shorter text for when ``text`` could only be abbreviated (a heading in one language, not two)
+    fallback = StringProperty("")
+    #: what is drawn: ``text``, or ``fallback`` when ``text`` would not fit whole
+    shown = StringProperty("")
     language = StringProperty("")
     font_px = NumericProperty(46)
-    fitted_px = NumericProperty(46)
-    min_ratio = NumericProperty(0.7)
+    #: the smallest size (0: font_px); the kv rules give each role's theme.MIN_FONT_PX
+    min_px = NumericProperty(0)
+    max_lines = NumericProperty(1)
+    grow = BooleanProperty(False)
+    #: with ``grow``, the least height (the box is the text's otherwise)
+    min_height = NumericProperty(0)
+    halign = StringProperty("auto")
     bold = BooleanProperty(False)
     color = ListProperty([1, 1, 1, 1])
+    role = StringProperty("label")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.bind(text=self._fit, font_px=self._fit, width=self._fit, bold=self._fit, padding=self._fit)
-        self._fit()
+        self.bind(text=self._choose, fallback=self._choose, width=self._choose, font_px=self._choose,
+                  min_px=self._choose, max_lines=self._choose, bold=self._choose, language=self._choose,
+                  padding=self._choose, grow=self._grow, min_height=self._grow)
+        Clock.schedule_once(self._watch_child, -1)
+        self._choose()
 
-    def _fit(self, *_):
-        room = self.width - self.padding[0] - self.padding[2]
-        width = natural_width(self.text, self.font_px, self.bold, self.language)
-        if width <= room or width == 0:
-            self.fitted_px = self.font_px
-        else:  # whole pixels, rounded down: the label renders at int(round(size)) and must not wrap
-            self.fitted_px = max(self.font_px * self.min_ratio, math.floor(self.font_px * room / width) - 1)
+    def _watch_child(self, *_):
+        if self.children:
+            self.children[0].bind(height=self._grow)
+            self._grow()
+
+    def _grow(self, *_):
+        if self.grow and self.children:
+            self.height = max(self.min_height, self.children[0].height + self.padding[1] + self.padding[3])
+
+    def _choose(self, *_):
+        text = self.text
+        room = int(self.width - self.padding[0] - self.padding[2])
+        if self.fallback and self.fallback != text and room > 0 and self.font_px >= 1:
+            height = 0 if self.grow else max(0.0, self.height - self.padding[1] - self.padding[3])
+            fitted = fit_text(text, round(self.font_px), room, min_px=self.min_px, max_lines=int(self.max_lines),
+                              max_height=height, bold=self.bold, language=self.language or None, shrink_first=True)
+            if fitted.ellipsized:
+                text = self.fallback
+        self.shown = text
 
 
 class OfflineMark(BoxLayout):
@@ -144,6 +181,7 @@ class SiteClock(Label):
     """HH:MM in the site's time zone; the text changes once a minute, so it redraws once a minute."""
 
     timezone = StringProperty("Europe/Lisbon")
+    role = StringProperty("clock")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -240,6 +278,8 @@ class DisplayRoot(BoxLayout):
     animate = BooleanProperty(True)
     site_name = StringProperty("")
     site_name_width = NumericProperty(1.0)
+    #: what the header leaves for the zone's name
+    zone_room = NumericProperty(0.0)
     zone_name = StringProperty("")
     language = StringProperty("pt")
     timezone = StringProperty("Europe/Lisbon")
@@ -247,15 +287,58 @@ class DisplayRoot(BoxLayout):
     view = ObjectProperty(None, allownone=True)
     page_s = NumericProperty(10.0)
     page = NumericProperty(0)
+    #: how the parts share the panel (display.layout.plan_layout), remade when the size or the content changes
+    plan = ObjectProperty(None, allownone=True)
+    body_height = NumericProperty(548.0)
+    now_width = NumericProperty(1100.0)
+    show_previous = BooleanProperty(True)
+    _content: Content | None = None
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._call_rows: list[CallRow] = []
         self._service_rows: list[ServiceRow] = []
         self._page_event = None
-        self.bind(portrait=self._fit, s=self._fit)
+        self.bind(portrait=self._fit, s=self._replan, size=self._replan)
         self.ids.previous_rows.bind(height=self._fit)
         self.ids.service_rows.bind(height=self._fit)
+        self.bind(site_name=self._fit_header, width=self._fit_header, s=self._fit_header, offline=self._fit_header)
+        self.ids.offline.bind(minimum_width=self._fit_header)
+
+    def _fit_header(self, *_):
+        """The site's name as wide as it needs, at most 45 % of the width and what the clock and the
+        offline mark leave; the zone's name gets the rest (hidden when too narrow to say anything)."""
+        s = self.s
+        fixed = 2 * 24 * s + 3 * 24 * s + 210 * s + (self.ids.offline.minimum_width if self.offline else 0)
+        room = max(0.0, self.width - fixed)
+        natural = natural_width(self.site_name, theme.FONT_PX["site"] * s, True)
+        self.site_name_width = max(1.0, min(natural, self.width * 0.45, room))
+        self.zone_room = room - self.site_name_width
+
+    # ------------------------------------------------------------- plan
+    def _replan(self, *_):
+        content = self._content or Content(prefixes=("M",), digits=3, names=(), language=self.language)
+        if self.s <= 0 or self.width <= 1:
+            return
+        plan = plan_layout(self.width / self.s, self.height / self.s, content, natural_width)
+        if plan == self.plan:
+            return
+        self.plan = plan
+        self.body_height, self.now_width, self.show_previous = plan.body_height, plan.now_width, plan.previous
+        now = self.ids.now
+        now.code_font, now.chevrons = plan.code_font, plan.chevrons
+        self._fit()
+
+    def _content_of(self, view: BoardView) -> Content:
+        language = view.default_language
+        calls = ([view.newest] if view.newest else []) + list(view.previous)
+        prefixes = {line.prefix for line in view.services if line.prefix}
+        prefixes |= {"".join(c for c in call.code if c.isalpha()) for call in calls}
+        digits = max([3] + [sum(c.isdigit() for c in call.code) for call in calls])
+        numbers = max([2] + [len(str(call.counter_number)) for call in calls])
+        return Content(prefixes=tuple(sorted(p for p in prefixes if p)), digits=digits,
+                       names=tuple(pick(line.names, language, language) for line in view.services),
+                       language=language, counter_number="8" * numbers, estimate=wait_text(888, language))
 
     # ------------------------------------------------------------- data
     def show_newest(self, view: BoardView) -> None:
@@ -266,10 +349,11 @@ class DisplayRoot(BoxLayout):
         self.view = view
         language = view.default_language
         self.language = language
-        if self.site_name != view.site_name or not self.site_name_width > 1:
-            self.site_name = view.site_name
-            self.site_name_width = max(1.0, min(natural_width(view.site_name, theme.FONT_PX["site"] * self.s, True),
-                                               self.width * 0.45))
+        content = self._content_of(view)
+        if content != self._content:
+            self._content = content
+            self._replan()
+        self.site_name = view.site_name
         self.zone_name = pick(view.zone_name, language, language)
         self.timezone = view.timezone
         self.offline = view.offline
@@ -285,16 +369,17 @@ class DisplayRoot(BoxLayout):
         panel = self.ids.now
         if newest is None:
             panel.code, panel.counter_name, panel.visitor_counter_name = "", word("no_calls", language), ""
-            panel.badge, panel.highlighted = heading("ticket", language), False
+            panel.badge, panel.badge_short, panel.highlighted = heading("ticket", language), word("ticket", language), False
             return
         panel.code = newest.code
         panel.counter_name = newest.counter_name
         panel.visitor_counter_name = newest.visitor_counter_name or ""
         panel.visitor_language = newest.language if newest.visitor_counter_name else language
         if highlighted:
-            panel.badge = heading("recall" if newest.recall else "new_call", language).upper()
+            key = "recall" if newest.recall else "new_call"
+            panel.badge, panel.badge_short = heading(key, language).upper(), word(key, language).upper()
         else:
-            panel.badge = heading("ticket", language)
+            panel.badge, panel.badge_short = heading("ticket", language), word("ticket", language)
         panel.highlighted = highlighted
 
     def _fill_previous(self, previous) -> None:
@@ -339,18 +424,25 @@ class DisplayRoot(BoxLayout):
         Clock.schedule_once(self._make_rows, -1)
 
     def _make_rows(self, *_):
-        _fit_rows(self.ids.previous_rows, self._call_rows, CallRow, ROW_PX * self.s, 2 if self.portrait else 1,
-                  self.s)
-        _fit_rows(self.ids.service_rows, self._service_rows, ServiceRow, SERVICE_ROW_PX * self.s,
-                  1 if self.portrait else 2, self.s)
+        plan = self.plan
+        if plan is None:
+            return
+        numbers = self._content.counter_number if self._content else "88"
+        _fit_rows(self.ids.previous_rows, self._call_rows, CallRow, ROW_PX * self.s,
+                  plan.previous_cols if plan.previous else 1, self.s,
+                  number_width=natural_width(numbers, theme.FONT_PX["row"], True) + 8)
+        _fit_rows(self.ids.service_rows, self._service_rows, ServiceRow, plan.service_row * self.s,
+                  plan.service_cols, self.s, row_height=plan.service_row, name_lines=plan.name_lines,
+                  count_width=plan.count_width, estimate_width=plan.estimate_width)
         if self.view is not None:
             self.show(self.view)
 
 
-def _fit_rows(grid, rows: list, row_class, row_height: float, cols: int, scale: float) -> None:
-    """As many rows of ``row_class`` in ``grid`` as its height holds, ``cols`` to a line."""
+def _fit_rows(grid, rows: list, row_class, row_px: float, cols: int, scale: float, **values) -> None:
+    """As many rows of ``row_class`` in ``grid`` as its height holds (``row_px`` each), ``cols`` to a line,
+    each given ``values``."""
     grid.cols = cols
-    fit = max(1, int(grid.height // row_height)) * cols
+    fit = max(1, int(grid.height // row_px)) * cols
     while len(rows) < fit:
         rows.append(row_class())
         grid.add_widget(rows[-1])
@@ -358,3 +450,5 @@ def _fit_rows(grid, rows: list, row_class, row_height: float, cols: int, scale: 
         grid.remove_widget(rows.pop())
     for row in rows:
         row.s = scale
+        for name, value in values.items():
+            setattr(row, name, value)

@@ -45,15 +45,17 @@ class TextureCache:
             self._items.move_to_end(key)
         return item
 
-    def put(self, key, texture) -> None:
-        if texture is None or key in self._items:
+    def put(self, key, drawn) -> None:
+        """``drawn``: the texture first, then what else the label needs back (its fitted size, lines)."""
+        if drawn is None or key in self._items:
             return
+        texture = drawn[0]
         size = texture.width * texture.height * 4
-        self._items[key] = texture
+        self._items[key] = drawn
         self.used += size
         while self.used > self.budget and len(self._items) > 1:
             _, old = self._items.popitem(last=False)
-            self.used -= old.width * old.height * 4
+            self.used -= old[0].width * old[0].height * 4
 
 
 TEXTURES = TextureCache()
@@ -76,14 +78,17 @@ class KText(ScriptLabel):
         self.stale = False
         text = getattr(self, "_source_text", None)
         key = (text, self.language, round(self.font_size), self.bold, tuple(self.color), self.halign,
-               int(self.width), tuple(self.padding), self.disabled)
+               int(self.width), tuple(self.padding), self.disabled, round(self.min_font_size), int(self.max_lines),
+               round(self.fit_height), self.shrink_first)
         cached = TEXTURES.get(key) if text and text.strip() else None
         if cached is not None:
-            self.texture = cached
-            self.texture_size = list(cached.size)
+            texture, self.fitted_font_size, self.drawn_lines, self.ellipsized = cached
+            self.texture = texture
+            self.texture_size = list(texture.size)
             return
         super().texture_update(*largs)
-        TEXTURES.put(key, self.texture)
+        if self.texture is not None:
+            TEXTURES.put(key, (self.texture, self.fitted_font_size, self.drawn_lines, self.ellipsized))
 
 
 class Icon(Widget):

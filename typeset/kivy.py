@@ -10,13 +10,14 @@ Labels that show one short line.
 from __future__ import annotations
 
 from kivy.graphics.texture import Texture
-from kivy.properties import AliasProperty
+from kivy.properties import AliasProperty, BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.label import Label
 from kivy.utils import escape_markup
 
 from typeset import _fribidi
 from typeset.bidi_lines import paragraphs, visual_runs
-from typeset.pillow import render_text
+from typeset.fit import fit_text
+from typeset.pillow import render_lines
 from typeset.scripts import RTL_SCRIPTS, is_rtl_language, script_of, split_runs
 
 
@@ -60,11 +61,36 @@ class ScriptLabel(Label):
     the right edge for right-to-left languages (halign "auto"; "center",
     "left" and "right" also work).  `text` mirrors `source_text` so finders and
     screen readers see the words; setting `text` itself draws nothing.  Size it
-    with ``height: self.texture_size[1]``; text_size, valign, shorten and
-    max_lines are not used.  An unknown language code or a character no
-    installed font has is refused when set (ValueError), leaving the label as
-    it was.
+    with ``height: self.texture_size[1]``; text_size, valign and shorten are
+    not used.  An unknown language code or a character no installed font has
+    is refused when set (ValueError), leaving the label as it was.
+
+    Text that does not fit is fitted by ``typeset.fit.fit_text``: drawn smaller
+    down to ``min_font_size`` (0: never smaller than ``font_size``), wrapped
+    between words within ``max_lines`` lines and ``fit_height`` pixels (0: any),
+    words too wide hyphenated where the language has rules, and at last
+    abbreviated with "…"; ``shrink_first`` keeps a name on one line by drawing
+    it smaller before wrapping it.  A word is never broken without a hyphen.
+    What was drawn: ``fitted_font_size``, ``drawn_lines``, ``ellipsized``.
+    ``role`` says what the text is for (layout checks read it).
     """
+
+    #: smallest size the text may be drawn at to fit (0: font_size)
+    min_font_size = NumericProperty(0)
+    #: most lines (0: any)
+    max_lines = NumericProperty(0)
+    #: most height in pixels, padding included (0: any)
+    fit_height = NumericProperty(0)
+    #: keep each paragraph on one line by shrinking before wrapping
+    shrink_first = BooleanProperty(False)
+    #: what the text is for ("label", "code"...): minimum sizes are per role
+    role = StringProperty("")
+    #: the size the text was last drawn at
+    fitted_font_size = NumericProperty(0)
+    #: the lines last drawn, in reading order (hyphens and "…" as drawn)
+    drawn_lines: tuple[str, ...] = ()
+    #: whether the last drawing left text out
+    ellipsized = False
 
     _source_text = ""
     _language = ""
@@ -96,7 +122,8 @@ class ScriptLabel(Label):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         for name in ("source_text", "language", "bold", "font_size", "color", "disabled_color",
-                     "disabled", "halign", "padding", "width"):
+                     "disabled", "halign", "padding", "width", "min_font_size", "max_lines", "fit_height",
+                     "shrink_first"):
             self.fbind(name, self._trigger_texture)
         self.fbind("source_text", self._mirror_text)
         self._mirror_text()
@@ -115,13 +142,17 @@ class ScriptLabel(Label):
         if not text.strip() or inner < 1 or self.font_size < 1:
             self.texture = None
             self.texture_size = (0, 0)
+            self.drawn_lines, self.ellipsized = (), False
             return
         colour = self.disabled_color if self.disabled else self.color
-        image = render_text(
-            text, int(round(self.font_size)), max_width_px=inner, bold=self.bold,
-            align=_ALIGN.get(self.halign, "start"), base_rtl=self.base_rtl(),
+        fitted = self.fit(inner, pad_top + pad_bottom)
+        image = render_lines(
+            fitted.lines, fitted.size, max_width_px=inner, bold=self.bold,
+            align=_ALIGN.get(self.halign, "start"),
             fill=tuple(int(round(c * 255)) for c in colour), background=None,
-            language=self.language or None)
+            language=self.language or None, metrics_of=text)
+        self.fitted_font_size = fitted.size
+        self.drawn_lines, self.ellipsized = fitted.texts, fitted.ellipsized
         if pad_left or pad_top or pad_right or pad_bottom:
             from PIL import Image
             padded = Image.new("RGBA", (image.width + pad_left + pad_right, image.height + pad_top + pad_bottom),
@@ -131,6 +162,15 @@ class ScriptLabel(Label):
         texture = image_texture(image)
         self.texture = texture
         self.texture_size = list(texture.size)
+
+
+    def fit(self, inner_width: int, vertical_padding: int = 0):
+        """How the text fits ``inner_width`` now (``typeset.fit.Fitted``), from the fitting properties."""
+        height = max(0.0, self.fit_height - vertical_padding) if self.fit_height else 0
+        return fit_text(self.source_text, int(round(self.font_size)), inner_width,
+                        min_px=self.min_font_size or 0, max_lines=int(self.max_lines), max_height=height,
+                        bold=bool(self.bold), language=self.language or None, base_rtl=self.base_rtl(),
+                        shrink_first=bool(self.shrink_first))
 
 
 #: Label.halign -> render_text align ("auto" and "justify" start each line at its start edge)

@@ -37,9 +37,21 @@ def render_text(text: str, size_px: int, max_width_px: int | None = None, bold: 
         raise ValueError(f"align must be one of {ALIGNS}, got {align!r}")
     if size_px <= 0:
         raise ValueError(f"text size must be positive, got {size_px}")
-    fill = _rgba(fill)
     lines = wrap_lines(text, max_width_px or None, size_px, bold, language, base_rtl)
-    ascent, descent = line_metrics(text, size_px, bold, language)
+    return render_lines(lines, size_px, max_width_px, bold, align, fill, background, language, metrics_of=text)
+
+
+def render_lines(lines, size_px: int, max_width_px: int | None = None, bold: bool = False, align: str = "start",
+                 fill=(0, 0, 0, 255), background=(255, 255, 255, 255), language: str | None = None,
+                 metrics_of: str | None = None) -> Image.Image:
+    """An RGBA image of lines already broken, each ``(text, rtl)`` (``typeset.fit.fit_text`` makes them);
+    as ``render_text`` otherwise.  ``metrics_of``: the text whose line height to use (default: the lines)."""
+    if align not in ALIGNS:
+        raise ValueError(f"align must be one of {ALIGNS}, got {align!r}")
+    fill = _rgba(fill)
+    lines = list(lines) or [("", False)]
+    ascent, descent = line_metrics(metrics_of if metrics_of is not None else "\n".join(t for t, _ in lines),
+                                   size_px, bold, language)
     laid_out = [lay_out(line, size_px, bold, rtl, language) for line, rtl in lines]
     width = int(max_width_px) if max_width_px else max(1, math.ceil(max(ln.width for ln in laid_out)))
     height = max(1, (ascent + descent) * len(lines))
