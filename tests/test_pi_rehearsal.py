@@ -197,6 +197,7 @@ def roles_work(site, trees: dict, logs_dir: Path, figures: dict, mark, stack) ->
                                  for role, tree in trees.items()}
 
 
+@pytest.mark.timeout(2400)  # 7 minutes warm and 11 cold here: the suite's 300 s is for ordinary tests
 def test_every_role_first_boots_offline_in_an_arm64_tree_and_a_ticket_goes_the_whole_way(ready, tmp_path):
     clock = time.monotonic()
     figures: dict = {"devices": {}, "times_s": {}}
