@@ -407,7 +407,10 @@ class DisplayRoot(BoxLayout):
             row.opacity = 1 if line else 0
 
     def _run_pages(self, needed: bool) -> None:
-        if needed and self.animate and self._page_event is None:
+        """Turn the waiting list's pages every ``page_s`` while it has more than one, with or without
+        motion: a page turn is a discrete change, and without it a ``--no-motion`` screen would never
+        show the services past its first page."""
+        if needed and self._page_event is None:
             self._page_event = Clock.schedule_interval(self._next_page, self.page_s)
         elif not needed and self._page_event is not None:
             self._page_event.cancel()

@@ -62,6 +62,21 @@ def texts(ui: Driver) -> dict:
     return ui.call(read, ui.app)
 
 
+def every_service_page(ui: Driver) -> list[tuple]:
+    """The waiting list's rows on every page, turned as the page timer turns them (then back to the first)."""
+    def turn_all(app):
+        root = app.root
+        rows = root._service_rows
+        total = len(root.view.services) if root.view is not None else 0
+        pages = max(1, -(-total // max(1, len(rows))))
+        seen = []
+        for _ in range(pages):
+            seen += [(r.prefix, r.name, r.waiting, r.estimate) for r in rows if r.opacity]
+            root._next_page(0)
+        return {"seen": seen, "pages": pages, "paging": root._page_event is not None or pages == 1}
+    return ui.call(turn_all, ui.app)
+
+
 def wait_for_code(ui: Driver, code: str, timeout: float = 10.0) -> dict:
     """Wait until ``code`` is the newest call on screen, and the frames after it (the list of
     previous calls and the waiting counts follow the newest call by one frame)."""
@@ -88,7 +103,8 @@ def layout_screenshots(args: dict) -> dict:
         live = wait_for_code(ui, reply["ticket"]["code"])
         ui.screenshot(f"display/{args['name']}-new-call")
         counter.close()
-        return {"retained": seen, "live": live, "live_code": reply["ticket"]["code"]}
+        return {"retained": seen, "live": live, "live_code": reply["ticket"]["code"],
+                "pages": every_service_page(ui)}
 
     return run_app(app, script)
 
