@@ -51,6 +51,23 @@ Host = Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,253}$")]
 DevicePath = Annotated[str, Field(pattern=r"^[^\x00]{1,4096}$")]
 HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+#: a printer code page as python-escpos names it: CP437, CP850, CP1251, ISO_8859-15...
+CodePageName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,23}$")]
+#: the n of ``ESC t n`` that selects a code page on one printer
+CodePageNumber = Annotated[int, Field(ge=0, le=255, strict=True)]
+#: CP437 (US), CP850 (Western Europe: pt, es, fr...) and CP866 (Cyrillic) at the numbers
+#: Epson and most compatible printers give them (``ESC t 0``, ``2``, ``17``)
+DEFAULT_CODE_PAGES = {"CP437": 0, "CP850": 2, "CP866": 17}
+MAX_CODE_PAGES = 16
+#: the single-byte code pages python-escpos has the characters of (its others have none, or are
+#: double-byte like CP932); written out so the hub need not import python-escpos (0.3 s) to read a
+#: site file, and kept equal to python-escpos' own by tests/test_printer_codepages.py
+CODE_PAGE_NAMES = frozenset({
+    "CP437", "CP720", "CP737", "CP775", "CP850", "CP852", "CP855", "CP856", "CP857", "CP858", "CP860",
+    "CP861", "CP862", "CP863", "CP864", "CP865", "CP866", "CP869", "CP874", "CP1125", "CP1250", "CP1251",
+    "CP1252", "CP1253", "CP1254", "CP1255", "CP1256", "CP1257", "CP1258", "CP3011", "CP3012",
+    "ISO_8859-1", "ISO_8859-2", "ISO_8859-3", "ISO_8859-4", "ISO_8859-5", "ISO_8859-6", "ISO_8859-7",
+    "ISO_8859-8", "ISO_8859-9", "ISO_8859-15", "KATAKANA", "OXHOO-EUROPEAN", "TCVN-3-1", "TCVN-3-2"})
 
 
 class _Model(BaseModel):
@@ -265,6 +282,29 @@ class Printer(_Model):
     #: ask the printer its state (ESC/POS DLE EOT); false for printers that never answer,
     #: whose faults then show only as write errors
     status_queries: bool = True
+    #: the code pages this printer really has: python-escpos' name (CP850, CP866, CP1251...) and
+    #: the number ``ESC t`` selects it by on this printer (its self-test page lists them; compatible
+    #: printers number them differently).  A ticket's text goes out in one of them, in as few as
+    #: it can (one when a page holds all its languages); what none holds is printed as a picture.
+    #: The default is numbered alike by Epson and most compatible printers.
+    code_pages: dict[CodePageName, CodePageNumber] = Field(default_factory=lambda: dict(DEFAULT_CODE_PAGES),
+                                                           min_length=1, max_length=MAX_CODE_PAGES)
+
+    @field_validator("code_pages")
+    @classmethod
+    def _code_pages_known_once(cls, pages: dict[str, int]) -> dict[str, int]:
+        upper: dict[str, int] = {}
+        for name, number in pages.items():
+            if name.upper() not in CODE_PAGE_NAMES:
+                raise ValueError(f"{name!r} is not a code page the printer driver knows; write one of "
+                                 "CP437, CP850, CP858, CP866, CP1251, CP1252, ISO_8859-15... (python-escpos' names)")
+            if name.upper() in upper:
+                raise ValueError(f"{name!r} is listed twice")
+            twin = next((other for other, n in upper.items() if n == number), None)
+            if twin is not None:
+                raise ValueError(f"{name} and {twin} both say ESC t {number}: a number selects one page")
+            upper[name.upper()] = number
+        return upper
 
     @model_validator(mode="after")
     def _connector_fields(self) -> "Printer":
