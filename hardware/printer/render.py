@@ -1,5 +1,8 @@
 """The project's own ticket renderer: a ``TicketLayout`` drawn as a PNG the width of
-the roll, with the same text images, QR code and sizes the printer gets.
+the roll, with the same text images, QR code and sizes the printer gets, each
+picture's ink centred as the printer places it (``images.placed_text``, ``placed``).
+It shows what the layout means; what the bytes print is drawn by the tests' own
+ESC/POS reader (``tests/escpos_picture.py``) beside it on the contact sheet.
 
 Tests save every printed ticket this way under ``build/tickets/`` for people to
 look at; the simulated centre shows the kiosk's tickets with it.
@@ -11,13 +14,12 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from .images import WHITE, centred, qr_image, text_image
+from .images import GAP_PX, WHITE, placed, placed_text, qr_image
 from .layout import QRCode, Rule, Text, TicketLayout
 from .media import Media, media_for
 
 #: white border around the drawn ticket, in pixels
 MARGIN_PX = 16
-GAP_PX = 6
 
 
 def render_ticket_image(layout: TicketLayout, media: Media | None = None) -> Image.Image:
@@ -26,9 +28,9 @@ def render_ticket_image(layout: TicketLayout, media: Media | None = None) -> Ima
     parts: list[Image.Image] = []
     for block in layout.blocks:
         if isinstance(block, Text):
-            parts.append(text_image(block, width))
+            parts.append(placed_text(block, width))
         elif isinstance(block, QRCode):
-            parts.append(centred(qr_image(block.payload, media.qr_module_px), width))
+            parts.append(placed(qr_image(block.payload, media.qr_module_px), width))
         elif isinstance(block, Rule):
             rule = Image.new("L", (width, 9), WHITE)
             ImageDraw.Draw(rule).line([(0, 4), (width, 4)], fill=0, width=2)

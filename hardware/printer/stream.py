@@ -231,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         print(f"(ends inside a command: {len(rest)} bytes)")
         data = data[:len(data) - len(rest)]
-    print(f"\n{cut_count(data)} cut(s), {len(raster_images(data))} picture(s)")
+    # a raster without a dot only feeds the paper (the writer feeds blank bands that way)
+    pictures = [image for image in raster_images(data) if image.convert("L").point(lambda v: 255 - v).getbbox()]
+    print(f"\n{cut_count(data)} cut(s), {len(pictures)} picture(s)")
     for payload in qr_payloads(data):
         print(f"QR: {payload}")
     unknown = unknown_commands(data)

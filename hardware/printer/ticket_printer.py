@@ -87,7 +87,7 @@ class TicketPrinter(HardwareDevice):
                  job_timeout_s: float | None = None, connection: Connection | None = None):
         super().__init__()
         self.config = config if isinstance(config, Printer) else Printer.model_validate(dict(config))
-        self.media: Media = media_for(self.config.profile, self.config.paper_mm)
+        self.media: Media = media_for(self.config.profile, self.config.paper_mm, self.config.code_pages)
         self.status_timeout_s = status_timeout_s
         #: None: from the ticket's size (serial: its wire time at the configured baud rate)
         self.job_timeout_s = job_timeout_s
