@@ -11,6 +11,7 @@
     onestop-provision sd-card SITE.toml ID --to BOOT        first-boot bundle onto a boot partition/folder
     onestop-provision doctor [--device FILE]                on a device: what is wrong and how to fix it
     onestop-provision fleet [--device FILE]                 on the hub: which devices are online, paper...
+    onestop-provision test-print [--code-pages CP850=2,...]  on a kiosk or counter: every code page, on paper
     onestop-provision void --source ID --from HH:MM --reason R   on the hub: void fake tickets (or --codes)
     onestop-provision erase --code C --day D --reason R     on the hub: erase one ticket's record (or --ref)
     onestop-provision broker / device-file                  single pieces (kept from the first version)
@@ -301,8 +302,9 @@ def _register_device_commands() -> None:
     from .doctor import doctor
     from .fleet import fleet
     from .operator import erase, void
+    from .testprint import test_print
 
-    for command in (doctor, fleet, void, erase):
+    for command in (doctor, fleet, void, erase, test_print):
         cli.add_command(command)
 
 
