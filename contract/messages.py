@@ -320,7 +320,11 @@ class TicketView(BaseModel):
     called_at: str | None = None
     recalls: int = 0
     people_ahead: int | None = None
+    #: the point of the estimated wait, inside the range below (minutes)
     estimated_wait_min: int | None = None
+    #: the range to show: "about low-high min" (the hub's estimate, docs/protocol.md)
+    estimated_wait_low_min: int | None = None
+    estimated_wait_high_min: int | None = None
     qr: str | None = None
 
 

@@ -132,12 +132,16 @@ def erase_result(service_day: str, code: str) -> dict:
 def ticket_view(*, code: str, ref: str, service: str, status: str, priority: bool, language: str,
                 service_day: str, issued_at: str, counter: str | None, counter_number: int | None,
                 called_at: str | None, recalls: int, people_ahead: int | None, estimated_wait_min: int | None,
-                qr: str) -> dict:
-    """A ticket as its device may know it (``contract.messages.TicketView``): never who the visitor is."""
+                qr: str, estimated_wait_low_min: int | None = None, estimated_wait_high_min: int | None = None) -> dict:
+    """A ticket as its device may know it (``contract.messages.TicketView``): never who the visitor is.
+    ``estimated_wait_low_min``..``estimated_wait_high_min`` is the range to show; ``estimated_wait_min``
+    its point, inside it."""
     return {"code": code, "ref": ref, "service": service, "status": status, "priority": priority,
             "language": language, "service_day": service_day, "issued_at": issued_at, "counter": counter,
             "counter_number": counter_number, "called_at": called_at, "recalls": recalls,
-            "people_ahead": people_ahead, "estimated_wait_min": estimated_wait_min, "qr": qr}
+            "people_ahead": people_ahead, "estimated_wait_min": estimated_wait_min,
+            "estimated_wait_low_min": estimated_wait_low_min, "estimated_wait_high_min": estimated_wait_high_min,
+            "qr": qr}
 
 
 def call_view(code: str, service: str, counter: str, counter_number: int, zone: str, language: str, recall: int,
@@ -202,12 +206,15 @@ def voided_data(codes: list[str], services: list[str]) -> dict:
 
 def service_state(rev: int, service: str, service_day: str | None, waiting: int, waiting_priority: int,
                   open_counters: int, mean_service_min: float, estimated_wait_min: int,
-                  last_called: str | None) -> dict:
-    """``state/service/<id>``: waiting counts and the estimated wait (kiosks, displays)."""
+                  last_called: str | None, estimated_wait_low_min: int | None = None,
+                  estimated_wait_high_min: int | None = None) -> dict:
+    """``state/service/<id>``: waiting counts and the estimated wait of a ticket taken now (kiosks,
+    displays): the range ``estimated_wait_low_min``..``estimated_wait_high_min`` and its point."""
     return {"v": SCHEMA_VERSION, "type": "state.service", "rev": rev, "service": service,
             "service_day": service_day, "waiting": waiting, "waiting_priority": waiting_priority,
             "open_counters": open_counters, "mean_service_min": mean_service_min,
-            "estimated_wait_min": estimated_wait_min, "last_called": last_called}
+            "estimated_wait_min": estimated_wait_min, "estimated_wait_low_min": estimated_wait_low_min,
+            "estimated_wait_high_min": estimated_wait_high_min, "last_called": last_called}
 
 
 def counter_state(rev: int, counter: str, number: int, zone: str, status: str, current: dict | None,
@@ -229,8 +236,10 @@ def zone_counter(counter: str, number: int, status: str, current: str | None) ->
     return {"counter": counter, "number": number, "status": status, "current": current}
 
 
-def zone_service(service: str, waiting: int, estimated_wait_min: int) -> dict:
-    return {"service": service, "waiting": waiting, "estimated_wait_min": estimated_wait_min}
+def zone_service(service: str, waiting: int, estimated_wait_min: int, estimated_wait_low_min: int | None = None,
+                 estimated_wait_high_min: int | None = None) -> dict:
+    return {"service": service, "waiting": waiting, "estimated_wait_min": estimated_wait_min,
+            "estimated_wait_low_min": estimated_wait_low_min, "estimated_wait_high_min": estimated_wait_high_min}
 
 
 def calls_state(rev: int, calls: list[dict]) -> dict:

@@ -27,6 +27,7 @@ from siteconf.content import ContentPacks
 from siteconf.schema import Site
 from siteconf.slices import device_slice, public_config
 
+from . import estimate
 from .clock import Clock, SiteTime
 from .content import content_messages
 from .limits import device_limits
@@ -158,7 +159,7 @@ class Engine:
         """The queues, revision, zone sequences and recent calls as the database has them (at
         start, and after a batch was rolled back: nothing of it may stay in memory)."""
         self.model = QueueModel(self.site)
-        self.snap = Snapshots(self.model, self.time)
+        self.snap = Snapshots(self.model, self.time, self.clock)
         self.store.load_into(self.model, day)
         self.rev = self.store.last_rev()
         self.zone_seq: dict[str, int] = {z.id: 0 for z in self.site.zones}
@@ -501,16 +502,16 @@ class Engine:
     def ticket_view(self, ticket: Ticket) -> dict:
         m = self.model
         counter = self.site.counter(ticket.counter) if ticket.counter else None
-        ahead = wait = None
+        ahead = wait = low = high = None
         if ticket.status == TicketStatus.WAITING and ticket.service_day == m.service_day:
             ahead = m.people_ahead(ticket)
-            wait = m.estimated_wait_min(ticket.service, ahead)
+            wait, low, high = estimate.for_ticket(m, ticket, self.clock.now())
         return payloads.ticket_view(
             code=ticket.code, ref=ticket.ref, service=ticket.service, status=ticket.status, priority=ticket.priority,
             language=ticket.language, service_day=ticket.service_day, issued_at=self.time.iso(ticket.issued_at),
             counter=ticket.counter, counter_number=counter.number if counter else None,
             called_at=self.time.iso(ticket.called_at), recalls=ticket.recalls, people_ahead=ahead,
-            estimated_wait_min=wait,
+            estimated_wait_min=wait, estimated_wait_low_min=low, estimated_wait_high_min=high,
             qr=TicketQR(self.site.site.id, ticket.service_day, ticket.code, ticket.ref).encode())
 
     # ----------------------------------------------------------- bookkeeping

@@ -31,6 +31,14 @@ from siteconf.limits import MAX_TICKET_NUMBER
 from siteconf.schema import Counter, Site
 
 
+#: how a leg ends at a counter (the visitor was there, or was called): the counter's pace
+AT_COUNTER = (TicketStatus.FINISHED, TicketStatus.NO_SHOW, "transferred")
+#: a call this soon after the counter's last visitor left continues a busy stretch (its pace)
+BUSY_GAP_S = 120.0
+#: how many of a service's last visitors tell where its visitors are transferred to
+SENT_ON_WINDOW = 100
+
+
 @dataclass
 class Ticket:
     id: int
@@ -75,6 +83,8 @@ class Leg:
     counter: str | None = None
     ended_at: float | None = None
     outcome: str | None = None
+    #: people ahead when it joined (in memory only: the wait estimate's history; None after a restart)
+    ahead: int | None = None
 
 
 @dataclass
@@ -115,8 +125,21 @@ class QueueModel:
         self.sequences: dict[tuple[str, str], int] = {}
         self.open_legs: dict[int, Leg] = {}
         self.leg_counts: dict[int, int] = {}
-        self.service_times: dict[str, deque[float]] = {
-            s.id: deque(maxlen=site.policies.estimate_window) for s in site.services}
+        window = site.policies.estimate_window
+        self.service_times: dict[str, deque[float]] = {s.id: deque(maxlen=window) for s in site.services}
+        #: each counter's pace: seconds from one call to the next while it has visitors (a visit, a
+        #: no-show's recall, printing a transfer), and the services of its last calls (hub/estimate.py)
+        self.counter_times: dict[str, deque[float]] = {c.id: deque(maxlen=window) for c in site.counters}
+        self.counter_calls: dict[str, deque[str]] = {c.id: deque(maxlen=window) for c in site.counters}
+        self.last_call_at: dict[str, float] = {}
+        self.last_end_at: dict[str, float] = {}
+        #: where each service's last visitors went when they left its counter (a service they were
+        #: transferred to, or None), and the counts of it by target: ``into[target][service]``
+        self.sent_on: dict[str, deque[str | None]] = {s.id: deque() for s in site.services}
+        self.into: dict[str, CounterOf[str]] = {s.id: CounterOf() for s in site.services}
+        #: each service's last calls: (seconds waited in its queue, people ahead when it joined, priority)
+        self.delays: dict[str, deque[tuple[float, int | None, bool]]] = {
+            s.id: deque(maxlen=window) for s in site.services}
         self.next_ticket_id = 1
         #: tickets of this service day by the device that issued them (the daily quotas)
         self.issued_by: CounterOf[str] = CounterOf()
@@ -203,13 +226,30 @@ class QueueModel:
         leg.ended_at = now
         leg.outcome = outcome
         changes.touch_leg(leg)
-        if outcome == TicketStatus.FINISHED and leg.called_at is not None:
-            self.service_times[leg.service].append(max(0.0, now - leg.called_at))
+        if leg.called_at is not None and outcome in AT_COUNTER:
+            if outcome == TicketStatus.FINISHED:
+                self.service_times[leg.service].append(max(0.0, now - leg.called_at))
+            self.last_end_at[leg.counter] = now
+            if outcome != "transferred":
+                self.note_sent_on(leg.service, None)
 
-    def _start_leg(self, ticket: Ticket, now: float, changes: Changes) -> None:
+    def note_sent_on(self, service: str, target: str | None) -> None:
+        """A visitor left ``service``'s counter, transferred to ``target`` (or not)."""
+        sent = self.sent_on.get(service)
+        if sent is None:
+            return
+        if len(sent) == SENT_ON_WINDOW:
+            old = sent.popleft()
+            if old is not None:
+                self.into[old][service] -= 1
+        sent.append(target)
+        if target is not None and target in self.into:
+            self.into[target][service] += 1
+
+    def _start_leg(self, ticket: Ticket, now: float, changes: Changes, ahead: int | None = None) -> None:
         seq = self.leg_counts.get(ticket.id, 0) + 1
         self.leg_counts[ticket.id] = seq
-        leg = Leg(ticket.id, seq, ticket.service, now)
+        leg = Leg(ticket.id, seq, ticket.service, now, ahead=ahead)
         self.open_legs[ticket.id] = leg
         changes.touch_leg(leg)
 
@@ -249,10 +289,11 @@ class QueueModel:
                         issued_at=now, queued_at=now)
         self.next_ticket_id += 1
         self.load_ticket(ticket)
-        self._start_leg(ticket, now, changes)
+        ahead = self.people_ahead(ticket)
+        self._start_leg(ticket, now, changes, ahead)
         changes.touch_ticket(ticket)
         changes.events.append(EventRecord("ticket_issued", service.zone,
-                                          payloads.issued_data(ticket.code, service_id, self.people_ahead(ticket))))
+                                          payloads.issued_data(ticket.code, service_id, ahead)))
         return ticket, changes
 
     def choose_next(self, counter_id: str, now: float) -> Ticket | None:
@@ -320,6 +361,12 @@ class QueueModel:
             leg.called_at = now
             leg.counter = counter_id
             changes.touch_leg(leg)
+            self.delays[leg.service].append((now - leg.joined_at, leg.ahead, ticket.priority))
+        previous = self.last_call_at.get(counter_id)
+        if previous is not None and now - self.last_end_at.get(counter_id, -math.inf) <= BUSY_GAP_S:
+            self.counter_times[counter_id].append(now - previous)
+        self.last_call_at[counter_id] = now
+        self.counter_calls[counter_id].append(ticket.service)
         changes.touch_ticket(ticket)
         changes.counters[counter_id] = state
         changes.events.append(EventRecord("ticket_called", self._zone_of_counter(counter_id), self.call_view(ticket)))
@@ -410,6 +457,7 @@ class QueueModel:
         state = self.counters[counter_id]
         from_service = ticket.service
         self._end_leg(ticket, now, "transferred", changes)
+        self.note_sent_on(from_service, service_id)
         changes.services.add(from_service)
         position = self.site.policies.transfer_position
         if position == "original_arrival":
@@ -431,12 +479,13 @@ class QueueModel:
         ticket.queued_at = queued_at
         state.current = None
         self._add_waiting(ticket)
-        self._start_leg(ticket, now, changes)
+        ahead = self.people_ahead(ticket)
+        self._start_leg(ticket, now, changes, ahead)
         changes.touch_ticket(ticket)
         changes.counters[counter_id] = state
         changes.events.append(EventRecord("ticket_transferred", self._zone_of_service(service_id),
                                           payloads.transferred_data(ticket.code, from_service, service_id, counter_id,
-                                                                    self.people_ahead(ticket))))
+                                                                    ahead)))
         return ticket, changes
 
     def cancel(self, ticket: Ticket, now: float) -> Changes:

@@ -14,7 +14,8 @@ from collections import deque
 from contract import payloads
 from siteconf.schema import Site
 
-from .clock import SiteTime
+from . import estimate
+from .clock import Clock, SiteTime
 from .queues import QueueModel, Ticket
 
 RECENT_CALLS = 10
@@ -43,8 +44,10 @@ class SiteIndex:
 
 
 class Snapshots:
-    def __init__(self, model: QueueModel, site_time: SiteTime):
+    def __init__(self, model: QueueModel, site_time: SiteTime, clock: Clock | None = None):
         self.model = model
+        #: the hub's clock: estimates depend on how long the tickets at the counters have waited
+        self.clock = clock or Clock()
         self.site = model.site
         self.time = site_time
         self.index = SiteIndex(model.site)
@@ -80,9 +83,10 @@ class Snapshots:
     def service(self, service_id: str, rev: int) -> dict:
         m = self.model
         queue = m.waiting.get(service_id, [])
+        wait, low, high = estimate.for_newcomer(m, service_id, self.clock.now())
         return payloads.service_state(rev, service_id, m.service_day, len(queue), m.priority_waiting.get(service_id, 0),
                                       m.open_counters(service_id), round(m.mean_service_minutes(service_id), 1),
-                                      m.estimated_wait_min(service_id, len(queue)), self.last_called.get(service_id))
+                                      wait, self.last_called.get(service_id), low, high)
 
     def counter(self, counter_id: str, rev: int) -> dict:
         m = self.model
@@ -94,6 +98,7 @@ class Snapshots:
 
     def zone(self, zone_id: str, rev: int, seq: int) -> dict:
         m = self.model
+        now = self.clock.now()
         counters = []
         for cid in self.index.counters_by_zone[zone_id]:
             current = m.current_ticket(cid)
@@ -101,8 +106,7 @@ class Snapshots:
                                                   current.code if current else None))
         services = []
         for sid in self.index.services_by_zone[zone_id]:
-            waiting = m.waiting_count(sid)
-            services.append(payloads.zone_service(sid, waiting, m.estimated_wait_min(sid, waiting)))
+            services.append(payloads.zone_service(sid, m.waiting_count(sid), *estimate.for_newcomer(m, sid, now)))
         return payloads.zone_state(rev, seq, zone_id, m.service_day, list(reversed(self.calls_by_zone[zone_id])),
                                    counters, services)
 
