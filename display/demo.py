@@ -33,8 +33,10 @@ def sound_present() -> bool:
     return bool(os.environ.get("PULSE_SERVER")) or bool(runtime and Path(runtime, "pulse", "native").exists())
 
 
-def open_window(centre, device_id: str, workdir: Path, size: str = "1280x720") -> subprocess.Popen:
-    """Start ``onestop-display`` for ``device_id`` of a LocalCentre, windowed."""
+def open_window(centre, device_id: str, workdir: Path, size: str = "1280x720",
+                env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start ``onestop-display`` for ``device_id`` of a LocalCentre, windowed (``env``: the window's
+    place on the screen, simulator.windows.Place.env)."""
     device_file = Path(workdir) / f"{device_id}.device.toml"
     device_file.write_text(tomli_w.dumps({
         "device_id": device_id, "site_id": centre.site.site.id, "state_dir": str(Path(workdir) / device_id),
@@ -44,4 +46,4 @@ def open_window(centre, device_id: str, workdir: Path, size: str = "1280x720") -
     cmd = [sys.executable, "-m", "display.main", "--device", str(device_file), "--windowed", "--size", size]
     if not sound_present():
         cmd.append("--no-audio")
-    return subprocess.Popen(cmd)
+    return subprocess.Popen(cmd, env={**os.environ, **(env or {})})

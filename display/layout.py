@@ -15,6 +15,11 @@ everything at full size, the least important part goes first:
    names wrap onto two lines, then the estimated waits are left out;
 5. only then is a name abbreviated (typeset.fit, by the label itself).
 
+A code at its minimum that still does not fit (a two-letter prefix and five
+digits, "AA99998", is 1013 px at 238 px: a portrait panel's 1048 px body
+less 2 x 24 px of padding is 1000) gets the panel's tight padding (16 px,
+clear of the highlight's frame) before it would be drawn under its minimum.
+
 The widest code the plan makes room for is the zone's widest prefix with as
 many digits as the codes on screen have (at least three, "IN888"), so the
 layout stays put from one call to the next.
@@ -31,6 +36,9 @@ from display.theme import FONT_PX, MIN_FONT_PX
 #: the reference sizes of display/board.kv that the plan depends on
 PAD = 16              # the body's side padding and the spacing between its columns
 NOW_PAD = 24          # the newest call's panel padding, each side
+#: the padding when the code needs the room: the highlight's frame is drawn 9 px in, at most 12 px wide
+#: (a line's width is shared by both its sides: 3 to 15 px in), so 16 px still clears it
+NOW_PAD_TIGHT = 16
 CHEVRONS = 110        # the chevrons' width, and the spacer that balances them on the right
 ROW_PAD = 24          # a previous call's row padding, each side
 ROW_GAP = 40          # between a previous call's code and its counter number
@@ -65,6 +73,8 @@ class LayoutPlan:
     estimates: bool
     count_width: float
     estimate_width: float
+    #: the newest call's side padding (NOW_PAD, or NOW_PAD_TIGHT when the code needs the room)
+    now_pad: float = NOW_PAD
 
 
 @dataclass(frozen=True)
@@ -114,10 +124,19 @@ def _plan(width: int, height: int, content: Content, measure: Measure) -> Layout
                     return font, chevrons
         return None
 
-    previous, previous_cols = True, 1
+    def now_last(room: float) -> tuple[tuple[float, bool], float]:
+        """((code font, chevrons), padding) when ``now_fit`` found nothing: the code at its minimum with
+        the tight padding (a two-letter prefix and five digits in portrait), else smaller (never cut)."""
+        if code_width(MIN_FONT_PX["code"]) + 2 * NOW_PAD_TIGHT <= room:
+            return (float(MIN_FONT_PX["code"]), False), NOW_PAD_TIGHT
+        return (_shrunk(code, room - 2 * NOW_PAD_TIGHT, measure), False), NOW_PAD_TIGHT
+
+    previous, previous_cols, now_pad = True, 1, NOW_PAD
     if portrait:
         now_width = body
-        fitted = now_fit(now_width) or (_shrunk(code, now_width - 2 * NOW_PAD, measure), False)
+        fitted = now_fit(now_width)
+        if fitted is None:
+            fitted, now_pad = now_last(now_width)
         previous_cols = 2 if 2 * row_need <= body else 1
         body_height = min(BODY_H_PORTRAIT, height - HEADER - TICKER - TITLE - 8 - MIN_SERVICE_ROWS * SERVICE_ROW)
     else:
@@ -135,10 +154,13 @@ def _plan(width: int, height: int, content: Content, measure: Measure) -> Layout
                 break
         if fitted is None:  # the previous calls make way for the newest (the column's spacing stays)
             previous, now_width = False, body - PAD
-            fitted = now_fit(now_width) or (_shrunk(code, now_width - 2 * NOW_PAD, measure), False)
+            fitted = now_fit(now_width)
+            if fitted is None:
+                fitted, now_pad = now_last(now_width)
     code_font, chevrons = fitted
     services = _services(width - 2 * PAD, portrait, content, measure)
-    return LayoutPlan(portrait, body_height, now_width, code_font, chevrons, previous, previous_cols, *services)
+    return LayoutPlan(portrait, body_height, now_width, code_font, chevrons, previous, previous_cols, *services,
+                      now_pad=now_pad)
 
 
 def _shrunk(code: str, room: float, measure: Measure) -> float:

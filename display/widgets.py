@@ -69,6 +69,8 @@ class NowCalling(BoxLayout):
     #: the code's size (reference px) and whether the chevrons have room beside it (display.layout)
     code_font = NumericProperty(float(theme.FONT_PX["code"]))
     chevrons = BooleanProperty(True)
+    #: the panel's side padding (reference px, display.layout)
+    now_pad = NumericProperty(24.0)
     #: the counter's name's drawn width, so the arrow stands right before it
     counter_width = NumericProperty(1.0)
     #: the counter's font size: its tier's size, smaller (down to its minimum) if the name would not fit
@@ -76,12 +78,14 @@ class NowCalling(BoxLayout):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.bind(counter_name=self._measure, s=self._measure, code=self._measure, width=self._measure)
+        self.bind(counter_name=self._measure, s=self._measure, code=self._measure, width=self._measure,
+                  now_pad=self._measure)
 
     def _measure(self, *_):
         role = "counter" if self.code else "row"
         font = theme.FONT_PX[role] * self.s
-        room = max(1.0, self.width - 2 * 24 * self.s - 160 * self.s)  # padding, arrow and spacing
+        # the panel's padding (24 each side), the arrow (130) and the row's three spacings (30 each)
+        room = max(1.0, self.width - (2 * self.now_pad + 130 + 3 * 30) * self.s)
         fitted = fit_text(self.counter_name, round(font), room, min_px=theme.MIN_FONT_PX[role] * self.s,
                           max_lines=1, bold=bool(self.code), shrink_first=True)
         self.counter_font = fitted.size
@@ -326,7 +330,7 @@ class DisplayRoot(BoxLayout):
         self.plan = plan
         self.body_height, self.now_width, self.show_previous = plan.body_height, plan.now_width, plan.previous
         now = self.ids.now
-        now.code_font, now.chevrons = plan.code_font, plan.chevrons
+        now.code_font, now.chevrons, now.now_pad = plan.code_font, plan.chevrons, plan.now_pad
         self._fit()
 
     def _content_of(self, view: BoardView) -> Content:

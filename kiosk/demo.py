@@ -43,8 +43,9 @@ class DemoKiosk:
                 self.process.wait()
 
 
-def open_kiosk(centre, device_id: str, workdir: Path | str, windowed: bool) -> DemoKiosk:
-    """Start ``onestop-kiosk`` for ``device_id`` of a LocalCentre: a window, or offscreen."""
+def open_kiosk(centre, device_id: str, workdir: Path | str, windowed: bool, place=None) -> DemoKiosk:
+    """Start ``onestop-kiosk`` for ``device_id`` of a LocalCentre: a window, or offscreen.  ``place``
+    (simulator.windows.Place) sets the window's size and where it stands on the screen."""
     workdir = Path(workdir) / device_id
     workdir.mkdir(parents=True, exist_ok=True)
     device_file = centre.write_device_file(device_id, workdir / "device.toml", state_dir=workdir / "state")
@@ -55,6 +56,9 @@ def open_kiosk(centre, device_id: str, workdir: Path | str, windowed: bool) -> D
     env.setdefault("KIVY_HOME", str(workdir / "kivy"))
     cmd = [sys.executable, "-m", "kiosk.main", "--device", str(device_file), "--windowed",
            "--printer-file", str(printer_file), "--render-dir", str(tickets_dir)]
+    if windowed and place is not None:
+        cmd += ["--size", place.size]
+        env.update(place.env())
     with log_file.open("ab") as log:
         process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     return DemoKiosk(process, device_id, printer_file, tickets_dir, log_file, windowed)

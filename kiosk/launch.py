@@ -28,10 +28,13 @@ def kivy_environment() -> None:
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 
 
-def configure_window(screen: Mapping | None, windowed: bool) -> None:
-    """Window size and mode; call before ``kivy.core.window`` is imported."""
+def configure_window(screen: Mapping | None, windowed: bool, size: tuple[int, int] | None = None) -> None:
+    """Window size and mode; call before ``kivy.core.window`` is imported.  ``size`` (windowed only)
+    overrides the screen's (the demo shows the kiosk at a 7" panel's 800x480 beside the wall screen)."""
     from kivy.config import Config
-    screen = screen or {}
+    screen = dict(screen or {})
+    if windowed and size:
+        screen.update(width=size[0], height=size[1])
     width, height = int(screen.get("width", 1280)), int(screen.get("height", 800))
     fullscreen = screen.get("fullscreen", True) and not windowed
     if windowed and (width > 1600 or height > 1000):  # fit a desk's screen, keep the shape
@@ -48,7 +51,7 @@ def configure_window(screen: Mapping | None, windowed: bool) -> None:
 
 def make_kiosk(device_file: str, *, windowed: bool = False, render_dir: str | Path | None = None,
                printer_override: Mapping | None = None, animations: bool | None = None,
-               configure: bool = True):
+               configure: bool = True, size: tuple[int, int] | None = None):
     """The kiosk app for a device file (not running yet).  ``printer_override`` replaces the printer
     of the device's entry (the simulated centre prints to a file of its own)."""
     kivy_environment()
@@ -57,7 +60,7 @@ def make_kiosk(device_file: str, *, windowed: bool = False, render_dir: str | Pa
     connection = HubConnection(link, cache, probe_interval_s=device.timing.request_timeout_s)
     cached_device = cache.load("device-config") or {}
     if configure:
-        configure_window(cached_device.get("screen"), windowed)
+        configure_window(cached_device.get("screen"), windowed, size)
     from .app import KioskApp, animations_enabled
     from .printing import KioskPrinter
 
@@ -80,12 +83,13 @@ def make_kiosk(device_file: str, *, windowed: bool = False, render_dir: str | Pa
 
 
 def run_kiosk(device_file: str, *, windowed: bool = False, render_dir: str | None = None,
-              printer_override: Mapping | None = None) -> int:
+              printer_override: Mapping | None = None, size: tuple[int, int] | None = None) -> int:
     import logging
 
     from mqttlink.systemd import notify_from_kivy_clock
     logging.basicConfig(level=logging.INFO, format="%(asctime)s kiosk %(levelname)s %(name)s: %(message)s")
-    app = make_kiosk(device_file, windowed=windowed, render_dir=render_dir, printer_override=printer_override)
+    app = make_kiosk(device_file, windowed=windowed, render_dir=render_dir, printer_override=printer_override,
+                     size=size)
     notify_from_kivy_clock()  # systemd: READY at the first frame, watchdog while the screen is alive
     try:
         app.run()

@@ -33,6 +33,8 @@ from siteconf.schema import Site
 
 from .actors import Clerk, VisitorStream, WallDisplay, now_hms, waiting_summary
 from .centre import LocalCentre
+from .desk import open_desk
+from .windows import arrange, screen_size
 
 
 def in_demo_time(site: Site, speed: float) -> Site:
@@ -106,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             say(device_id, f"left to you: .venv/bin/onestop-{site.device(device_id).role} --device {path}")
         if shown in left:
             shown = None
+        # with a screen, one counter of the wall screen's zone is the real counter firmware in a window
+        desk_id = _desk_device(site, shown, left) if shown and not args.no_kiosk else None
         ticket_kiosks = [d.id for d in site.devices if d.role == "kiosk" and "tickets" in d.kiosk_modes
                          and d.id not in left]
         kiosk_id = ticket_kiosks[0] if len(ticket_kiosks) > 1 and not args.no_kiosk else None
@@ -117,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             if device.id in simulated:
                 actors.append(VisitorStream(centre.link(device.id), rng=random.Random(rng.random()), gap_s=gap,
                                             **common))
-            elif device.role == "counter":
+            elif device.role == "counter" and device.id != desk_id:
                 actors.append(Clerk(centre.link(device.id), rng=random.Random(rng.random()),
                                     counter_id=device.counter, **common))
             elif device.role == "display":
@@ -125,14 +129,26 @@ def main(argv: list[str] | None = None) -> int:
                 link = observer if device.id == shown else centre.link(device.id)
                 actors.append(WallDisplay(link, rng=random.Random(rng.random()), zone=site.device_zone(device),
                                           name=device.id, **common))
+        places = arrange(*(screen_size() or (1920, 1080)))
         if kiosk_id:
-            kiosk = open_kiosk(centre, kiosk_id, workdir, windowed=screen_present() and not args.no_screen)
+            kiosk = open_kiosk(centre, kiosk_id, workdir, windowed=screen_present() and not args.no_screen,
+                               place=places.kiosk)
             kiosks.append(kiosk)
             say(kiosk_id, ("kiosk window opened" if kiosk.windowed else "kiosk running offscreen (no screen)")
                 + f"; it prints to {kiosk.printer_file}, tickets drawn in {kiosk.tickets_dir}")
         if shown:
-            windows.append(open_window(centre, shown, workdir))
+            windows.append(open_window(centre, shown, workdir, size=places.wall.size, env=places.wall.env()))
             say("centre", f"wall screen of {shown} opened" + ("" if sound_present() else " (no sound device: silent)"))
+        if desk_id:
+            counter = site.counter(site.device(desk_id).counter)
+            service = site.service(counter.services[0].service)
+            minutes = service.service_minutes or site.policies.default_service_minutes
+            auto_s = max(3.0, minutes * 60 / args.speed)
+            name = counter.name.get(site.site.default_language) or next(iter(counter.name.values()))
+            windows.append(open_desk(centre, desk_id, workdir, places.desk, auto_s,
+                                     f"{name} ({desk_id}): the counter firmware on gpiozero MockFactory pins"))
+            say(desk_id, f"counter desk window opened: its firmware presses NEXT every {auto_s:.0f} s "
+                         "unless you press its buttons")
         states: dict[str, dict] = {}
         watcher_lock = threading.Lock()
 
@@ -163,6 +179,16 @@ def main(argv: list[str] | None = None) -> int:
             window.terminate()
         centre.close()
     return 0
+
+
+def _desk_device(site: Site, display_id: str, left: set[str]) -> str | None:
+    """The counter device the demo shows as a desk: one of the wall screen's zone, with an LCD if any has,
+    without a printer if it can (the sorting office's USB printer is not on the demo's machine)."""
+    zone = site.device_zone(site.device(display_id))
+    desks = [d for d in site.devices if d.role == "counter" and d.id not in left
+             and site.counter(d.counter).zone == zone]
+    desks.sort(key=lambda d: (d.small_display.kind != "lcd_i2c", d.printer.connector != "none", d.id))
+    return desks[0].id if desks else None
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ hidden, not on a screen that is not showing) after layout and reports, as
 
 * ``overlap``: the ink of a text overlaps the ink of another text, or a
   pictogram or shape (the display's chevrons and arrow, the kiosk's icons);
+  text in a ``ScrollView`` counts only where the view lets it through (it
+  draws its content through a stencil of its box), and an open
+  ``ModalView`` (the kiosk's language picker) covers everything under it;
 * ``outside``: the ink of a text reaches outside its own widget, one of its
   ancestors (a card, a panel, the screen) or the window; text under a
   ``ScrollView`` is only held to the view's sides (it scrolls up and down);
@@ -247,13 +250,37 @@ def _inside(inner, outer, tolerance: float = TOLERANCE_PX, vertical: bool = True
     return ok_x and (ok_y or not vertical)
 
 
+def _uncovered(window) -> list:
+    """The window's roots a person can see: an open ModalView (the kiosk's language picker) darkens and
+    covers everything added before it, so only it and what came after it are looked at."""
+    from kivy.uix.modalview import ModalView
+    roots = list(reversed(window.children))  # in the order they were added: the last is on top
+    for index in range(len(roots) - 1, -1, -1):
+        if isinstance(roots[index], ModalView) and _visible(roots[index]):
+            return roots[index:]
+    return roots
+
+
+def _clip_to_scroll(widget, ink):
+    """The part of ``ink`` a ScrollView above the widget lets through (it draws its content through a
+    stencil of its own box), or None when none of it is in view."""
+    scroll = _under_scroll(widget)
+    if scroll is None:
+        return ink
+    view = _box(scroll)
+    clipped = (max(ink[0], view[0]), max(ink[1], view[1]), min(ink[2], view[2]), min(ink[3], view[3]))
+    if clipped[2] <= clipped[0] or clipped[3] <= clipped[1]:
+        return None
+    return clipped
+
+
 def check_layout(window, minimum: Minimum | None = None, skip: Callable[[object], bool] | None = None) -> list[Problem]:
     """Every problem of the widgets on ``window`` now (call on Kivy's main thread, after a frame)."""
     from kivy.uix.label import Label
     problems: list[Problem] = []
     items: list[Item] = []
     win_box = (0.0, 0.0, float(window.width), float(window.height))
-    for root in list(window.children):
+    for root in _uncovered(window):
         for widget in root.walk(restrict=True):
             if skip is not None and skip(widget):
                 continue
@@ -270,8 +297,10 @@ def check_layout(window, minimum: Minimum | None = None, skip: Callable[[object]
                 ink = _label_ink(widget)
                 if ink is None:
                     continue
-                items.append(Item(widget, ink, text))
                 problems += _check_text(widget, ink, text, win_box, minimum)
+                seen = _clip_to_scroll(widget, ink)
+                if seen is not None:
+                    items.append(Item(widget, seen, text))
             else:
                 ink = _shape_ink(widget)
                 if ink is not None:

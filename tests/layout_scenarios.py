@@ -147,3 +147,207 @@ class StubConnection:
 
     def report_health(self, **_fields) -> None:
         pass
+
+
+def kiosk_minimum(app):
+    """The kiosk's least text size (kiosk.sizing.Sizes.min_font: read within reach of the glass)."""
+    return lambda widget, role: app.sizes.min_font(role)
+
+
+#: the visitor's modes the matrix walks: plain, large text (high contrast), large text in the low layout
+KIOSK_MODES = {"normal": (False, False), "large": (True, False), "low-large": (True, True)}
+
+
+def _longest(items, key):
+    return max(items, key=lambda item: max((len(v) for v in key(item).values()), default=0))
+
+
+def kiosk_states(the_site, language: str):
+    """(name, how to get there) for every screen a visitor can see, with the site's longest texts."""
+    service = _longest(the_site.services, lambda s: s.name)
+    counter = _longest(the_site.counters, lambda c: c.name)
+    matter = max((e for e in the_site.kiosk.menu if e.children),
+                 key=lambda e: sum(max(len(v) for v in c.label.values()) for c in e.children))
+    ticket = {"code": f"{service.prefix}123", "service": service.id, "people_ahead": 123, "estimated_wait_min": 185,
+              "qr": f"OSS1:{the_site.site.id}:2026-05-12:{service.prefix}123:abcdefghijklmnopqrstuvwxyz012345",
+              "priority": True, "language": language}
+    category = the_site.policies.priority_categories[0]
+
+    def start(flow):
+        flow.start_again()
+
+    def menu(flow):
+        flow.start_again()
+        flow.choose_language(language)
+        flow.toggle_priority(category)
+
+    def offices(flow):
+        menu(flow)
+        flow.open_entry(matter.id)
+
+    def picker(flow):
+        menu(flow)
+        flow.open_language_picker(True)
+
+    def ticket_fault(flow):
+        menu(flow)
+        flow.ticket_issued(dict(ticket))
+        flow.ticket_printed(False, "paper_out")
+
+    def scan_called(flow):
+        flow.start_again()
+        flow.scanned({"ticket": {**ticket, "status": "called", "counter": counter.id,
+                                 "counter_number": counter.number}}, language=language)
+
+    def scan_waiting(flow):
+        flow.start_again()
+        flow.scanned({"ticket": {**ticket, "status": "waiting"}}, language=language)
+
+    def unavailable(flow):
+        menu(flow)
+        flow.set_tickets_available(False, "hub_offline")
+
+    def info(flow):
+        menu(flow)
+        flow.open_info()
+
+    def info_service(flow):
+        info(flow)
+        flow.open_info_item("service", service.id)
+
+    def info_topic(flow):
+        info(flow)
+        flow.open_info_item("topic", "ticket")
+
+    return [("start", start), ("menu", menu), ("offices", offices), ("language-picker", picker),
+            ("ticket", ticket_fault), ("scan-called", scan_called), ("scan-waiting", scan_waiting),
+            ("unavailable", unavailable), ("info", info), ("info-service", info_service), ("info-topic", info_topic)]
+
+
+def _grids(app) -> list:
+    """The paged grids on screen now (the language picker's over the screen's)."""
+    root = app.root
+    grids = []
+    if root.picker is not None:
+        grids.append(root.picker.ids.languages)
+    else:
+        screen = root.manager.current_screen
+        for name in ("languages", "cards", "listing"):
+            if name in screen.ids:
+                grids.append(screen.ids[name])
+    return grids
+
+
+def kiosk_matrix(args: dict) -> dict:
+    """Every size, language, mode and screen (every page of a paged grid), each checked."""
+    from kiosk.app import KioskApp
+    from siteconf.slices import device_slice, public_config
+    the_site = site(args.get("site", "example"))
+    device = next(d.id for d in the_site.devices if d.role == "kiosk" and "tickets" in d.kiosk_modes)
+    connection = StubConnection(public_config(the_site), device_slice(the_site, device)["device"],
+                                content(the_site))
+    app = KioskApp(connection, animations=False)
+    languages = args.get("languages", LANGUAGES)
+    modes = args.get("modes", list(KIOSK_MODES))
+    only = set(args.get("screens", []))
+    shots = args.get("shots", {})
+
+    def settle(ui):
+        ui.frames(3)
+
+    def script(ui: Driver) -> dict:
+        out = {"cases": 0, "problems": [], "shots": [], "ellipsized": []}
+        minimum = kiosk_minimum(app)
+        ui.wait_until(lambda: app.site_config is not None, what="the site config")
+        for width, height in args["sizes"]:
+            _resize(ui, width, height)
+            diagonal = args.get("diagonal") or KIOSK_DIAGONALS.get((width, height))
+
+            def sizes(diagonal=diagonal):
+                app.diagonal_in = diagonal
+                app._update_sizes()
+            ui.call(sizes)
+            for language in languages:
+                states = [(n, f) for n, f in kiosk_states(the_site, language) if not only or n in only]
+                for mode in modes:
+                    large, low = KIOSK_MODES[mode]
+                    for name, setup in states:
+                        def enter(setup=setup, large=large, low=low):
+                            flow = app.flow
+                            flow.set_tickets_available(True)
+                            setup(flow)
+                            flow.state.large_text, flow.state.low_layout = large, low
+                            app.sync()
+                        ui.call(enter)
+                        settle(ui)
+                        case = f"kiosk {args.get('site', 'example')} {width}x{height} {language} {mode} {name}"
+                        pages = max([1] + [g.page_count for g in ui.call(_grids, app)])
+                        for page in range(pages):
+                            if page:
+                                def turn(page=page):
+                                    for grid in _grids(app):
+                                        grid.page = min(page, grid.page_count - 1)
+                                    app.sync()
+                                ui.call(turn)
+                                settle(ui)
+                            label = case + (f" page {page + 1}" if pages > 1 else "")
+                            _record(out, label, ui.call(check_layout, ui.Window, minimum))
+                            out["ellipsized"] += ui.call(_abbreviated, app, label)
+                            shot = shots.get(f"{width}x{height}/{language}/{mode}/{name}" + (f"/{page + 1}" if page else ""))
+                            if shot:
+                                out["shots"].append(str(ui.screenshot(shot)))
+        return out
+
+    return run_app(app, script, timeout=args.get("timeout", 3000))
+
+
+def _abbreviated(app, case: str) -> list[str]:
+    """Labels on screen that had to leave text out (allowed, but worth knowing)."""
+    from layout_check import _visible
+    found = []
+    for root in list(app.root.get_root_window().children):
+        for widget in root.walk(restrict=True):
+            if getattr(widget, "ellipsized", False) and _visible(widget):
+                found.append(f"{case}: {' / '.join(widget.drawn_lines)}")
+    return found
+
+
+# ------------------------------------------------------------------ the check itself
+
+
+def known_faults(args: dict) -> dict:
+    """A window with one fault of each kind the check must find, and one clean label: what it reports."""
+    from kivy.app import App
+    from kivy.uix.floatlayout import FloatLayout
+    from kivy.uix.label import Label
+    from kivy.uix.widget import Widget
+
+    from typeset.fonts import register_kivy_fonts
+
+    class Faults(App):
+        def build(self):
+            register_kivy_fonts()
+            root = FloatLayout()
+
+            def label(text, x, y, w, h, **kw):
+                widget = Label(text=text, font_name="NotoSans", size_hint=(None, None), pos=(x, y), size=(w, h),
+                               font_size=kw.pop("font_size", 24), color=(1, 1, 1, 1), **kw)
+                return widget
+            root.add_widget(label("Overlap one", 10, 300, 220, 40))
+            root.add_widget(label("Overlap two", 60, 305, 220, 40))
+            box = Widget(size_hint=(None, None), pos=(10, 200), size=(120, 40))
+            root.add_widget(box)
+            box.add_widget(label("Far too long for its box", 10, 200, 120, 40))
+            root.add_widget(label("Informações", 400, 100, 80, 120, text_size=(80, None)))
+            root.add_widget(label("tiny", 400, 400, 100, 40, font_size=8))
+            root.add_widget(label("Fine", 600, 40, 150, 40))
+            return root
+
+    app = Faults()
+
+    def script(ui: Driver) -> dict:
+        ui.frames(3)
+        found = ui.call(check_layout, ui.Window, lambda widget, role: 12)
+        return {"problems": [p.as_dict() for p in found]}
+
+    return run_app(app, script)
