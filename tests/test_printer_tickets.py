@@ -388,6 +388,34 @@ def test_the_bytes_print_every_line_centred_in_one_code_page(name, key, profile,
                                 f"{name} ({ticket['code']}): layout | bytes").save(folder / f"{name}.png")
 
 
+@pytest.mark.parametrize("paper_mm", [80, 58])
+def test_a_text_picture_cut_into_lines_keeps_every_dot(paper_mm, tickets, site_config):
+    """Each line of a text picture is placed on its own (``placed_lines``): cut at typeset's line
+    height, so the lines together hold every dot typeset drew, none cut off (the Bengali heading and
+    the privacy lines wrap on both widths)."""
+    media = media_for("default", paper_mm)
+    wrapped = 0
+    for language in ("ar", "hi", "ne", "bn"):
+        for block in texts_blocks(ticket_layout(tickets[language], site_config)):
+            if not needs_image(block.text):
+                continue
+            drawn = text_image(block, media.width_px)
+            lines = placed_lines(block, media.width_px)
+            wrapped += len(lines) > 1
+            assert sum(line.height for line in lines) == drawn.height, block.text
+            assert sum(_dots(line) for line in lines) == _dots(drawn), block.text
+    assert wrapped >= 4
+
+
+def texts_blocks(layout) -> list[Text]:
+    return [block for block in layout.blocks if isinstance(block, Text)]
+
+
+def _dots(image) -> int:
+    """How many dots ``image`` prints (grey below the printer's threshold)."""
+    return image.convert("L").point(lambda v: 255 if v < 160 else 0).histogram()[255]
+
+
 def test_contact_sheet_of_the_printed_tickets(build_dir):
     """Every ticket above, the layout's picture beside what its bytes print (docs/images/tickets.png
     is a copy)."""
