@@ -11,9 +11,10 @@ printed by the printer from its own table, then as a picture of what that page h
 here).  Where the two rows differ, the printer has another page at that number, or none: take
 the number from the printer's own self-test page (most print one when switched on with FEED
 held) or leave the page out.  Then words of the languages each page serves, as the tickets print
-them; a line as characters and the same line as a picture, both centred (pictures are placed
-right); pictures of Arabic, Devanagari and Bengali (only where the Noto fonts are installed); and
-a QR code (the printer's own, or a picture where its profile has none).
+them; a line as characters and the same line as a picture, which should stand one above the
+other (the picture is centred by the blank strip sent left of it: a printer that moves it shows
+here); pictures of Arabic, Devanagari and Bengali (only where the Noto fonts are installed); and a
+QR code (the printer's own, or a picture where its profile has none).
 """
 
 from __future__ import annotations
