@@ -255,9 +255,12 @@ class _Reader:
         self.y += height
 
     def _qr(self, data: bytes) -> None:
-        cn, fn = data[0], data[1]
-        if cn != 49:
-            self.problems.append(f"GS ( k cn={cn}: not a QR code")
+        if len(data) < 2 or data[0] != 49:
+            self.problems.append(f"GS ( k {data[:2].hex(' ')}: not a QR code command")
+            return
+        fn = data[1]
+        if fn in (65, 67, 69) and len(data) < 3:
+            self.problems.append(f"GS ( k fn={fn} without its parameter")
             return
         if fn == 67:
             self.state.qr_module = data[2]

@@ -223,3 +223,30 @@ def test_the_technicians_command_prints_the_devices_printer_entry(tmp_path, caps
     device_config.write_text('{"device": {"role": "kiosk", "printer": {"connector": "none"}}}')
     assert provision(["test-print", "--device-config", str(device_config)]) == 2
     assert "no printer" in capsys.readouterr().err
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("CP850=2,;x-_ 17\u00e9\x00") | st.characters(), max_size=40))
+def test_fuzz_the_command_lines_code_pages(text):
+    """``--code-pages``: any text gives pages the site file would accept, or a ValueError that says what."""
+    try:
+        pages = parse_code_pages(text)
+    except ValueError as exc:
+        assert str(exc)
+        return
+    assert Printer(code_pages=pages).code_pages == pages
+
+
+ESCPOS_PIECES = st.sampled_from([b"\x1b@", b"\x1ba\x01", b"\x1bt\x02", b"\x1bt\x63", b"\x1d!\x33", b"\x1dV\x00",
+                                 b"\x1dv0\x00\x01\x00\x02\x00\xff\x81", b"\x1d(k\x03\x001P0", b"\x1d(k\x03\x001Q0",
+                                 b"\x1d(k\x02\x001C", b"\x1bJ\x10", b"\x1bd\x02", b"\n", "ação Ж".encode("cp850", "replace"),
+                                 b"\x1dv0\x00\x00\x00\x00\x00", b"\x1dv0\x00\x40\x00\x01\x00" + b"\xff" * 64,
+                                 b"\x1d(k\x01\x001"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.lists(ESCPOS_PIECES | st.binary(max_size=12), max_size=30).map(b"".join))
+def test_fuzz_the_tests_reader(data):
+    """The tests' own reader takes any stream: a picture and a list of problems, never an exception."""
+    paper = escpos_picture.read(data, 384, DEFAULT_CODE_PAGES)
+    assert paper.image.width == 384 and all(isinstance(problem, str) for problem in paper.problems)
