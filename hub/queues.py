@@ -219,19 +219,57 @@ class QueueModel:
         if ticket.priority:
             self.priority_waiting[ticket.service] = self.priority_waiting.get(ticket.service, 0) + 1
 
-    def _end_leg(self, ticket: Ticket, now: float, outcome: str, changes: Changes) -> None:
+    def _end_leg(self, ticket: Ticket, now: float, outcome: str, changes: Changes,
+                 target: str | None = None) -> None:
         leg = self.open_legs.pop(ticket.id, None)
         if leg is None:
             return
         leg.ended_at = now
         leg.outcome = outcome
         changes.touch_leg(leg)
-        if leg.called_at is not None and outcome in AT_COUNTER:
-            if outcome == TicketStatus.FINISHED:
-                self.service_times[leg.service].append(max(0.0, now - leg.called_at))
+        if outcome == TicketStatus.FINISHED and leg.called_at is not None:
+            self.service_times[leg.service].append(max(0.0, now - leg.called_at))
+        self._note_end(leg, now, outcome, target)
+
+    # ---------------------------------------------------- what the estimates read (hub/estimate.py)
+    def _note_end(self, leg: Leg, now: float, outcome: str, target: str | None = None) -> None:
+        if leg.called_at is not None and leg.counter is not None and outcome in AT_COUNTER:
             self.last_end_at[leg.counter] = now
             if outcome != "transferred":
                 self.note_sent_on(leg.service, None)
+        if outcome == "transferred" and target is not None:
+            self.note_sent_on(leg.service, target)
+
+    def _note_call(self, counter_id: str, service: str, now: float, waited: float | None, ahead: int | None,
+                   priority: bool) -> None:
+        if waited is not None:
+            self.delays[service].append((waited, ahead, priority))
+        previous = self.last_call_at.get(counter_id)
+        if previous is not None and now - self.last_end_at.get(counter_id, -math.inf) <= BUSY_GAP_S:
+            self.counter_times[counter_id].append(now - previous)
+        self.last_call_at[counter_id] = now
+        self.counter_calls[counter_id].append(service)
+
+    def rebuild_history(self, legs: list[Leg]) -> None:
+        """The estimates' history from the day's legs as the store keeps them (after a restart):
+        the calls and ends in the order they happened, as ``_call`` and ``_end_leg`` noted them (the
+        people ahead of each is not stored: ``None``, which ``estimate.delay_history`` skips)."""
+        by_key = {(leg.ticket_id, leg.seq): leg for leg in legs}
+        moments = []
+        for leg in legs:
+            if leg.called_at is not None and leg.counter is not None:
+                moments.append((leg.called_at, 1, leg.ticket_id, leg.seq))
+            if leg.ended_at is not None:
+                moments.append((leg.ended_at, 0, leg.ticket_id, leg.seq))  # a finish comes before its next call
+        for at, kind, ticket_id, seq in sorted(moments):
+            leg = by_key[(ticket_id, seq)]
+            ticket = self.tickets.get(ticket_id)
+            if kind == 1:
+                self._note_call(leg.counter, leg.service, at, at - leg.joined_at, None,
+                                bool(ticket and ticket.priority))
+            else:
+                following = by_key.get((ticket_id, seq + 1))
+                self._note_end(leg, at, leg.outcome, following.service if following else None)
 
     def note_sent_on(self, service: str, target: str | None) -> None:
         """A visitor left ``service``'s counter, transferred to ``target`` (or not)."""
@@ -361,12 +399,8 @@ class QueueModel:
             leg.called_at = now
             leg.counter = counter_id
             changes.touch_leg(leg)
-            self.delays[leg.service].append((now - leg.joined_at, leg.ahead, ticket.priority))
-        previous = self.last_call_at.get(counter_id)
-        if previous is not None and now - self.last_end_at.get(counter_id, -math.inf) <= BUSY_GAP_S:
-            self.counter_times[counter_id].append(now - previous)
-        self.last_call_at[counter_id] = now
-        self.counter_calls[counter_id].append(ticket.service)
+        self._note_call(counter_id, ticket.service, now, None if leg is None else now - leg.joined_at,
+                        None if leg is None else leg.ahead, ticket.priority)
         changes.touch_ticket(ticket)
         changes.counters[counter_id] = state
         changes.events.append(EventRecord("ticket_called", self._zone_of_counter(counter_id), self.call_view(ticket)))
@@ -456,8 +490,7 @@ class QueueModel:
         changes = Changes()
         state = self.counters[counter_id]
         from_service = ticket.service
-        self._end_leg(ticket, now, "transferred", changes)
-        self.note_sent_on(from_service, service_id)
+        self._end_leg(ticket, now, "transferred", changes, target=service_id)
         changes.services.add(from_service)
         position = self.site.policies.transfer_position
         if position == "original_arrival":

@@ -253,7 +253,7 @@ class Store:
         return self.db.execute(sql, args).fetchall()
 
     def load_into(self, model: QueueModel, service_day: str) -> None:
-        """Rebuild the live model: today's tickets, open legs, counters, sequences."""
+        """Rebuild the live model: today's tickets, open legs, counters, sequences, estimates' history."""
         model.service_day = service_day
         cols = ", ".join(TICKET_COLUMNS)
         for row in self.db.execute(f"SELECT {cols} FROM tickets WHERE service_day = ? ORDER BY id",
@@ -261,10 +261,12 @@ class Store:
             model.load_ticket(_ticket(row))
         max_id = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM tickets").fetchone()[0]
         model.next_ticket_id = max(model.next_ticket_id, max_id + 1)
-        for row in self.db.execute(
+        legs = [Leg(*row) for row in self.db.execute(
                 "SELECT l.ticket_id, l.seq, l.service, l.joined_at, l.called_at, l.counter, l.ended_at, l.outcome "
-                "FROM legs l JOIN tickets t ON t.id = l.ticket_id WHERE t.service_day = ?", (service_day,)):
-            model.load_leg(Leg(*row))
+                "FROM legs l JOIN tickets t ON t.id = l.ticket_id WHERE t.service_day = ?", (service_day,))]
+        for leg in legs:
+            model.load_leg(leg)
+        model.rebuild_history(legs)  # the waiting estimates' counter paces and delays
         for prefix, day, last in self.db.execute("SELECT prefix, service_day, last FROM sequences "
                                                  "WHERE service_day = ?", (service_day,)):
             model.sequences[(prefix, day)] = last
