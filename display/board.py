@@ -65,7 +65,9 @@ class ServiceLine:
     #: the service's name per language, as in the site file
     names: dict[str, str]
     waiting: int
-    estimated_wait_min: int | None
+    #: the hub's range for a ticket taken now, whole minutes (older hubs: only the point, as both ends)
+    wait_low_min: int | None
+    wait_high_min: int | None
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,10 @@ class BoardModel:
                                         names=dict(info.get("name", {})) or {config.default_language:
                                                                             entry.get("service", "")},
                                         waiting=int(entry.get("waiting", 0)),
-                                        estimated_wait_min=entry.get("estimated_wait_min")))
+                                        wait_low_min=entry.get("estimated_wait_low_min",
+                                                               entry.get("estimated_wait_min")),
+                                        wait_high_min=entry.get("estimated_wait_high_min",
+                                                                entry.get("estimated_wait_min"))))
         return BoardView(
             site_name=config.site_name, zone_name=config.zone_names.get(self.zone or "", {}),
             default_language=config.default_language, languages=config.languages, timezone=config.timezone,

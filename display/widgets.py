@@ -342,7 +342,7 @@ class DisplayRoot(BoxLayout):
         numbers = max([2] + [len(str(call.counter_number)) for call in calls])
         return Content(prefixes=tuple(sorted(p for p in prefixes if p)), digits=digits,
                        names=tuple(pick(line.names, language, language) for line in view.services),
-                       language=language, counter_number="8" * numbers, estimate=wait_text(888, language))
+                       language=language, counter_number="8" * numbers, estimate=wait_text(888, 888, language))
 
     # ------------------------------------------------------------- data
     def show_newest(self, view: BoardView) -> None:
@@ -407,7 +407,7 @@ class DisplayRoot(BoxLayout):
             row.name = pick(line.names, language, language) if line else ""
             row.language = language
             row.waiting = str(line.waiting) if line else ""
-            row.estimate = wait_text(line.estimated_wait_min, language) if line and line.waiting else ""
+            row.estimate = wait_text(line.wait_low_min, line.wait_high_min, language) if line and line.waiting else ""
             row.opacity = 1 if line else 0
 
     def _run_pages(self, needed: bool) -> None:

@@ -28,9 +28,18 @@ def heading(key: str, language: str) -> str:
     return first if first == second else f"{first} · {second}"
 
 
-def wait_text(minutes: int | None, language: str) -> str:
-    if minutes is None:
-        return "–"
-    if minutes < 1:
-        return f"< 1 {word('minutes', language)}"
-    return f"~{minutes} {word('minutes', language)}"
+def wait_text(low: int | None, high: int | None, language: str) -> str:
+    """The waiting list's estimate: the hub's range ("20–35 min"), "≤ 5 min" when it starts at
+    zero, "< 1 min" when it ends there, "–" when the hub has none.  A range is the honest answer:
+    even the best estimator's point is about a third off for one visitor (docs/decisions.md,
+    "Waiting estimates"); the wall shows the same range as the kiosk and the ticket."""
+    unit = word("minutes", language)
+    if high is None:
+        return "–" if low is None else f"~{low} {unit}"
+    if high < 1:
+        return f"< 1 {unit}"
+    if not low:
+        return f"≤ {high} {unit}"
+    if low >= high:
+        return f"~{high} {unit}"
+    return f"{low}–{high} {unit}"

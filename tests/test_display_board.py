@@ -171,3 +171,18 @@ def test_the_site_file_sets_how_old_a_call_may_be_and_still_be_announced():
     model.wall_clock = lambda: committed + 90
     assert [c.code for c in model.on_event(event(5, call("A003", rev=5)) | {"at": "2026-03-10T10:00:00+01:00"})
             ] == ["A003"]
+
+
+def test_the_waiting_list_shows_the_hubs_range_and_reads_an_older_hubs_point():
+    from display.wording import wait_text
+    model, _ = board()
+    ranged = state(4, [call("A001", rev=4)])
+    ranged["services"][0].update(estimated_wait_low_min=12, estimated_wait_high_min=25)
+    model.on_zone_state(ranged)
+    line = model.view().services[0]
+    assert wait_text(line.wait_low_min, line.wait_high_min, "pt") == "12–25 min"
+    model.on_zone_state(state(5, [call("A002", rev=5)]))  # a hub from before the range: its point only
+    line = model.view().services[0]
+    assert wait_text(line.wait_low_min, line.wait_high_min, "pt") == "~15 min"
+    assert wait_text(0, 6, "en") == "≤ 6 min" and wait_text(0, 0, "pt") == "< 1 min"
+    assert wait_text(None, None, "pt") == "–"
