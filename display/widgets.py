@@ -340,9 +340,11 @@ class DisplayRoot(BoxLayout):
         prefixes |= {"".join(c for c in call.code if c.isalpha()) for call in calls}
         digits = max([3] + [sum(c.isdigit() for c in call.code) for call in calls])
         numbers = max([2] + [len(str(call.counter_number)) for call in calls])
+        waiting = max([2] + [len(str(line.waiting)) for line in view.services])
         return Content(prefixes=tuple(sorted(p for p in prefixes if p)), digits=digits,
                        names=tuple(pick(line.names, language, language) for line in view.services),
-                       language=language, counter_number="8" * numbers, estimate=wait_text(888, 888, language))
+                       language=language, counter_number="8" * numbers, count="8" * waiting,
+                       estimate=_widest_estimate(view.services, language))
 
     # ------------------------------------------------------------- data
     def show_newest(self, view: BoardView) -> None:
@@ -443,6 +445,23 @@ class DisplayRoot(BoxLayout):
                   count_width=plan.count_width, estimate_width=plan.estimate_width)
         if self.view is not None:
             self.show(self.view)
+
+
+def _shape(text: str) -> str:
+    """``text`` with every digit an 8 (the widest): "20–35 min" -> "88–88 min"."""
+    return "".join("8" if c.isdigit() else c for c in text)
+
+
+def _widest_estimate(services, language: str) -> str:
+    """The widest estimate the waiting list shows now, digits as eights, at least two digits a number
+    ("88–88 min"): the columns are what the estimates need (a fixed "888–999 min" left a 1920x1080
+    panel one column of services), and they change only when an estimate gains a digit, not with
+    every minute it moves."""
+    shapes = {_shape(wait_text(88, 88 if line.wait_high_min is not None else None, language))
+              for line in services}
+    shapes |= {_shape(wait_text(line.wait_low_min, line.wait_high_min, language)) for line in services}
+    shapes.add(_shape(wait_text(88, 88, language)))
+    return max(shapes, key=lambda text: natural_width(text, theme.FONT_PX["minutes"]))
 
 
 def _fit_rows(grid, rows: list, row_class, row_px: float, cols: int, scale: float, **values) -> None:

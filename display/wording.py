@@ -29,17 +29,17 @@ def heading(key: str, language: str) -> str:
 
 
 def wait_text(low: int | None, high: int | None, language: str) -> str:
-    """The waiting list's estimate: the hub's range ("20–35 min"), "≤ 5 min" when it starts at
-    zero, "< 1 min" when it ends there, "–" when the hub has none.  A range is the honest answer:
-    even the best estimator's point is about a third off for one visitor (docs/decisions.md,
-    "Waiting estimates"); the wall shows the same range as the kiosk and the ticket."""
+    """The waiting list's estimate: the hub's range ("20–35 min"; "0–5 min" when it starts at zero,
+    as the display's fonts have no "≤"), "< 1 min" when it ends there, "–" when the hub has none.
+    A range is the honest answer: even the best estimator's point is about a third off for one
+    visitor (docs/decisions.md, "Waiting estimates"); the wall shows the range the kiosk and the
+    ticket show."""
     unit = word("minutes", language)
     if high is None:
         return "–" if low is None else f"~{low} {unit}"
     if high < 1:
         return f"< 1 {unit}"
-    if not low:
-        return f"≤ {high} {unit}"
+    low = low or 0
     if low >= high:
         return f"~{high} {unit}"
     return f"{low}–{high} {unit}"

@@ -184,5 +184,5 @@ def test_the_waiting_list_shows_the_hubs_range_and_reads_an_older_hubs_point():
     model.on_zone_state(state(5, [call("A002", rev=5)]))  # a hub from before the range: its point only
     line = model.view().services[0]
     assert wait_text(line.wait_low_min, line.wait_high_min, "pt") == "~15 min"
-    assert wait_text(0, 6, "en") == "≤ 6 min" and wait_text(0, 0, "pt") == "< 1 min"
+    assert wait_text(0, 6, "en") == "0–6 min" and wait_text(0, 0, "pt") == "< 1 min"
     assert wait_text(None, None, "pt") == "–"
