@@ -15,12 +15,23 @@ from mqttlink.bootstrap import open_link
 from mqttlink.link import LinkError, RequestRefused
 from typeset.i18n import pick
 
+from .views import wait_range
+
 
 def leaves(menu: list[dict]) -> list[dict]:
     out = []
     for entry in menu:
         out += [entry] if entry.get("service") else leaves(entry.get("children", []))
     return out
+
+
+def wait_words(ticket: dict) -> str:
+    """The estimated wait for the terminal: "about 20–35 min", "up to 35 min", or the one number of
+    a hub that sends no range."""
+    span = wait_range(ticket)
+    if span:
+        return f"up to {span[1]} min" if span[0] == 0 else f"about {span[0]}–{span[1]} min"
+    return f"about {ticket.get('estimated_wait_min')} min"
 
 
 def run_console(device_file: str, language: str) -> int:
@@ -54,8 +65,8 @@ def run_console(device_file: str, language: str) -> int:
             except (RequestRefused, LinkError) as exc:
                 print(f"tickets are unavailable: {exc}", flush=True)
                 continue
-            print(f"TICKET {ticket['code']}  {ticket['people_ahead']} ahead, about "
-                  f"{ticket['estimated_wait_min']} min  {ticket['qr']}", flush=True)
+            print(f"TICKET {ticket['code']}  {ticket['people_ahead']} ahead, {wait_words(ticket)}  {ticket['qr']}",
+                  flush=True)
     finally:
         link.close()
     return 0

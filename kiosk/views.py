@@ -296,10 +296,29 @@ def waiting_lines(ticket: Mapping, service: Mapping, lang: str, default: str) ->
         people = tr(lang, "No one is ahead of you")
     else:
         people = ntr(lang, "%(n)d person ahead of you", "%(n)d people ahead of you", ahead)
-    wait = ticket.get("estimated_wait_min")
-    minutes = ntr(lang, "About %(n)d minute", "About %(n)d minutes", wait) if wait is not None and ahead else ""
     area = pick(service.get("waiting_area"), lang, default)
-    return people, minutes, tr(lang, "Please wait in: %(place)s", place=area) if area else ""
+    where = tr(lang, "Please wait in: %(place)s", place=area) if area else ""
+    return people, wait_text(ticket, lang) if ahead else "", where
+
+
+def wait_range(ticket: Mapping) -> tuple[int, int] | None:
+    """The hub's range of the estimated wait in whole minutes (low, high), or None when the reply has
+    none (a hub older than the range, docs/protocol.md) or not a usable one."""
+    low, high = ticket.get("estimated_wait_low_min"), ticket.get("estimated_wait_high_min")
+    return (low, high) if isinstance(low, int) and isinstance(high, int) and 0 <= low < high else None
+
+
+def wait_text(ticket: Mapping, lang: str) -> str:
+    """The estimated wait as a visitor reads it: "About 20–35 minutes"; "Up to 35 minutes" when the
+    range starts at 0 (the turn may come at any moment); the hub's one number when it sends no range
+    ("About 25 minutes"); "" without any estimate.  The noun agrees with the last number said."""
+    span = wait_range(ticket)
+    if span and span[0] == 0:
+        return ntr(lang, "Up to %(n)d minute", "Up to %(n)d minutes", span[1])
+    if span:
+        return ntr(lang, "About %(low)d–%(n)d minute", "About %(low)d–%(n)d minutes", span[1], low=span[0])
+    wait = ticket.get("estimated_wait_min")
+    return ntr(lang, "About %(n)d minute", "About %(n)d minutes", wait) if wait is not None else ""
 
 
 def ticket_view(flow: KioskFlow, site: Mapping | None) -> TicketView:

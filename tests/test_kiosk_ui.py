@@ -141,6 +141,7 @@ def ticket_paths(args: dict) -> dict:
         _tap(ui, "code", lang, taps)
         _tap(ui, "action", "unsure", taps)
         ticket = _wait_ticket(ui, app)
+        ui.screenshot(f"{shots}/ticket-unsure")  # people ahead from the languages before: the wait's range
         out["tickets"].append({"ticket": ticket, "taps": taps, "screen": _texts(ui, "ticket"),
                                "print": app.flow.state.print_state})
         return out
@@ -454,6 +455,15 @@ def test_from_the_start_screen_to_printed_tickets(cnai, lang):
                                    ntr(lang, "%(n)d person ahead of you", "%(n)d people ahead of you", ahead))
         assert screen["where"] == tr(lang, "Please wait in: %(place)s",
                                      place=_site_text(cnai, "services", service, "waiting_area", lang))
+        # the wait: the reply's own range, low first ("About 3–54 minutes", "Up to 9 minutes")
+        low, high = ticket["estimated_wait_low_min"], ticket["estimated_wait_high_min"]
+        if not ahead:
+            assert screen["wait"] == ""
+        elif low:
+            assert screen["wait"] == ntr(lang, "About %(low)d–%(n)d minute", "About %(low)d–%(n)d minutes", high,
+                                         low=low) and f"{low}–{high}" in screen["wait"]
+        else:
+            assert screen["wait"] == ntr(lang, "Up to %(n)d minute", "Up to %(n)d minutes", high)
         assert screen["priority"] == (tr(lang, "Priority ticket") if priority else "")
         assert got["print"] == "printed"
         # the hub has it waiting, the printer got it (code, QR, cut), and it was drawn for people to look at
@@ -463,7 +473,7 @@ def test_from_the_start_screen_to_printed_tickets(cnai, lang):
     assert result["tickets"][0]["qr"] == result["tickets"][0]["ticket"]["qr"]
     assert b"\x1dV" in printed  # the cut
     assert result["ticket_in_pt"] == _site_text(cnai, "services", office_service, "name", "pt")
-    for name in ("menu", "offices", "ticket", "language-picker", "menu-priority", "ticket-priority"):
+    for name in ("menu", "offices", "ticket", "language-picker", "menu-priority", "ticket-priority", "ticket-unsure"):
         assert (SHOTS / lang / f"{name}.png").exists()
 
 

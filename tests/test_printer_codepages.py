@@ -28,7 +28,8 @@ SITE = load_site(EXAMPLE_SITE)
 SITE_CONFIG = public_config(SITE)
 #: a ticket as the hub replies (what a layout needs), in any language
 TICKET = {"code": "A012", "service": "immigration", "issued_at": "2026-12-03T10:00:00+00:00", "people_ahead": 4,
-          "estimated_wait_min": 35, "qr": "OSS1:cnai-lisboa:2026-12-03:0123456789abcdef", "priority": False}
+          "estimated_wait_min": 35, "estimated_wait_low_min": 28, "estimated_wait_high_min": 45,
+          "qr": "OSS1:cnai-lisboa:2026-12-03:0123456789abcdef", "priority": False}
 
 
 def _printed(language: str, pages: dict[str, int], paper_mm: int = 80):

@@ -82,10 +82,27 @@ def _privacy(catalog, retention_days: int | None) -> str:
         return kept
     deleted = catalog.ngettext("This ticket's record is deleted after %(n)d day.",
                                "This ticket's record is deleted after %(n)d days.", retention_days)
-    # the number and the word after it ("90 days", "90 يومًا") never end up on two lines
-    number = str(retention_days)
-    deleted = (deleted % {"n": retention_days}).replace(f"{number} ", f"{number}\u00a0", 1)
-    return f"{kept} {deleted}"
+    return f"{kept} {_with_its_noun(deleted % {'n': retention_days}, retention_days)}"
+
+
+def _with_its_noun(text: str, number: int) -> str:
+    """``text`` with ``number`` and the word after it ("90 days", "90 يومًا", "12–27 min") joined by a
+    no-break space, so they never end up on two lines of paper."""
+    return text.replace(f"{number} ", f"{number}\u00a0", 1)
+
+
+def _wait(catalog, ticket: Mapping) -> str:
+    """The estimated wait: the hub's range ("about 20–35 min"), "up to 35 min" when it starts at 0
+    (the turn may come at any moment), the one number of a hub that sends no range, or "" without
+    an estimate.  The same rules as the kiosk's screen (kiosk.views.wait_text)."""
+    low, high = ticket.get("estimated_wait_low_min"), ticket.get("estimated_wait_high_min")
+    if isinstance(low, int) and isinstance(high, int) and 0 <= low < high:
+        text = (catalog.gettext("Estimated wait: up to %(high)d min") % {"high": high} if low == 0 else
+                catalog.gettext("Estimated wait: about %(low)d–%(high)d min") % {"low": low, "high": high})
+        return _with_its_noun(text, high)
+    wait = ticket.get("estimated_wait_min")
+    return "" if wait is None else _with_its_noun(catalog.gettext("Estimated wait: about %(min)d min")
+                                                  % {"min": wait}, wait)
 
 
 def ticket_layout(ticket: Mapping, site: Mapping, language: str | None = None) -> TicketLayout:
@@ -125,10 +142,9 @@ def ticket_layout(ticket: Mapping, site: Mapping, language: str | None = None) -
         else:
             blocks.append(Text(_.ngettext("%(n)d person ahead of you", "%(n)d people ahead of you", ahead)
                                % {"n": ahead}, "body", language))
-            wait = ticket.get("estimated_wait_min")
-            if wait is not None:
-                blocks.append(Text(_.gettext("Estimated wait: about %(min)d min") % {"min": wait},
-                                   "body", language))
+            wait = _wait(_, ticket)
+            if wait:
+                blocks.append(Text(wait, "body", language))
     area = pick(service.get("waiting_area"), language, default)
     if area:
         blocks.append(Text(_.gettext("Wait in: %(area)s") % {"area": area}, "body", language))
