@@ -271,8 +271,6 @@ def test_the_wait_is_the_same_on_the_scan_screen_and_none_when_nobody_is_ahead()
                  estimated_wait_high_min=1) == ""
 
 
-@pytest.mark.xfail(strict=True, reason="typeset.bidi_lines.NUMBER_GROUPS does not join numbers across an en dash "
-                                       "yet: in Arabic '12–27' is drawn '27–12' (typeset is another change's)")
 def test_an_arabic_range_is_drawn_low_to_high_left_to_right():
     runs = visual_runs(_wait("ar", **RANGE), True)
     assert "12–27" in "".join(run.text for run in runs)  # the runs left to right, each as it is drawn

@@ -231,8 +231,6 @@ def test_the_printed_wait_in_words():
         "अनुमानित प्रतीक्षा: अधिकतम 9 मिनट"]
 
 
-@pytest.mark.xfail(strict=True, reason="typeset.bidi_lines.NUMBER_GROUPS does not join numbers across an en dash "
-                                       "yet: in Arabic '12–27' is drawn '27–12' (typeset is another change's)")
 def test_an_arabic_ticket_prints_the_range_low_to_high_left_to_right(tickets, site_config):
     from typeset.bidi_lines import visual_runs
     line = _wait_line(ticket_layout(dict(tickets["ar"], estimated_wait_low_min=12, estimated_wait_high_min=27),

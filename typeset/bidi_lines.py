@@ -48,8 +48,10 @@ def paragraphs(text: str, base_rtl: bool | None = None) -> list[tuple[str, bool]
     return result
 
 
-#: a number written in groups ("808 257 257", "808 24 24 24", "2026.05-1")
-NUMBER_GROUPS = re.compile(r"\d+(?:[ .\-/]\d+)+")
+#: a number written in groups ("808 257 257", "808 24 24 24", "2026.05-1"), and a range ("12–27": the
+#: bidi algorithm joins digits across a hyphen-minus (rule W4) but not across an en dash, which in an
+#: Arabic line drew "27–12")
+NUMBER_GROUPS = re.compile(r"\d+(?:[ .\-/\u2013]\d+)+")
 
 
 def grouped_numbers_ltr(line: str, levels: list[int]) -> list[int]:
