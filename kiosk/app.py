@@ -38,7 +38,7 @@ from .flow import KioskConfig, KioskFlow
 from .i18n import KIOSK_LANGUAGES, tr
 from .screens import (InfoItemScreen, InfoScreen, MenuScreen, ScanScreen, StartScreen, TicketScreen,
                       UnavailableScreen, language_factory)
-from .sizing import TEXT_MM, Sizes, card_grid, fit_font
+from .sizing import TEXT_MM, Sizes, card_grid, fit_font, line_fit
 from .theme import COLOURS, palette
 from .views import language_cards
 
@@ -119,6 +119,10 @@ class KioskApp(App):
     gap = NumericProperty(10)
     vars().update({f"f_{kind}": NumericProperty(20) for kind in TEXT_MM})
     f_code = NumericProperty(120)
+    #: the least text size (px): kiosk.sizing.Sizes.min_font
+    min_text = NumericProperty(0)
+    #: the panel is short (kiosk.sizing.SHORT_MM): some screens say less
+    short = BooleanProperty(False)
     # colours of the look, from kiosk/theme.py: c_bg, c_text, c_accent... (kv: app.c_text)
     vars().update({f"c_{name}": ColorProperty() for name in COLOURS})
 
@@ -364,17 +368,25 @@ class KioskApp(App):
         for kind in TEXT_MM:
             setattr(self, f"f_{kind}", sizes.font(kind))
         self.f_code = sizes.font_code(Window.height)
+        self.min_text = sizes.min_font()
+        self.short = sizes.short(Window.height)
 
     # ------------------------------------------------------------ kv helpers
     def tx(self, message: str, language: str, **values) -> str:
         """A kiosk text in ``language`` (kv: ``app.tx("Back", app.lang)``)."""
         return tr(language, message, **values)
 
+    def line_fit(self, size: float, least: float, room: float, bold: bool = False) -> float:
+        """The largest size up to ``size`` whose line is at most ``room`` high, never under ``least``
+        (kv: the ticket's code takes what the words under it leave)."""
+        return line_fit(size, least, room, bold)
+
     def fit(self, text: str, size: float, width: float, bold: bool = False, language: str = "",
             height: float = 0) -> float:
         """A label's size so its longest word fits its width and its lines its height
         (kv: ``font_size: app.fit(...)``)."""
-        return fit_font(text, size, round(width) - 2, bool(bold), language, max(0, round(height)))
+        return fit_font(text, size, round(width) - 2, bool(bold), language, max(0, round(height)),
+                        self.sizes.min_font() if self.sizes is not None else 0)
 
 
 def animations_enabled() -> bool:

@@ -111,8 +111,10 @@ class MenuScreen(KioskScreen):
     """Matters, then offices: a tap on an office (or "I don't know") asks for the ticket.
 
     The priority pictograms are a row above the nav bar; in the low layout on a
-    short panel there is no room for that row in the lower half (``compact``),
-    so a "Priority service" card opens the pictograms in the card grid instead."""
+    short panel there is no room for that row in the lower half, nor on a panel
+    too short for the title, the row, two rows of cards and the nav bar (a 7"
+    800x480 panel with large text: 480 px for 500) (``compact``), so a
+    "Priority service" card opens the pictograms in the card grid instead."""
 
     compact = BooleanProperty(False)
     choosing_priority = BooleanProperty(False)
@@ -120,8 +122,11 @@ class MenuScreen(KioskScreen):
     _grid_drawn = None
 
     def refresh(self, app) -> None:
-        # no room for the priority row in the lower half of a short panel
-        self.compact = bool(app.low_layout and self.height / 2 < app.target * 3.6)
+        # no room for the priority row in the lower half of a short panel, or beside two rows of cards
+        # (the cards' room as it is with the row: the same answer whichever way it is now)
+        cards = self.ids.cards.height - (app.target * 1.2 if self.compact else 0)
+        self.compact = bool(self.height / 2 < app.target * 3.6 if app.low_layout else
+                            cards < 2 * app.target + app.gap)
         if self._path != app.flow.state.path:  # another branch opens at its first page
             self._path = app.flow.state.path
             self.ids.cards.page = 0

@@ -19,6 +19,14 @@ MIN_TARGET_MM = 15.0
 LARGE_TEXT_FACTOR = 1.3
 #: text sizes in millimetres (normal text), by kind; the app has a property ``f_<kind>`` for each
 TEXT_MM = {"body": 4.2, "small": 3.4, "button": 4.6, "title": 6.0, "lang": 6.5, "icon": 8.0}
+#: the smallest text a label may shrink to (mm of font size): a capital 16 arc minutes high seen from
+#: 400 mm (ISO 9241-303's least character height for reading; a visitor stands within reach of the
+#: glass), 1.86 mm, over Noto Sans's cap height of 0.714 em
+MIN_TEXT_MM = 400 * math.tan(math.radians(16 / 60)) / 0.714
+MIN_CODE_MM = 12.0
+#: a panel less high than this is "short" (a 7" 800x480 or 1024x600 one is 90 mm): its screens keep
+#: a ticket's caption out, names on fewer lines, so the code and the cards keep their room
+SHORT_MM = 95.0
 
 
 @dataclass(frozen=True)
@@ -57,9 +65,24 @@ class Sizes:
         """A text size in pixels: ``TEXT_MM[kind]`` millimetres on the glass, 1.3 times that with large text."""
         return round(self.mm(TEXT_MM[kind]) * self._text)
 
+    def short(self, height_px: float) -> bool:
+        """A panel ``height_px`` high is short (``SHORT_MM``)."""
+        return height_px < self.mm(SHORT_MM)
+
+    def min_font(self, role: str = "") -> float:
+        """The least text size in pixels for any role (``MIN_TEXT_MM``; the layout check holds every label
+        to it)."""
+        return self.mm(MIN_TEXT_MM)
+
     def font_code(self, height_px: float) -> float:
         """The ticket code: as large as a fifth of the screen, at least 25 mm."""
         return round(max(self.mm(25.0), height_px * 0.2))
+
+    @property
+    def least_code(self) -> float:
+        """The ticket code where the screen is too short for it and the words under it (a 7" panel
+        with large text): 12 mm, a capital of 8.6 mm, still three times the least text's."""
+        return round(self.mm(MIN_CODE_MM))
 
 
 @dataclass(frozen=True)
@@ -123,12 +146,14 @@ def page_slots(count: int, per_page: int, fixed_tail: int = 1) -> list[list[tupl
 
 @lru_cache(maxsize=8192)
 def fit_font(text: str, size: float, width: float, bold: bool = False, language: str = "",
-             height: float = 0) -> float:
+             height: float = 0, least: float = 0) -> float:
     """The largest text size up to ``size`` at which ``text`` fits its box.
 
     Labels wrap between words; a word wider than ``width`` would be cut in two
     ("Informaçõ-es"), and with ``height`` too many lines would spill out of
-    their button, so the label gets smaller instead (never below half)."""
+    their button, so the label gets smaller instead: never below half, nor below ``least`` (the
+    readable minimum, ``Sizes.min_font``); what still does not fit there is hyphenated or
+    abbreviated by the label (typeset.fit)."""
     words = text.split()
     if not words or width <= 0 or size <= 0:
         return size
@@ -141,11 +166,26 @@ def fit_font(text: str, size: float, width: float, bold: bool = False, language:
     from typeset.bidi_lines import text_width, wrap
     from typeset.pillow import line_metrics
     lang = language or None
+    floor = min(size, max(size * 0.5, math.ceil(least)))
     widest = max(text_width(word, max(1, int(size)), bold, lang) for word in words)
-    fitted = size if widest <= width else max(size * 0.5, int(size * width / widest))
-    while height > 0 and fitted > size * 0.5:
+    fitted = size if widest <= width else max(floor, int(size * width / widest))
+    while height > 0 and fitted > floor:
         ascent, descent = line_metrics(text, int(fitted), bold, lang)
         if len(wrap(text, width, int(fitted), bold, lang)) * (ascent + descent) <= height:
             break
-        fitted = max(size * 0.5, int(fitted * 0.9))
+        fitted = max(floor, int(fitted * 0.9))
     return fitted
+
+
+@lru_cache(maxsize=1024)
+def line_fit(size: float, least: float, room: float, bold: bool = False) -> float:
+    """The largest whole size up to ``size`` whose line (ascent + descent, Noto Sans) is at most
+    ``room`` pixels high; ``least`` when even that is too high (the ticket's code on a 7" panel)."""
+    from typeset.pillow import line_metrics
+    fitted = int(size)
+    while fitted > least:
+        ascent, descent = line_metrics("G0", fitted, bold, "en")
+        if ascent + descent <= room:
+            break
+        fitted = max(int(least), int(fitted * 0.94))
+    return max(fitted, math.ceil(least)) if least else fitted

@@ -13,8 +13,8 @@ from collections import OrderedDict
 from functools import lru_cache, partial
 from typing import Callable
 
-from kivy.properties import (BooleanProperty, ColorProperty, ListProperty, NumericProperty, ObjectProperty,
-                             StringProperty)
+from kivy.properties import (AliasProperty, BooleanProperty, ColorProperty, ListProperty, NumericProperty,
+                             ObjectProperty, StringProperty)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
@@ -214,9 +214,12 @@ class MenuCard(Tap):
     #: too narrow for a picture and words side by side: words only (arrows only for paging)
     narrow = BooleanProperty(False)
 
-    @property
-    def paging(self) -> bool:
+    def _paging(self) -> bool:
         return self.action in ("prev", "next")
+
+    #: an arrow that turns the page; a Kivy property (bound to ``action``) so the kv rules follow a
+    #: recycled card that was an arrow and is now an entry (a plain @property left its words 0 px high)
+    paging = AliasProperty(_paging, None, bind=("action",))
 
 
 class NavButton(Tap):

@@ -129,8 +129,28 @@ def _box(widget) -> tuple[float, float, float, float]:
     return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 
-def _ink(texture) -> tuple[int, int, int, int] | None:
-    """(left, top, right, bottom) of a texture's ink from its drawn top-left, or None when blank."""
+#: id(texture) -> (texture, ink) of ScriptLabels, which draw every text into a new texture (a Kivy
+#: Label blits a new text into the same one): the kiosk shares one texture per label look
+#: (kiosk.widgets.TEXTURES), so a matrix reads each of them once
+_INKS: dict[int, tuple[object, object]] = {}
+
+
+def _ink(texture, fresh: bool = False) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) of a texture's ink from its drawn top-left, or None when blank;
+    ``fresh``: the texture may have been drawn over since (read it again)."""
+    if fresh:
+        return _read_ink(texture)
+    known = _INKS.get(id(texture))
+    if known is not None and known[0] is texture:
+        return known[1]
+    ink = _read_ink(texture)
+    if len(_INKS) > 20000:
+        _INKS.clear()
+    _INKS[id(texture)] = (texture, ink)
+    return ink
+
+
+def _read_ink(texture) -> tuple[int, int, int, int] | None:
     from PIL import Image
     try:
         pixels = texture.pixels
@@ -157,7 +177,7 @@ def _label_ink(label) -> tuple[float, float, float, float] | None:
     tw, th = label.texture_size
     if tw <= 0 or th <= 0:
         return None
-    ink = _ink(texture)
+    ink = _ink(texture, fresh=getattr(label, "drawn_lines", None) is None)
     if ink is None:
         return None
     sx, sy = tw / texture.width, th / texture.height
@@ -325,7 +345,8 @@ def _check_text(widget, ink, text: str, win_box, minimum: Minimum | None) -> lis
         view = _box(scroll)
         if ink[3] < view[1] or ink[1] > view[3]:
             return out  # scrolled out of sight
-    if not _inside(ink, win_box):
+    seen = _clip_to_scroll(widget, ink) or ink  # the window shows what the view lets through
+    if not _inside(seen, win_box):
         out.append(Problem("outside", where, f"ink {_fmt(ink)} outside the window {_fmt(win_box)}"))
     elif not _inside(ink, _box(widget), vertical=scroll is None):
         out.append(Problem("outside", where, f"ink {_fmt(ink)} outside its widget {_fmt(_box(widget))}"))

@@ -253,7 +253,15 @@ def kiosk_matrix(args: dict) -> dict:
     shots = args.get("shots", {})
 
     def settle(ui):
-        ui.frames(3)
+        """Frames until two in a row lay everything out alike (a mode change re-lays the screen over
+        several frames: the check reads the picture a visitor sees once it stands still)."""
+        before = None
+        for _ in range(12):
+            ui.frames(1)
+            now = ui.call(_geometry, ui.Window)
+            if now == before:
+                return
+            before = now
 
     def script(ui: Driver) -> dict:
         out = {"cases": 0, "problems": [], "shots": [], "ellipsized": []}
@@ -299,6 +307,12 @@ def kiosk_matrix(args: dict) -> dict:
         return out
 
     return run_app(app, script, timeout=args.get("timeout", 3000))
+
+
+def _geometry(window) -> tuple:
+    """Where every widget on the window is, and how big its texture is."""
+    return tuple((round(w.x), round(w.y), round(w.width), round(w.height), tuple(getattr(w, "texture_size", ())))
+                 for root in window.children for w in root.walk(restrict=True))
 
 
 def _abbreviated(app, case: str) -> list[str]:
