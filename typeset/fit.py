@@ -117,13 +117,13 @@ class _Layout:
         ascent, descent = line_metrics(self.text, size, self.bold, self.language)
         return ascent + descent
 
-    def room(self, size: int) -> int:
-        """How many lines the box holds at this size (0: any number)."""
+    def room(self, size: int, least: int = 1) -> int:
+        """How many lines the box holds at this size (0: any number), at least ``least``."""
         limits = []
         if self.max_lines:
             limits.append(self.max_lines)
         if self.max_height:
-            limits.append(max(1, int(self.max_height // self.line_height(size))))
+            limits.append(max(least, int(self.max_height // self.line_height(size))))
         return min(limits) if limits else 0
 
     # ---------------------------------------------------------------- wrapping
@@ -134,8 +134,10 @@ class _Layout:
             if got is None or (one_line and len(got) > 1):
                 return None
             lines += [(line, rtl) for line in got]
-        room = self.room(size)
-        if room and len(lines) > room:
+        # a box lower than one line at this size: smaller (the abbreviation at the least size still
+        # draws one line, the most a box can be given)
+        room = self.room(size, least=0)
+        if (self.max_lines or self.max_height) and len(lines) > room:
             return None
         return tuple(lines)
 
