@@ -69,14 +69,29 @@ def main(argv: list[str] | None = None) -> int:
     jobs = [(app, site, size) for app in apps for site in args.sites.split(",") for size in sizes]
     started = time.monotonic()
     results = []
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(done: bool) -> None:
+        """The results so far (after every job: a long run stopped early keeps what it checked)."""
+        out.write_text(json.dumps({
+            "done": done, "cases": sum(r["cases"] for r in results), "minutes": (time.monotonic() - started) / 60,
+            "problems": [p for r in results for p in r["problems"]],
+            "jobs": [{k: r[k] for k in ("job", "cases", "seconds")} | {"problems": len(r["problems"])}
+                     for r in results],
+            "ellipsized": [e for r in results for e in r.get("ellipsized", [])]}, ensure_ascii=False, indent=1),
+            encoding="utf-8")
+
     with ThreadPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(job, app, site, size, languages, work / f"{app}-{site}-{size[0]}x{size[1]}")
                    for app, site, size in jobs]
         for future in futures:
             result = future.result()
             results.append(result)
+            write(False)
             print(f"{result['job']:<32} {result['cases']:>5} cases {len(result['problems']):>4} problems "
                   f"{result['seconds']:6.1f} s", flush=True)
+    write(True)
     problems = [p for r in results for p in r["problems"]]
     cases = sum(r["cases"] for r in results)
     kinds = Counter(p["kind"] for p in problems)
@@ -86,12 +101,6 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(problems)} problems {dict(kinds)}; {abbreviated} labels abbreviated with an ellipsis")
     for problem in problems[:40]:
         print(f"  {problem['case']}: {problem['kind']}: {problem['where']}: {problem['detail']}")
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"cases": cases, "problems": problems, "minutes": elapsed / 60,
-                               "jobs": [{k: r[k] for k in ("job", "cases", "seconds")} for r in results],
-                               "ellipsized": [e for r in results for e in r.get("ellipsized", [])]},
-                              ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"all of it in {out}")
     return 1 if problems else 0
 
