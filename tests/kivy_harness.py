@@ -265,8 +265,16 @@ class Driver:
 
         def grab():
             try:
-                written = self.Window.screenshot(name=str(path.with_suffix("")) + "%(counter)s.png")
-                box["written"] = written
+                # read as RGBA (4 bytes a pixel): Kivy's own screenshot reads RGB rows, which OpenGL
+                # pads to 4 bytes, so a window 1366 px wide (4098 bytes a row) came out sheared
+                from kivy.graphics.opengl import GL_RGBA, GL_UNSIGNED_BYTE, glReadPixels
+                from PIL import Image
+                width, height = self.Window.system_size
+                pixels = glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE)
+                image = Image.frombytes("RGBA", (width, height), pixels).transpose(Image.FLIP_TOP_BOTTOM)
+                written = path.with_suffix(".part.png")
+                image.convert("RGB").save(written)
+                box["written"] = str(written)
             except BaseException as exc:
                 box["error"] = exc
             done.set()
