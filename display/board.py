@@ -261,10 +261,10 @@ class BoardModel:
                                         names=dict(info.get("name", {})) or {config.default_language:
                                                                             entry.get("service", "")},
                                         waiting=int(entry.get("waiting", 0)),
-                                        wait_low_min=entry.get("estimated_wait_low_min",
-                                                               entry.get("estimated_wait_min")),
-                                        wait_high_min=entry.get("estimated_wait_high_min",
-                                                                entry.get("estimated_wait_min"))))
+                                        wait_low_min=_or(entry.get("estimated_wait_low_min"),
+                                                         entry.get("estimated_wait_min")),
+                                        wait_high_min=_or(entry.get("estimated_wait_high_min"),
+                                                          entry.get("estimated_wait_min"))))
         return BoardView(
             site_name=config.site_name, zone_name=config.zone_names.get(self.zone or "", {}),
             default_language=config.default_language, languages=config.languages, timezone=config.timezone,
@@ -308,3 +308,8 @@ class BoardModel:
                         counter_name=pick(names, default, default) or str(number), language=language,
                         visitor_counter_name=visitor if visitor != names.get(default) else None,
                         recall=int(call.get("recall", 0)), at=call.get("at", ""), rev=int(call.get("rev", 0)))
+
+
+def _or(value, fallback):
+    """``value`` unless it is missing (an older hub, or a range the hub left empty): then ``fallback``."""
+    return fallback if value is None else value

@@ -15,6 +15,7 @@ import threading
 import time
 from typing import Callable
 
+from kiosk.console import wait_words
 from mqttlink.link import DeviceLink, LinkError, RequestRefused
 from siteconf.schema import MenuEntry, Site
 
@@ -72,7 +73,7 @@ class VisitorStream(Actor):
             mark = " priority" if priority else ""
             self.say(self.link.device_id,
                      f"ticket {ticket['code']:<5} {self.text(service.name)} [{language}{mark}] "
-                     f"{ticket['people_ahead']} ahead, about {ticket['estimated_wait_min']} min")
+                     f"{ticket['people_ahead']} ahead, {wait_words(ticket)}")
 
 
 class Clerk(Actor):

@@ -106,7 +106,9 @@ def display_messages(site_: Site, device_id: str, newest_language: str, code_dig
         language = newest_language if i == 0 else others[i % len(others)]
         calls.append(payloads.call_view(f"{prefix}{number}", service.id, counter.id, counter.number, zone, language,
                                         0, at=_now(), rev=100 - i))
-    zone_services = [payloads.zone_service(s.id, 100 + 7 * i if i % 2 else 9 + i, 95 + i if i % 2 else 5 + i)
+    # the widest waits a busy day shows: three-digit ranges on every other service
+    zone_services = [payloads.zone_service(s.id, 100 + 7 * i if i % 2 else 9 + i, 95 + i if i % 2 else 5 + i,
+                                           60 + i if i % 2 else 2 + i, 180 + i if i % 2 else 12 + i)
                      for i, s in enumerate(services)]
     state = payloads.zone_state(100, 100, zone, "2026-05-12", calls,
                                 [payloads.zone_counter(c.id, c.number, "open", None) for c in counters], zone_services)
