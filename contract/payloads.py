@@ -236,6 +236,14 @@ def zone_counter(counter: str, number: int, status: str, current: str | None) ->
     return {"counter": counter, "number": number, "status": status, "current": current}
 
 
+def wait_range(view: Mapping) -> tuple[int, int] | None:
+    """The range of the estimated wait a ticket view or a zone's service carries, in whole minutes
+    (low, high), or None when it has none (a hub older than the range) or not a usable one: what the
+    kiosk, the paper ticket and the wall read (each then words it its own way)."""
+    low, high = view.get("estimated_wait_low_min"), view.get("estimated_wait_high_min")
+    return (low, high) if isinstance(low, int) and isinstance(high, int) and 0 <= low < high else None
+
+
 def zone_service(service: str, waiting: int, estimated_wait_min: int, estimated_wait_low_min: int | None = None,
                  estimated_wait_high_min: int | None = None) -> dict:
     return {"service": service, "waiting": waiting, "estimated_wait_min": estimated_wait_min,

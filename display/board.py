@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
+from contract.payloads import wait_range
 from typeset.i18n import pick
 
 CALL_EVENTS = ("ticket_called", "ticket_recalled")
@@ -65,9 +66,8 @@ class ServiceLine:
     #: the service's name per language, as in the site file
     names: dict[str, str]
     waiting: int
-    #: the hub's range for a ticket taken now, whole minutes (older hubs: only the point, as both ends)
-    wait_low_min: int | None
-    wait_high_min: int | None
+    #: the hub's range for a ticket taken now, (low, high) whole minutes (an older hub's point as both ends)
+    wait: tuple[int | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -261,10 +261,7 @@ class BoardModel:
                                         names=dict(info.get("name", {})) or {config.default_language:
                                                                             entry.get("service", "")},
                                         waiting=int(entry.get("waiting", 0)),
-                                        wait_low_min=_or(entry.get("estimated_wait_low_min"),
-                                                         entry.get("estimated_wait_min")),
-                                        wait_high_min=_or(entry.get("estimated_wait_high_min"),
-                                                          entry.get("estimated_wait_min"))))
+                                        wait=wait_range(entry) or (entry.get("estimated_wait_min"),) * 2))
         return BoardView(
             site_name=config.site_name, zone_name=config.zone_names.get(self.zone or "", {}),
             default_language=config.default_language, languages=config.languages, timezone=config.timezone,
@@ -308,8 +305,3 @@ class BoardModel:
                         counter_name=pick(names, default, default) or str(number), language=language,
                         visitor_counter_name=visitor if visitor != names.get(default) else None,
                         recall=int(call.get("recall", 0)), at=call.get("at", ""), rev=int(call.get("rev", 0)))
-
-
-def _or(value, fallback):
-    """``value`` unless it is missing (an older hub, or a range the hub left empty): then ``fallback``."""
-    return fallback if value is None else value

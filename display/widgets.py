@@ -409,7 +409,7 @@ class DisplayRoot(BoxLayout):
             row.name = pick(line.names, language, language) if line else ""
             row.language = language
             row.waiting = str(line.waiting) if line else ""
-            row.estimate = wait_text(line.wait_low_min, line.wait_high_min, language) if line and line.waiting else ""
+            row.estimate = wait_text(*line.wait, language) if line and line.waiting else ""
             row.opacity = 1 if line else 0
 
     def _run_pages(self, needed: bool) -> None:
@@ -457,9 +457,7 @@ def _widest_estimate(services, language: str) -> str:
     ("88–88 min"): the columns are what the estimates need (a fixed "888–999 min" left a 1920x1080
     panel one column of services), and they change only when an estimate gains a digit, not with
     every minute it moves."""
-    shapes = {_shape(wait_text(88, 88 if line.wait_high_min is not None else None, language))
-              for line in services}
-    shapes |= {_shape(wait_text(line.wait_low_min, line.wait_high_min, language)) for line in services}
+    shapes = {_shape(wait_text(*line.wait, language)) for line in services}
     shapes.add(_shape(wait_text(88, 88, language)))
     return max(shapes, key=lambda text: natural_width(text, theme.FONT_PX["minutes"]))
 

@@ -195,9 +195,10 @@ class QueueModel:
         return self.site.policies.default_service_minutes
 
     def estimated_wait_min(self, service_id: str, people_ahead: int) -> int:
-        """Rolling mean service time x people ahead / counters open for the service."""
-        counters = max(1, self.open_counters(service_id))
-        return round(self.mean_service_minutes(service_id) * people_ahead / counters)
+        """The estimate before issue 15 (``hub.estimate.today``) in whole minutes: what the hub
+        published until the range replaced it, kept for the comparison."""
+        from .estimate import Position, today
+        return round(today(self, service_id, Position(people_ahead), 0.0))
 
     def current_ticket(self, counter_id: str) -> Ticket | None:
         state = self.counters[counter_id]

@@ -11,11 +11,11 @@ from __future__ import annotations
 import sys
 import threading
 
+from contract.payloads import wait_range
 from mqttlink.bootstrap import open_link
 from mqttlink.link import LinkError, RequestRefused
 from typeset.i18n import pick
 
-from .views import wait_range
 
 
 def leaves(menu: list[dict]) -> list[dict]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from contract.payloads import wait_range
 from typeset.i18n import fallback_languages, pick
 from typeset.scripts import is_rtl_language
 
@@ -299,13 +300,6 @@ def waiting_lines(ticket: Mapping, service: Mapping, lang: str, default: str) ->
     area = pick(service.get("waiting_area"), lang, default)
     where = tr(lang, "Please wait in: %(place)s", place=area) if area else ""
     return people, wait_text(ticket, lang) if ahead else "", where
-
-
-def wait_range(ticket: Mapping) -> tuple[int, int] | None:
-    """The hub's range of the estimated wait in whole minutes (low, high), or None when the reply has
-    none (a hub older than the range, docs/protocol.md) or not a usable one."""
-    low, high = ticket.get("estimated_wait_low_min"), ticket.get("estimated_wait_high_min")
-    return (low, high) if isinstance(low, int) and isinstance(high, int) and 0 <= low < high else None
 
 
 def wait_text(ticket: Mapping, lang: str) -> str:

@@ -180,9 +180,9 @@ def test_the_waiting_list_shows_the_hubs_range_and_reads_an_older_hubs_point():
     ranged["services"][0].update(estimated_wait_low_min=12, estimated_wait_high_min=25)
     model.on_zone_state(ranged)
     line = model.view().services[0]
-    assert wait_text(line.wait_low_min, line.wait_high_min, "pt") == "12–25 min"
+    assert wait_text(*line.wait, "pt") == "12–25 min"
     model.on_zone_state(state(5, [call("A002", rev=5)]))  # a hub from before the range: its point only
     line = model.view().services[0]
-    assert wait_text(line.wait_low_min, line.wait_high_min, "pt") == "~15 min"
+    assert wait_text(*line.wait, "pt") == "~15 min"
     assert wait_text(0, 6, "en") == "0–6 min" and wait_text(0, 0, "pt") == "< 1 min"
     assert wait_text(None, None, "pt") == "–"

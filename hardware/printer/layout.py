@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Mapping, Union
 
+from contract.payloads import wait_range
 from typeset.i18n import pick
 from typeset.scripts import is_rtl_language
 
@@ -95,8 +96,9 @@ def _wait(catalog, ticket: Mapping) -> str:
     """The estimated wait: the hub's range ("about 20–35 min"), "up to 35 min" when it starts at 0
     (the turn may come at any moment), the one number of a hub that sends no range, or "" without
     an estimate.  The same rules as the kiosk's screen (kiosk.views.wait_text)."""
-    low, high = ticket.get("estimated_wait_low_min"), ticket.get("estimated_wait_high_min")
-    if isinstance(low, int) and isinstance(high, int) and 0 <= low < high:
+    span = wait_range(ticket)
+    if span:
+        low, high = span
         text = (catalog.gettext("Estimated wait: up to %(high)d min") % {"high": high} if low == 0 else
                 catalog.gettext("Estimated wait: about %(low)d–%(high)d min") % {"low": low, "high": high})
         return _with_its_noun(text, high)
