@@ -140,6 +140,11 @@ class Policies(_Model):
     #: a wall display announces a call only this long after the hub committed it (a hub that
     #: restarts after a crash delivers older calls: they are listed without a sound)
     announce_max_age_s: float = Field(default=30, ge=5, le=600)
+    #: language-aware calling: a visitor at the head of their service-and-class queue may be passed
+    #: over for one whose language the calling counter speaks only this long (0: never passed over)
+    language_max_skip_min: float = Field(default=10, ge=0, le=120)
+    #: an appointment checked in this long after its slot joins as a walk-in
+    appointment_grace_min: float = Field(default=15, ge=0, le=240)
 
     @model_validator(mode="after")
     def _no_show_reachable(self) -> "Policies":
@@ -173,6 +178,8 @@ class Service(_Model):
     priority_eligible: bool = True
     #: assumed minutes per visit until measured (overrides the policy default)
     service_minutes: float | None = Field(default=None, gt=0, le=240)
+    #: the wait the office aims for: reports give the share of visitors called within it
+    target_wait_min: float | None = Field(default=None, gt=0, le=600)
 
 
 class MenuEntry(_Model):
@@ -216,6 +223,9 @@ class Counter(_Model):
     zone: Ident
     services: list[CounterService] = Field(min_length=1, max_length=MAX_SERVICES)
     transfer_targets: list[Ident] = Field(default=[], max_length=MAX_SERVICES)
+    #: the languages this counter's staff speak (language-aware calling); may name languages the
+    #: kiosk does not offer (e.g. "kea", Cape Verdean Creole)
+    languages: list[LangCode] = Field(default=[], max_length=MAX_LANGUAGES)
 
 
 class Ticker(_Model):
