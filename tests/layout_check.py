@@ -323,8 +323,12 @@ def check_layout(window, minimum: Minimum | None = None, skip: Callable[[object]
                     items.append(Item(widget, seen, text))
             else:
                 ink = _shape_ink(widget)
-                if ink is not None:
-                    items.append(Item(widget, ink, "", shape=True))
+                # a pictogram in a ScrollView is drawn through its stencil too: one scrolled below the
+                # view is not over the buttons under the view (the long site's information page had
+                # an icon "18 px over 'Voltar'" that no one could see)
+                seen = _clip_to_scroll(widget, ink) if ink is not None else None
+                if seen is not None:
+                    items.append(Item(widget, seen, "", shape=True))
     for i, a in enumerate(items):
         for b in items[i + 1:]:
             if a.shape and b.shape:

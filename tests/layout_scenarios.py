@@ -355,6 +355,22 @@ def known_faults(args: dict) -> dict:
             root.add_widget(label("Informações", 400, 100, 80, 120, text_size=(80, None)))
             root.add_widget(label("tiny", 400, 400, 100, 40, font_size=8))
             root.add_widget(label("Fine", 600, 40, 150, 40))
+            # a pictogram scrolled out of its view, behind a label under the view: not an overlap
+            from kivy.uix.scrollview import ScrollView
+            from kivy.uix.boxlayout import BoxLayout
+            from kiosk.widgets import Icon
+            view = ScrollView(size_hint=(None, None), pos=(560, 300), size=(200, 60), do_scroll_x=False)
+            body = BoxLayout(orientation="vertical", size_hint_y=None, height=180)
+            body.add_widget(Label(text="In view", font_name="NotoSans", font_size=20))
+            body.add_widget(Widget())
+            body.add_widget(Icon(icon="hours", font_size=40, color=(1, 1, 1, 1)))
+            view.add_widget(body)
+            root.add_widget(view)
+            root.add_widget(label("Under the view", 560, 190, 200, 50))
+            # and one in view over a label: an overlap
+            root.add_widget(Icon(icon="hours", font_size=40, color=(1, 1, 1, 1), size_hint=(None, None),
+                                 pos=(300, 20), size=(50, 50)))
+            root.add_widget(label("Under an icon", 290, 30, 160, 40))
             return root
 
     app = Faults()

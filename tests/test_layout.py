@@ -24,6 +24,10 @@ def test_the_check_finds_each_kind_of_fault(tmp_path):
     assert ("broken_word", "Informações") in found
     assert ("too_small", "tiny") in found
     assert not any(text == "Fine" for _kind, text in found)
+    # a pictogram counts where it is drawn: over a label, an overlap; scrolled out of its view, nothing
+    overlaps = [p for p in result["problems"] if p["kind"] == "overlap"]
+    assert any("Under an icon" in p["where"] + p["detail"] for p in overlaps)
+    assert not any("Under the view" in p["where"] + p["detail"] for p in overlaps)
 
 
 @pytest.mark.parametrize("site, sizes, languages", [
