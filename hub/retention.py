@@ -38,9 +38,13 @@ class Figures:
     #: from the call to the end of a finished leg
     service_hist: list[int] = field(default_factory=lambda: [0] * (len(BUCKET_EDGES_MIN) + 1))
     service_sum_s: float = 0.0
+    #: legs that were their ticket's first (the tickets issued; the rest came by transfer): the
+    #: reports' tickets per service once the tickets themselves are gone
+    tickets: int = 0
 
     def add(self, other: "Figures") -> "Figures":
         self.legs += other.legs
+        self.tickets += other.tickets
         for outcome, n in other.outcomes.items():
             self.outcomes[outcome] = self.outcomes.get(outcome, 0) + n
         self.wait_hist = [a + b for a, b in zip(self.wait_hist, other.wait_hist)]
@@ -60,6 +64,8 @@ class LegRow:
     called_at: float | None
     ended_at: float | None
     outcome: str | None
+    #: the ticket's first leg (not a transfer's)
+    first: bool = False
 
 
 Key = tuple[str, str, int, str, int]  # service day, service, hour, language, priority (0/1)
@@ -74,6 +80,7 @@ def fold(legs, local: "callable[[float], datetime]") -> dict[Key, Figures]:
         if cell is None:
             cell = cells[key] = Figures()
         cell.legs += 1
+        cell.tickets += int(bool(leg.first))
         outcome = leg.outcome or "open"
         cell.outcomes[outcome] = cell.outcomes.get(outcome, 0) + 1
         if leg.called_at is not None:

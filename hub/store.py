@@ -78,11 +78,18 @@ CREATE TABLE IF NOT EXISTS daily_stats (
     service_day TEXT NOT NULL, service TEXT NOT NULL, hour INTEGER NOT NULL, language TEXT NOT NULL,
     priority INTEGER NOT NULL, legs INTEGER NOT NULL, outcomes TEXT NOT NULL,
     wait_hist TEXT NOT NULL, wait_sum_s REAL NOT NULL, service_hist TEXT NOT NULL, service_sum_s REAL NOT NULL,
+    tickets INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (service_day, service, hour, language, priority)
 );
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at REAL NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
     reason TEXT NOT NULL, detail TEXT NOT NULL
+);
+-- the kiosk survey's answers (issue 14): service and day only, no ticket and no finer time; each
+-- answer 1 (very satisfied, very adequate...) to 4 (not at all), NULL when skipped
+CREATE TABLE IF NOT EXISTS survey_answers (
+    service_day TEXT NOT NULL, service TEXT NOT NULL,
+    hours INTEGER, space INTEGER, kindness INTEGER, mediator INTEGER
 );
 CREATE TABLE IF NOT EXISTS events (
     rev INTEGER PRIMARY KEY, seq INTEGER NOT NULL, zone TEXT NOT NULL, type TEXT NOT NULL,
@@ -105,6 +112,9 @@ class Store:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        if "tickets" not in {row[1] for row in self.db.execute("PRAGMA table_info(daily_stats)")}:
+            # a database from before the reports counted tickets in the figures (issue 14)
+            self.db.execute("ALTER TABLE daily_stats ADD COLUMN tickets INTEGER NOT NULL DEFAULT 0")
         self._in_tx = False
 
     def close(self) -> None:
@@ -305,23 +315,23 @@ class Store:
     def legs_for_stats(self, where: str, args: tuple) -> list[LegRow]:
         return [LegRow(*row) for row in self.db.execute(
             "SELECT t.service_day, l.service, l.joined_at, t.language, t.priority, l.called_at, l.ended_at, "
-            f"CASE WHEN t.status = 'voided' THEN 'voided' ELSE l.outcome END FROM legs l JOIN tickets t "
+            f"CASE WHEN t.status = 'voided' THEN 'voided' ELSE l.outcome END, l.seq = 0 FROM legs l JOIN tickets t "
             f"ON t.id = l.ticket_id WHERE {where}", args)]
 
     def add_stats(self, cells: dict) -> None:
         """Add folded figures to ``daily_stats`` (a cell may already hold an erased ticket's)."""
         for key, cell in cells.items():
-            row = self.db.execute("SELECT legs, outcomes, wait_hist, wait_sum_s, service_hist, service_sum_s "
-                                  "FROM daily_stats WHERE service_day = ? AND service = ? AND hour = ? AND "
+            row = self.db.execute("SELECT legs, outcomes, wait_hist, wait_sum_s, service_hist, service_sum_s, "
+                                  "tickets FROM daily_stats WHERE service_day = ? AND service = ? AND hour = ? AND "
                                   "language = ? AND priority = ?", key).fetchone()
             if row is not None:
                 cell = Figures(row[0], json.loads(row[1]), json.loads(row[2]), row[3], json.loads(row[4]),
-                               row[5]).add(cell)
+                               row[5], row[6]).add(cell)
             self.db.execute("INSERT OR REPLACE INTO daily_stats (service_day, service, hour, language, priority, "
-                            "legs, outcomes, wait_hist, wait_sum_s, service_hist, service_sum_s) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            "legs, outcomes, wait_hist, wait_sum_s, service_hist, service_sum_s, tickets) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             (*key, cell.legs, json.dumps(cell.outcomes), json.dumps(cell.wait_hist), cell.wait_sum_s,
-                             json.dumps(cell.service_hist), cell.service_sum_s))
+                             json.dumps(cell.service_hist), cell.service_sum_s, cell.tickets))
 
     def delete_day(self, day: str) -> int:
         """Tickets of a service day, their legs, check-ins and numbering (already folded)."""
