@@ -24,6 +24,12 @@ from .fields import REQUEST_ID, AppointmentCode, Code, Ident, Lang, Ref, Request
 MAX_REQUEST_BYTES = 4096
 #: codes one ``void_tickets`` may name (what fits in a request; a device and a time window reach more)
 MAX_VOID = 400
+#: languages one counter may list (the site file's ``MAX_LANGUAGES``)
+MAX_COUNTER_LANGUAGES = 30
+#: when a checked-in appointment is called (``check_in``'s ``appointment.timing``): ``early``, at
+#: its slot; ``due``, by the next call of its service; ``late`` (past ``appointment_grace_min``),
+#: in the walk-ins' order; None when the appointment has no time
+APPOINTMENT_TIMING = ("early", "due", "late")
 
 
 
@@ -173,6 +179,18 @@ class SetCounterStatus(CounterRequest):
 Reasoning = Annotated[str, Field(min_length=3, max_length=200)]
 
 
+class SetCounterLanguages(CounterRequest):
+    """The languages a counter's staff speak for the rest of the service day (the language rule
+    calls by them; at the next service day the site file's ``counters[].languages`` count again).
+    A counter sets its own; a supervisor (or ``technician.hub``) names any ``counter``.  ``null``
+    languages: back to the site file's.  Audited."""
+
+    action = "counter_languages"
+    roles = ("counter", "supervisor", "technician")
+    languages: Annotated[list[Lang], Field(max_length=MAX_COUNTER_LANGUAGES)] | None
+    reason: Reasoning | None = None
+
+
 class EraseTicket(Request):
     """Erase one ticket's record before its retention ends (the visitor asked), by its ``ref``
     (the QR) or by ``code`` and ``service_day``; the reason is audited.  Its figures are first
@@ -205,7 +223,7 @@ class VoidTickets(Request):
 REQUEST_TYPES: dict[str, type[Request]] = {
     cls.action: cls
     for cls in (IssueTicket, GetTicketStatus, CancelTicket, CheckIn, CallNext, CallTicket, Recall, NoShow,
-                Finish, Transfer, SetCounterStatus, VoidTickets, EraseTicket)
+                Finish, Transfer, SetCounterStatus, SetCounterLanguages, VoidTickets, EraseTicket)
 }
 
 
@@ -340,6 +358,10 @@ class CallView(BaseModel):
     recall: int
     at: str
     rev: int
+    #: whether the counter speaks the visitor's language (None: the counter's languages are not stated)
+    own_language: bool | None = None
+    #: the visitors this call passed over by the language rule: ``{"code", "at_head_s"}`` each
+    passed_over: list[dict[str, Any]] = []
 
 
 class Event(BaseModel):

@@ -22,6 +22,7 @@ What devices receive they read with ``read``: any JSON object, unknown keys kept
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Mapping
 
 #: the payload schema version every payload carries as ``"v"``
@@ -107,10 +108,17 @@ def counter_result(counter: str, status: str, waiting: int) -> dict:
     return {"counter": counter, "status": status, "waiting": waiting}
 
 
-def check_in_result(ticket: dict, code: str, service: str, time: str | None, already_checked_in: bool) -> dict:
-    """The result of ``check_in``: the appointment's ticket (the same one for a second scan)."""
+def check_in_result(ticket: dict, code: str, service: str, time: str | None, already_checked_in: bool,
+                    timing: str | None = None) -> dict:
+    """The result of ``check_in``: the appointment's ticket (the same one for a second scan) and
+    ``timing``, when it is called (``contract.messages.APPOINTMENT_TIMING``; None: no slot)."""
     return {"ticket": ticket, "appointment": {"code": code, "service": service, "time": time,
-                                              "already_checked_in": already_checked_in}}
+                                              "already_checked_in": already_checked_in, "timing": timing}}
+
+
+def counter_languages_result(counter: str, languages: list[str], from_site_file: bool) -> dict:
+    """The result of ``counter_languages``: the languages the counter now calls by."""
+    return {"counter": counter, "languages": languages, "from_site_file": from_site_file}
 
 
 def void_result(voided: int, codes: list[str], not_live: int) -> dict:
@@ -145,16 +153,28 @@ def ticket_view(*, code: str, ref: str, service: str, status: str, priority: boo
 
 
 def call_view(code: str, service: str, counter: str, counter_number: int, zone: str, language: str, recall: int,
-              at: str | None = None, rev: int | None = None) -> dict:
+              at: str | None = None, rev: int | None = None, *, own_language: bool | None = None,
+              passed_over: list[dict] = ()) -> dict:
     """A call as a wall display needs it (``contract.messages.CallView``); ``at`` and ``rev`` are
-    the commit's, filled in by the hub's engine."""
+    the commit's, filled in by the hub's engine.  ``own_language``: whether the counter speaks the
+    visitor's language (None: its languages are not stated); ``passed_over``: ``passed_over``
+    entries, the visitors this call passed over by the language rule."""
     return {"code": code, "service": service, "counter": counter, "counter_number": counter_number, "zone": zone,
-            "language": language, "recall": recall, "at": at, "rev": rev}
+            "language": language, "recall": recall, "at": at, "rev": rev, "own_language": own_language,
+            "passed_over": list(passed_over)}
 
 
-def ticket_brief(code: str, service: str, called_at: str | None, recalls: int) -> dict:
-    """A counter's current ticket in ``state.counter``: what its light and small display need."""
-    return {"code": code, "service": service, "called_at": called_at, "recalls": recalls}
+def passed_over(code: str, at_head_s: float) -> dict:
+    """A visitor a call passed over by the language rule and how long they had been at the head of
+    their service-and-class queue, in seconds cut down to the millisecond (never above the truth, so
+    the bound ``language_max_skip_min`` can be checked exactly from the event log)."""
+    return {"code": code, "at_head_s": math.floor(at_head_s * 1000) / 1000}
+
+
+def ticket_brief(code: str, service: str, called_at: str | None, recalls: int, language: str | None = None) -> dict:
+    """A counter's current ticket in ``state.counter``: what its light and small display need (the
+    visitor's language: "M023 · uk")."""
+    return {"code": code, "service": service, "called_at": called_at, "recalls": recalls, "language": language}
 
 
 # ----------------------------------------------------------------------------

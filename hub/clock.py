@@ -66,6 +66,12 @@ class SiteTime:
         midnight = datetime.combine(date.fromisoformat(day), datetime.min.time(), self.tz)
         return (midnight + self.day_offset).timestamp()
 
+    def at(self, day: str, hhmm: str) -> float:
+        """Unix time of the local time ``hhmm`` on the date ``day`` (an appointment's slot)."""
+        hours, minutes = (int(x) for x in hhmm.split(":"))
+        return datetime.combine(date.fromisoformat(day), datetime.min.time().replace(hour=hours, minute=minutes),
+                                self.tz).timestamp()
+
     @staticmethod
     def days_before(day: str, days: int) -> str:
         """The ISO date ``days`` before ``day``."""

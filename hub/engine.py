@@ -261,7 +261,9 @@ class Engine:
                 raise ContractError(Reason.FORBIDDEN, f"{device.id} is not set up for {mode} (kiosk_modes)")
             counter_id = device.counter
             asked = getattr(request, "counter", None)
-            if asked is not None and asked != counter_id:
+            if device.role in OPERATOR_ROLES:
+                counter_id = asked  # an operator acts for the counter it names
+            elif asked is not None and asked != counter_id:
                 raise ContractError(Reason.FORBIDDEN, f"{device.id} acts for counter {counter_id}, not {asked}")
             result, changes = self._apply(request, device.id, counter_id, now)
         except ContractError as err:
@@ -341,6 +343,8 @@ class Engine:
             case msg.Transfer():
                 ticket, changes = m.transfer(counter_id, request.service, now)
                 return payloads.ticket_result(self.ticket_view(ticket)), changes
+            case msg.SetCounterLanguages():
+                return self._set_languages(request, device_id, counter_id, now)
             case msg.SetCounterStatus():
                 changes = m.set_counter_status(counter_id, CounterStatus(request.status), now)
                 state = m.counters[counter_id]
@@ -419,20 +423,52 @@ class Engine:
                 for row_id, topic, payload, correlation, kind, at in self.store.outbox()]
 
     def _check_in(self, request: msg.CheckIn, device_id: str, now: float) -> tuple[dict, Changes | None]:
-        """Record the check-in and issue the appointment's ticket; a second scan gives the same ticket."""
+        """Record the check-in and issue the appointment's ticket; a second scan gives the same ticket.
+        Early or within ``appointment_grace_min`` of its slot, the ticket waits for the slot and is
+        then called ahead of the normal class's walk-ins; later, or without a slot, it is a walk-in."""
         m = self.model
         found = self.store.appointment(request.code)
         if found is None or found[0] != m.service_day:
             raise ContractError(Reason.UNKNOWN_APPOINTMENT, f"no appointment {request.code} today")
-        _day, service, slot, checked_in_at, ticket_id = found
+        day, service, slot, checked_in_at, ticket_id = found
         if checked_in_at is not None:
             ticket = m.tickets.get(ticket_id) or self.store.ticket_by_id(ticket_id)
-            return payloads.check_in_result(self.ticket_view(ticket), request.code, service, slot, True), None
+            return payloads.check_in_result(self.ticket_view(ticket), request.code, service, slot, True,
+                                            self._timing(day, slot, checked_in_at)[0]), None
         self._within_quota(device_id)
+        timing, slot_at = self._timing(day, slot, now)
         ticket, changes = m.issue(service_id=service, language=request.language, priority=False, source=device_id,
-                                  ref=self._new_ref(), now=now, service_day=m.service_day)
+                                  ref=self._new_ref(), now=now, service_day=m.service_day,
+                                  appointment_at=slot_at if timing in ("early", "due") else None)
         self.store.check_in(request.code, now, ticket.id)  # the ticket itself is saved with the changes
-        return payloads.check_in_result(self.ticket_view(ticket), request.code, service, slot, False), changes
+        return payloads.check_in_result(self.ticket_view(ticket), request.code, service, slot, False, timing), changes
+
+    def _timing(self, day: str, slot: str | None, checked_in_at: float) -> tuple[str | None, float | None]:
+        """``early``, ``due`` or ``late`` (``msg.APPOINTMENT_TIMING``) for a check-in at ``checked_in_at``,
+        and the slot's Unix time (None, None without a slot)."""
+        if slot is None:
+            return None, None
+        slot_at = self.time.at(day, slot)
+        if checked_in_at < slot_at:
+            return "early", slot_at
+        if checked_in_at <= slot_at + self.site.policies.appointment_grace_min * 60:
+            return "due", slot_at
+        return "late", slot_at
+
+    def _set_languages(self, request: msg.SetCounterLanguages, who: str, counter_id: str | None,
+                       now: float) -> tuple[dict, Changes]:
+        """A counter's languages for the rest of the day, audited with what they were."""
+        if counter_id is None:
+            raise ContractError(Reason.INVALID_FIELDS, "name the counter whose languages to set")
+        m = self.model
+        before = list(m.languages_of(counter_id)) if counter_id in m.counters else None
+        changes = m.set_languages(counter_id, request.languages)
+        for cs in self.site.counter(counter_id).services:
+            changes.services.add(cs.service)
+        now_speaks = list(m.languages_of(counter_id))
+        self.store.audit(now, who, "counter_languages", request.reason or "", {
+            "service_day": m.service_day, "counter": counter_id, "before": before, "languages": now_speaks})
+        return payloads.counter_languages_result(counter_id, now_speaks, request.languages is None), changes
 
     def _new_ref(self) -> str:
         """A ref no ticket of today has (80 random bits; the tickets table's UNIQUE(ref) is the last guard)."""

@@ -57,6 +57,18 @@ class Ticket:
     called_at: float | None = None
     recalls: int = 0
     finished_at: float | None = None
+    #: when it first became the head of its service-and-class queue in this stay (language-aware
+    #: calling measures how long it may be passed over from here)
+    head_at: float | None = None
+    #: an appointment's slot (Unix time) while it waits for it or is due: called at the slot ahead
+    #: of the normal class's walk-ins; None for walk-ins and late appointments
+    appointment_at: float | None = None
+    #: the longest it had been at the head when a call passed it over for a visitor whose language
+    #: the counter speaks (seconds, exact to the millisecond below); None: never passed over
+    passed_over_s: float | None = None
+    #: whether its last call was to a counter that speaks its language (None: that counter's
+    #: languages are not stated)
+    own_language: bool | None = None
 
     def sort_key(self) -> tuple[float, int]:
         return (self.queued_at, self.id)
@@ -69,6 +81,8 @@ class CounterState:
     current: int | None = None  # ticket id being served
     #: position in the priority-ratio cycle: slots [0, P) call priority, [P, N+P) normal
     cycle_pos: int = 0
+    #: the languages its staff speak today (``counter_languages``); None: the site file's
+    languages: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -121,6 +135,8 @@ class QueueModel:
         self.waiting: dict[str, list[tuple[tuple[float, int], Ticket]]] = {s.id: [] for s in site.services}
         #: waiting priority tickets per service, kept in step with ``waiting`` (O(1) counts)
         self.priority_waiting: dict[str, int] = {s.id: 0 for s in site.services}
+        #: waiting appointments per service (they wait for their slot, not in the walk-ins' order)
+        self.appointments_waiting: dict[str, int] = {s.id: 0 for s in site.services}
         self.counters: dict[str, CounterState] = {c.id: CounterState(c.id) for c in site.counters}
         self.sequences: dict[tuple[str, str], int] = {}
         self.open_legs: dict[int, Leg] = {}
@@ -214,11 +230,38 @@ class QueueModel:
             del queue[index]
             if ticket.priority:
                 self.priority_waiting[ticket.service] -= 1
+            if ticket.appointment_at is not None:
+                self.appointments_waiting[ticket.service] -= 1
 
     def _add_waiting(self, ticket: Ticket) -> None:
         bisect.insort(self.waiting[ticket.service], (ticket.sort_key(), ticket))
         if ticket.priority:
             self.priority_waiting[ticket.service] = self.priority_waiting.get(ticket.service, 0) + 1
+        if ticket.appointment_at is not None:
+            self.appointments_waiting[ticket.service] = self.appointments_waiting.get(ticket.service, 0) + 1
+
+    def _class_heads(self, service_id: str) -> dict[bool, Ticket]:
+        """The first walk-in of each class (priority or not) in a service's queue: "the head of its
+        service-and-class queue".  Appointments are not in the walk-ins' order (``_due_appointment``)."""
+        queue = self.waiting.get(service_id, ())
+        priority = self.priority_waiting.get(service_id, 0)
+        classes = (priority > 0) + (len(queue) - priority - self.appointments_waiting.get(service_id, 0) > 0)
+        heads: dict[bool, Ticket] = {}
+        if classes:
+            for _, ticket in queue:
+                if ticket.appointment_at is None and ticket.priority not in heads:
+                    heads[ticket.priority] = ticket
+                    if len(heads) == classes:
+                        break
+        return heads
+
+    def _mark_heads(self, service_id: str, now: float, changes: Changes) -> None:
+        """Note when a ticket becomes the head of its service-and-class queue (after every change of
+        the queue: issue, call, cancel, void, transfer, check-in); the language rule reads it."""
+        for ticket in self._class_heads(service_id).values():
+            if ticket.head_at is None:
+                ticket.head_at = now
+                changes.touch_ticket(ticket)
 
     def _end_leg(self, ticket: Ticket, now: float, outcome: str, changes: Changes,
                  target: str | None = None) -> None:
@@ -298,15 +341,18 @@ class QueueModel:
     def _zone_of_service(self, service_id: str) -> str:
         return self.site.service(service_id).zone
 
-    def call_view(self, ticket: Ticket) -> dict:
-        """The call's ``data``; the engine stamps it with the commit's time and revision."""
+    def call_view(self, ticket: Ticket, passed: list[tuple[Ticket, float]] = ()) -> dict:
+        """The call's ``data``; the engine stamps it with the commit's time and revision.  ``passed``:
+        the visitors this call passed over by the language rule, with their time at the head."""
         counter = self.site.counter(ticket.counter)
         return payloads.call_view(ticket.code, ticket.service, counter.id, counter.number, counter.zone,
-                                  ticket.language, ticket.recalls)
+                                  ticket.language, ticket.recalls, own_language=ticket.own_language,
+                                  passed_over=[payloads.passed_over(t.code, s) for t, s in passed])
 
     # -------------------------------------------------------------- operations
     def issue(self, *, service_id: str, language: str, priority: bool, source: str, ref: str,
-              now: float, service_day: str) -> tuple[Ticket, Changes]:
+              now: float, service_day: str, appointment_at: float | None = None) -> tuple[Ticket, Changes]:
+        """A new ticket; ``appointment_at``: the slot of a checked-in appointment (early or due)."""
         service = self.site.service(service_id)
         if service is None:
             raise ContractError(Reason.UNKNOWN_SERVICE, f"no service {service_id!r} in the site file")
@@ -325,41 +371,95 @@ class QueueModel:
         ticket = Ticket(id=self.next_ticket_id, ref=ref, code=f"{service.prefix}{number:03d}",
                         service_day=service_day, service=service_id, first_service=service_id,
                         status=TicketStatus.WAITING, priority=priority, language=language, source=source,
-                        issued_at=now, queued_at=now)
+                        issued_at=now, queued_at=now, appointment_at=appointment_at)
         self.next_ticket_id += 1
         self.load_ticket(ticket)
         ahead = self.people_ahead(ticket)
         self._start_leg(ticket, now, changes, ahead)
         changes.touch_ticket(ticket)
+        self._mark_heads(service_id, now, changes)
         changes.events.append(EventRecord("ticket_issued", service.zone,
                                           payloads.issued_data(ticket.code, service_id, ahead)))
         return ticket, changes
 
     def choose_next(self, counter_id: str, now: float) -> Ticket | None:
-        """The ticket this counter calls next: class by the priority ratio, then
-        the longest weighted wait among its services, FIFO within a service."""
+        """The ticket this counter calls next (``call_next``; docs/protocol.md, "Who is called next")."""
+        return self._choose(counter_id, now)[0]
+
+    def _choose(self, counter_id: str, now: float) -> tuple[Ticket | None, list[tuple[Ticket, float]]]:
+        """The class by the priority ratio; in the normal class a due appointment first (the
+        earliest slot); else the service whose head waited longest (x weight), FIFO within it,
+        except that the language rule may take a later visitor of the same service and class
+        (``_prefer_language``).  Also the visitors that choice passes over, with their time at the head."""
         counter = self.counter_config(counter_id)
         state = self.counters[counter_id]
         normal_n, priority_n = self.site.policies.priority_ratio
         heads: dict[bool, list[tuple[float, float, int, Ticket]]] = {False: [], True: []}
         for cs in counter.services:
-            seen: set[bool] = set()
-            queue = self.waiting.get(cs.service, ())
-            priority = self.priority_waiting.get(cs.service, 0)
-            classes = (priority > 0) + (len(queue) > priority)  # stop once each waiting class has its head
-            for _, ticket in queue:
-                if ticket.priority in seen:
-                    continue
-                seen.add(ticket.priority)
-                heads[ticket.priority].append((-(now - ticket.queued_at) * cs.weight, ticket.queued_at,
-                                               ticket.id, ticket))
-                if len(seen) == classes:
-                    break
+            for klass, ticket in self._class_heads(cs.service).items():
+                heads[klass].append((-(now - ticket.queued_at) * cs.weight, ticket.queued_at, ticket.id, ticket))
         want_priority = (state.cycle_pos % (normal_n + priority_n)) < priority_n
+        if not (want_priority and heads[True]):
+            due = self._due_appointment(counter, now)
+            if due is not None:
+                return due, []
         chosen_class = want_priority if heads[want_priority] else (not want_priority)
         if not heads[chosen_class]:
-            return None
-        return min(heads[chosen_class], key=lambda h: h[:3])[3]
+            return None, []
+        return self._prefer_language(counter_id, min(heads[chosen_class], key=lambda h: h[:3])[3], now)
+
+    def _due_appointment(self, counter: Counter, now: float) -> Ticket | None:
+        """The waiting appointment of this counter's services whose slot has come, earliest slot first."""
+        due = None
+        for cs in counter.services:
+            if not self.appointments_waiting.get(cs.service):
+                continue
+            for _, ticket in self.waiting[cs.service]:
+                if ticket.appointment_at is not None and ticket.appointment_at <= now and (
+                        due is None or (ticket.appointment_at, ticket.id) < (due.appointment_at, due.id)):
+                    due = ticket
+        return due
+
+    def languages_of(self, counter_id: str) -> tuple[str, ...]:
+        """The languages a counter's staff speak today (``counter_languages``, else the site file's)."""
+        state = self.counters[counter_id]
+        if state.languages is not None:
+            return state.languages
+        return tuple(self.counter_config(counter_id).languages)
+
+    def spoken_at(self, service_id: str) -> set[str]:
+        """The languages spoken at the open counters of a service."""
+        return {lang for c in self.site.counters if self.counters[c.id].status == CounterStatus.OPEN
+                and any(cs.service == service_id for cs in c.services) for lang in self.languages_of(c.id)}
+
+    def at_head_s(self, ticket: Ticket, now: float) -> float:
+        """How long a waiting ticket has been at the head of its service-and-class queue (0: not yet)."""
+        return 0.0 if ticket.head_at is None else max(0.0, now - ticket.head_at)
+
+    def _prefer_language(self, counter_id: str, head: Ticket, now: float
+                         ) -> tuple[Ticket, list[tuple[Ticket, float]]]:
+        """The language rule.  The counter takes the first visitor of ``head``'s service and class
+        whose language it speaks, passing over those ahead of it, only when every one of them may be
+        passed over: a language this counter does not speak but another open counter of the service
+        does, and less than ``language_max_skip_min`` at the head.  Otherwise ``head`` (FIFO).  A
+        counter with no stated languages, and a limit of 0, never pass anyone over."""
+        speaks = self.languages_of(counter_id)
+        limit = self.site.policies.language_max_skip_min * 60
+        if not speaks or limit <= 0 or head.language in speaks:
+            return head, []
+        spoken = self.spoken_at(head.service)
+        passed: list[tuple[Ticket, float]] = []
+        index = bisect.bisect_left(self.waiting[head.service], (head.sort_key(),))
+        for _, ticket in self.waiting[head.service][index:]:
+            if ticket.priority != head.priority or ticket.appointment_at is not None:
+                continue
+            if ticket.language in speaks:
+                return ticket, passed
+            at_head = self.at_head_s(ticket, now)
+            if ticket.language not in spoken or at_head >= limit:
+                return head, []
+            passed.append((ticket, at_head))
+        return head, []
 
     def _advance_cycle(self, state: CounterState, ticket: Ticket) -> None:
         normal_n, priority_n = self.site.policies.priority_ratio
@@ -387,14 +487,21 @@ class QueueModel:
         changes.events.append(EventRecord(f"ticket_{status}", self._zone_of_counter(counter_id),
                                           payloads.ended_data(ticket.code, ticket.service, counter_id)))
 
-    def _call(self, counter_id: str, ticket: Ticket, now: float, changes: Changes) -> None:
+    def _call(self, counter_id: str, ticket: Ticket, now: float, changes: Changes,
+              passed: list[tuple[Ticket, float]] = ()) -> None:
         state = self.counters[counter_id]
         self._remove_waiting(ticket)
         ticket.status = TicketStatus.CALLED
         ticket.counter = counter_id
         ticket.called_at = now
         ticket.recalls = 0
+        speaks = self.languages_of(counter_id)
+        ticket.own_language = (ticket.language in speaks) if speaks else None
         state.current = ticket.id
+        for other, at_head in passed:
+            other.passed_over_s = max(other.passed_over_s or 0.0, at_head)
+            changes.touch_ticket(other)
+        self._mark_heads(ticket.service, now, changes)
         leg = self.open_legs.get(ticket.id)
         if leg is not None:
             leg.called_at = now
@@ -404,7 +511,8 @@ class QueueModel:
                         None if leg is None else leg.ahead, ticket.priority)
         changes.touch_ticket(ticket)
         changes.counters[counter_id] = state
-        changes.events.append(EventRecord("ticket_called", self._zone_of_counter(counter_id), self.call_view(ticket)))
+        changes.events.append(EventRecord("ticket_called", self._zone_of_counter(counter_id),
+                                          self.call_view(ticket, passed)))
 
     def _ensure_open(self, counter_id: str, changes: Changes) -> None:
         state = self.counters[counter_id]
@@ -420,10 +528,10 @@ class QueueModel:
         changes = Changes()
         self._ensure_open(counter_id, changes)
         finished = self._finish_current(counter_id, now, changes)
-        ticket = self.choose_next(counter_id, now)
+        ticket, passed = self._choose(counter_id, now)
         if ticket is not None:
             self._advance_cycle(self.counters[counter_id], ticket)
-            self._call(counter_id, ticket, now, changes)
+            self._call(counter_id, ticket, now, changes, passed)
         changes.counters[counter_id] = self.counters[counter_id]
         return ticket, finished, changes
 
@@ -511,8 +619,11 @@ class QueueModel:
         ticket.called_at = None
         ticket.recalls = 0
         ticket.queued_at = queued_at
+        ticket.head_at = None  # a new stay: its time at the head starts again
+        ticket.appointment_at = None  # an appointment's precedence is for its first service only
         state.current = None
         self._add_waiting(ticket)
+        self._mark_heads(service_id, now, changes)
         ahead = self.people_ahead(ticket)
         self._start_leg(ticket, now, changes, ahead)
         changes.touch_ticket(ticket)
@@ -527,6 +638,7 @@ class QueueModel:
             raise ContractError(Reason.ILLEGAL_TRANSITION, f"{ticket.code} is {ticket.status}, not waiting")
         changes = Changes()
         self._remove_waiting(ticket)
+        self._mark_heads(ticket.service, now, changes)
         ticket.status = TicketStatus.CANCELLED
         ticket.finished_at = now
         self._end_leg(ticket, now, TicketStatus.CANCELLED, changes)
@@ -555,6 +667,7 @@ class QueueModel:
         for ticket in tickets:
             if ticket.status == TicketStatus.WAITING:
                 self._remove_waiting(ticket)
+                self._mark_heads(ticket.service, now, changes)
                 zone = self._zone_of_service(ticket.service)
             else:
                 state = self.counters.get(ticket.counter)
@@ -590,6 +703,17 @@ class QueueModel:
             changes.services.add(cs.service)  # open counters change estimated waits
         return changes
 
+    def set_languages(self, counter_id: str, languages: list[str] | None) -> Changes:
+        """The languages a counter's staff speak for the rest of the day (None: the site file's)."""
+        self.counter_config(counter_id)
+        if languages is not None and len(set(languages)) != len(languages):
+            raise ContractError(Reason.INVALID_FIELDS, "languages lists a language twice")
+        state = self.counters[counter_id]
+        state.languages = None if languages is None else tuple(languages)
+        changes = Changes()
+        changes.counters[counter_id] = state
+        return changes
+
     def roll_over(self, new_day: str, now: float) -> Changes:
         """A new service day: yesterday's unfinished tickets expire (kept in history)."""
         changes = Changes()
@@ -600,8 +724,9 @@ class QueueModel:
                 self._end_leg(ticket, now, TicketStatus.EXPIRED, changes)
                 changes.touch_ticket(ticket)
         for state in self.counters.values():
-            if state.current is not None:
+            if state.current is not None or state.languages is not None:
                 state.current = None
+                state.languages = None  # the day's languages end with the day: the site file's again
                 changes.counters[state.id] = state
         self.tickets.clear()
         self.open_legs.clear()
@@ -613,6 +738,7 @@ class QueueModel:
             queue.clear()
         for service in self.priority_waiting:
             self.priority_waiting[service] = 0
+            self.appointments_waiting[service] = 0
         self.service_day = new_day
         changes.services |= set(self.waiting)
         return changes

@@ -78,7 +78,8 @@ class Snapshots:
         if ticket is None:
             return None
         # what the counter's light and small display need; who the visitor is stays on the hub
-        return payloads.ticket_brief(ticket.code, ticket.service, self.time.iso(ticket.called_at), ticket.recalls)
+        return payloads.ticket_brief(ticket.code, ticket.service, self.time.iso(ticket.called_at), ticket.recalls,
+                                     ticket.language)
 
     def service(self, service_id: str, rev: int) -> dict:
         m = self.model

@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS tickets (
     called_at REAL,
     recalls INTEGER NOT NULL DEFAULT 0,
     finished_at REAL,
+    head_at REAL,
+    appointment_at REAL,
+    passed_over_s REAL,
+    own_language INTEGER,
     UNIQUE (service_day, code)
 );
 CREATE INDEX IF NOT EXISTS tickets_day ON tickets (service_day, status);
@@ -58,7 +62,7 @@ CREATE TABLE IF NOT EXISTS sequences (
     PRIMARY KEY (prefix, service_day)
 );
 CREATE TABLE IF NOT EXISTS counters (
-    id TEXT PRIMARY KEY, status TEXT NOT NULL, current INTEGER, cycle_pos INTEGER NOT NULL
+    id TEXT PRIMARY KEY, status TEXT NOT NULL, current INTEGER, cycle_pos INTEGER NOT NULL, languages TEXT
 );
 CREATE TABLE IF NOT EXISTS requests (
     device TEXT NOT NULL, request_id TEXT NOT NULL, action TEXT NOT NULL,
@@ -99,7 +103,14 @@ CREATE TABLE IF NOT EXISTS events (
 
 TICKET_COLUMNS = ("id", "ref", "code", "service_day", "service", "first_service", "status", "priority",
                   "language", "source", "issued_at", "queued_at", "counter", "called_at", "recalls",
-                  "finished_at")
+                  "finished_at", "head_at", "appointment_at", "passed_over_s", "own_language")
+#: columns added since a table was first made: (table, column, its definition), added to an older
+#: database at start.  daily_stats.tickets: the reports count tickets (issue 14; 0 in old rows);
+#: the tickets' and counters' columns: language-aware calling and appointments (issue 18)
+ADDED_COLUMNS = (("daily_stats", "tickets", "INTEGER NOT NULL DEFAULT 0"),
+                 ("tickets", "head_at", "REAL"), ("tickets", "appointment_at", "REAL"),
+                 ("tickets", "passed_over_s", "REAL"), ("tickets", "own_language", "INTEGER"),
+                 ("counters", "languages", "TEXT"))
 
 
 class Store:
@@ -112,9 +123,9 @@ class Store:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
-        if "tickets" not in {row[1] for row in self.db.execute("PRAGMA table_info(daily_stats)")}:
-            # a database from before the reports counted tickets in the figures (issue 14)
-            self.db.execute("ALTER TABLE daily_stats ADD COLUMN tickets INTEGER NOT NULL DEFAULT 0")
+        for table, column, definition in ADDED_COLUMNS:
+            if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         self._in_tx = False
 
     def close(self) -> None:
@@ -160,10 +171,12 @@ class Store:
                            [(g.ticket_id, g.seq, g.service, g.joined_at, g.called_at, g.counter, g.ended_at,
                              g.outcome) for g in changes.legs.values()])
         if changes.counters:
-            db.executemany("INSERT INTO counters (id, status, current, cycle_pos) VALUES (?, ?, ?, ?) "
-                           "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
-                           "current = excluded.current, cycle_pos = excluded.cycle_pos",
-                           [(c.id, c.status, c.current, c.cycle_pos) for c in changes.counters.values()])
+            db.executemany("INSERT INTO counters (id, status, current, cycle_pos, languages) VALUES (?, ?, ?, ?, ?) "
+                           "ON CONFLICT (id) DO UPDATE SET status = excluded.status, current = excluded.current, "
+                           "cycle_pos = excluded.cycle_pos, languages = excluded.languages",
+                           [(c.id, c.status, c.current, c.cycle_pos,
+                             None if c.languages is None else json.dumps(list(c.languages)))
+                            for c in changes.counters.values()])
 
     def save_event(self, rev: int, seq: int, zone: str, type_: str, at: float, data: dict) -> None:
         self.db.execute("INSERT INTO events (rev, seq, zone, type, at, data) VALUES (?, ?, ?, ?, ?, ?)",
@@ -280,11 +293,13 @@ class Store:
         for prefix, day, last in self.db.execute("SELECT prefix, service_day, last FROM sequences "
                                                  "WHERE service_day = ?", (service_day,)):
             model.sequences[(prefix, day)] = last
-        for cid, status, current, cycle_pos in self.db.execute("SELECT id, status, current, cycle_pos FROM counters"):
+        for cid, status, current, cycle_pos, languages in self.db.execute(
+                "SELECT id, status, current, cycle_pos, languages FROM counters"):
             if cid in model.counters:
                 live = current if current in model.tickets and model.tickets[current].status == TicketStatus.CALLED \
                     else None
-                model.counters[cid] = CounterState(cid, CounterStatus(status), live, cycle_pos)
+                model.counters[cid] = CounterState(cid, CounterStatus(status), live, cycle_pos,
+                                                   None if languages is None else tuple(json.loads(languages)))
         window = model.site.policies.estimate_window
         for service in model.service_times:
             rows = self.db.execute("SELECT ended_at - called_at FROM legs WHERE service = ? AND outcome = "
@@ -315,7 +330,7 @@ class Store:
     def legs_for_stats(self, where: str, args: tuple) -> list[LegRow]:
         return [LegRow(*row) for row in self.db.execute(
             "SELECT t.service_day, l.service, l.joined_at, t.language, t.priority, l.called_at, l.ended_at, "
-            f"CASE WHEN t.status = 'voided' THEN 'voided' ELSE l.outcome END, l.seq = 0 FROM legs l JOIN tickets t "
+            f"CASE WHEN t.status = 'voided' THEN 'voided' ELSE l.outcome END, l.seq = 1 FROM legs l JOIN tickets t "
             f"ON t.id = l.ticket_id WHERE {where}", args)]
 
     def add_stats(self, cells: dict) -> None:
@@ -382,5 +397,6 @@ class Store:
 def _ticket(row) -> Ticket:
     values = dict(zip(TICKET_COLUMNS, row))
     values["priority"] = bool(values["priority"])
+    values["own_language"] = None if values["own_language"] is None else bool(values["own_language"])
     values["status"] = TicketStatus(values["status"])
     return Ticket(**values)

@@ -41,6 +41,8 @@ _right = {
     "code": st.sampled_from(["A001", "A002", "B001", "APT-0000-0000"]),
     "counter": st.sampled_from(["c1", "c2", None]),
     "status": st.sampled_from(["open", "paused", "closed"]),
+    "languages": st.one_of(st.none(), st.lists(st.sampled_from(["pt", "en", "uk", "kea", "pt-BR"]), max_size=4)),
+    "reason": st.sampled_from(["mediator in today", "staff change", None]),
 }
 #: wrong ones: of another type, out of range, almost right
 _wrong = {
@@ -54,6 +56,8 @@ _wrong = {
     "code": st.sampled_from(["Z99999", "a001", "A" * 9, "APT-IIII-0000"]),
     "counter": st.sampled_from(["c9", 1, ""]),
     "status": st.sampled_from(["gone", 0, None]),
+    "languages": st.sampled_from([["pt", "pt"], "pt", [1], ["portuguese"], [""], ["pt"] * 40, {"pt": 1}]),
+    "reason": st.sampled_from(["", "x" * 300, 7]),
 }
 
 

@@ -34,7 +34,7 @@ def test_checking_in_issues_the_appointments_ticket_once_and_a_second_scan_gives
     ticket = reply["result"]["ticket"]
     assert ticket["code"] == "B001" and ticket["service"] == "immigration" and ticket["language"] == "en"
     assert reply["result"]["appointment"] == {"code": "APT-7KQ2-M9XD", "service": "immigration", "time": "10:30",
-                                              "already_checked_in": False}
+                                              "already_checked_in": False, "timing": "early"}
     assert any(o.topic.endswith("/event/first/ticket_issued") for o in out)
     again, _ = ask(engine, "scan-0002", code="APT-7KQ2-M9XD", language="en")
     assert again["result"]["ticket"]["code"] == "B001" and again["result"]["appointment"]["already_checked_in"]

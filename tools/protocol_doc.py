@@ -203,6 +203,7 @@ def example_run() -> ExampleRun:
 
         at("open", "counter-1", "counter_status", status="open")
         at("open_2", "counter-2", "counter_status", minute, status="open")
+        at("languages", "counter-1", "counter_languages", 1.0, languages=["pt", "en"])
         issued = at("issue", "kiosk-1", "issue_ticket", minute, service="reception", language="en")
         at("issue_priority", "kiosk-1", "issue_ticket", minute, service="reception", language="pt",
            priority=True)
