@@ -314,7 +314,7 @@ class CounterController:
             return CounterView(status=state.get("status"), current=current.get("code"),
                                recalls=current.get("recalls", 0), waiting=state.get("waiting"),
                                reachable=self._reachable() and self._state is not None, choice=self._choice,
-                               message=message, error=now < self._error_until)
+                               message=message, error=now < self._error_until, language=current.get("language"))
 
     @property
     def in_flight(self) -> str | None:

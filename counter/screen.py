@@ -74,6 +74,8 @@ class CounterView:
     choice: TransferChoice | None = None
     message: Message | None = None
     error: bool = False
+    #: the called visitor's language ("M023 uk": staff see whom a mediator should take)
+    language: str | None = None
 
 
 def texts(language: str) -> dict[str, str]:
@@ -101,6 +103,8 @@ def lcd_lines(view: CounterView, columns: int = 16, language: str = "en", rows: 
         state = t["recall"].format(n=view.recalls + 1)
     else:
         state = ""
+    if view.current and view.language and len(code) + 1 + len(view.language) + 1 + len(state) <= columns:
+        code = f"{code} {view.language}"  # ASCII: the LCD's ROM has no middle dot (ascii_fold)
     first = code + state.rjust(max(columns - len(code), 0))
     waiting = t["waiting"].format(n=view.waiting) if view.waiting is not None else ""
     message = view.message.text(language) if view.message is not None else ""

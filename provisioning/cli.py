@@ -14,6 +14,7 @@
     onestop-provision test-print [--code-pages CP850=2,...]  on a kiosk or counter: every code page, on paper
     onestop-provision void --source ID --from HH:MM --reason R   on the hub: void fake tickets (or --codes)
     onestop-provision erase --code C --day D --reason R     on the hub: erase one ticket's record (or --ref)
+    onestop-provision languages --counter C --set pt,ne --reason R   on the hub: a counter's languages today
     onestop-provision broker / device-file                  single pieces (kept from the first version)
 
 Errors are printed for a person (file, key, problem) with exit code 2, never a traceback.
@@ -301,10 +302,10 @@ def _secrets(site, secrets: str):
 def _register_device_commands() -> None:
     from .doctor import doctor
     from .fleet import fleet
-    from .operator import erase, void
+    from .operator import erase, languages, void
     from .testprint import test_print
 
-    for command in (doctor, fleet, void, erase, test_print):
+    for command in (doctor, fleet, void, erase, languages, test_print):
         cli.add_command(command)
 
 

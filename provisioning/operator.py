@@ -1,11 +1,14 @@
-"""On the hub: void fake tickets and erase one ticket's record, as the technician's operator identity.
+"""On the hub: void fake tickets, erase one ticket's record and set a counter's languages for the
+day, as the technician's operator identity.
 
     sudo onestop-provision void --source kiosk-03 --from 10:05 --to 10:20 --reason "stolen login flooded"
     sudo onestop-provision void --codes A101,A102 --reason "printed by mistake"
     sudo onestop-provision erase --code A012 --day 2026-12-03 --reason "the visitor asked"
     sudo onestop-provision erase --ref 7kq2m9xd3pqa5f2b --reason "the visitor asked"
+    sudo onestop-provision languages --counter desk-07 --set pt,ne,hi --reason "the Nepali mediator is in"
+    sudo onestop-provision languages --counter desk-07 --site-file --reason "the mediator left"
 
-Both send a contract request (``void_tickets``, ``erase_ticket``) to the hub as ``technician.hub``
+Each sends a contract request (``void_tickets``, ``erase_ticket``, ``counter_languages``) to the hub as ``technician.hub``
 (``/etc/onestop/technician.toml``, made by ``build`` beside the hub's device file), so the hub
 applies them like any other request, in its own transaction, and audits them with the reason;
 the supervisor's console sends the same requests as ``supervisor.console``.  ``--from``/``--to``
@@ -130,4 +133,21 @@ def erase(device_file: str, ref: str | None, code: str | None, day: str | None, 
     fields = {"ref": ref.strip().lower()} if ref else {"code": code.strip().upper(), "service_day": day}
     result = ask_hub(device_file, "erase_ticket", reason=reason, **fields)["erased"]
     click.echo(f"erased the record of {result['code']} of {result['service_day']} (its figures stay, anonymous)")
+    return 0
+
+
+@click.command()
+@DEVICE_OPTION
+@click.option("--counter", required=True, help="the counter's id in the site file (e.g. desk-07)")
+@click.option("--set", "languages", help="comma-separated language codes its staff speak today (e.g. pt,ne,hi)")
+@click.option("--site-file", "from_site_file", is_flag=True, help="back to the site file's counters[].languages")
+@REASON_OPTION
+def languages(device_file: str, counter: str, languages: str | None, from_site_file: bool, reason: str) -> int:
+    """On the hub: the languages a counter's staff speak for the rest of today (language-aware calling)."""
+    if (languages is None) == (not from_site_file):
+        raise ProvisioningError("say which languages: --set pt,ne (or an empty --set ''), or --site-file")
+    chosen = None if from_site_file else [code.strip() for code in languages.split(",") if code.strip()]
+    result = ask_hub(device_file, "counter_languages", counter=counter, languages=chosen, reason=reason)
+    spoken = ", ".join(result["languages"]) or "none stated (it calls in arrival order)"
+    click.echo(f"{result['counter']} speaks today: {spoken}" + (" (the site file's)" if result["from_site_file"] else ""))
     return 0

@@ -55,3 +55,14 @@ def event_is(kind: str, **data) -> Callable[[str, Any], bool]:
 
 def topic_is(topic: str, check: Callable[[Any], bool] = lambda p: True) -> Callable[[str, Any], bool]:
     return lambda t, p: t == topic and check(p)
+
+
+def start_hub_from_file(centre, folder, site: dict):
+    """Write ``site`` as a site file in ``folder``, the hub's device file beside it, and start the hub
+    of ``centre`` (a ``broker_only``) on them, as the hub-side commands find it; the device file's path."""
+    import tomli_w
+    site_file = folder / "site.toml"
+    site_file.write_text(tomli_w.dumps(site), encoding="utf-8")
+    device_file = centre.write_hub_device_file(site_file)
+    centre.start_hub()
+    return device_file

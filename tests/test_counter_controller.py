@@ -207,3 +207,12 @@ def test_screens_for_lcd_and_four_digits():
     assert digits(CounterView(status="closed", reachable=True)) == "----"
     assert digits(CounterView(status="open", reachable=False)) == "OFF "
     assert digits(CounterView(status="open", reachable=True, error=True)) == "Err "
+
+
+def test_the_lcd_shows_the_called_visitors_language_beside_the_code_when_it_fits():
+    assert lcd_lines(CounterView("open", "M023", waiting=2, reachable=True, language="uk"), 16, "en")[0] == \
+        "M023 uk".ljust(16)
+    recalled = CounterView("open", "MA12345", recalls=1, waiting=2, reachable=True, language="pt-BR")
+    assert lcd_lines(recalled, 16, "pt")[0] == "MA12345chamada 2", "the recall count wins over the language"
+    assert lcd_lines(CounterView("open", None, waiting=0, reachable=True, language="uk"), 16, "en")[0].strip() \
+        == "----"

@@ -10,8 +10,7 @@ import sqlite3
 import time
 
 import pytest
-import tomli_w
-from mqtt_helpers import Inbox, event_is, topic_is
+from mqtt_helpers import Inbox, event_is, start_hub_from_file, topic_is
 from sites import small_site_dict
 
 from mqttlink.link import RequestRefused
@@ -137,10 +136,7 @@ def test_a_ticket_record_is_erased_on_request_its_figures_kept_and_the_erasure_a
 
 def test_the_hub_side_commands_void_and_erase(broker_only, tmp_path, capsys):
     centre = broker_only
-    site_file = tmp_path / "site.toml"
-    site_file.write_text(tomli_w.dumps(small_site_dict()), encoding="utf-8")
-    device_file = centre.write_hub_device_file(site_file)
-    centre.start_hub()
+    device_file = start_hub_from_file(centre, tmp_path, small_site_dict())
     kiosk = centre.link("kiosk-1")
     fakes = issue(kiosk, 3)
     assert provision(["void", "--device", str(device_file), "--source", "kiosk-1", "--from", "00:00",
