@@ -151,12 +151,15 @@ class HubConnection:
 
     def check_in(self, code: str, language: str, done: Callable[[str, Any], None]) -> None:
         """Check a visitor in by appointment code off the caller's thread; ``done`` as for ``issue``
-        with the ticket view the hub issued (the same one again for a second scan)."""
+        with the ticket view the hub issued (the same one again for a second scan) and, under
+        ``appointment``, the result's appointment (``timing``: when it is called)."""
         self._pool.submit(self._check_in, code, language, done)
 
     def _check_in(self, code: str, language: str, done: Callable[[str, Any], None]) -> None:
         try:
-            done("ok", self.link.request("check_in", code=code, language=language)["ticket"])
+            result = self.link.request("check_in", code=code, language=language)
+            # the appointment (its time, and when it is called) rides with the ticket to the ticket screen
+            done("ok", {**result["ticket"], "appointment": result["appointment"]})
         except RequestRefused as exc:
             done("refused", exc.code)
         except LinkError:

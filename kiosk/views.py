@@ -51,6 +51,16 @@ SCAN_MESSAGES = {
     "refused": _("Something went wrong. Please ask at the welcoming desk."),
 }
 
+#: what the ticket screen says of a checked-in appointment, by ``check_in``'s ``appointment.timing``
+#: (docs/protocol.md, "Who is called next"); no timing (an appointment without a time): the usual line
+APPOINTMENT_NOTES = {
+    "early": _("Your appointment is at %(time)s. You will be called at that time, before visitors "
+               "without an appointment."),
+    "due": _("Your appointment is now. You will be called soon, before visitors without an appointment."),
+    "late": _("You came after your appointment time (%(time)s). You will be called in order of arrival, "
+              "like visitors without an appointment."),
+}
+
 #: the ticket screen's note on the printer, by ``VisitorState.print_state``
 PRINT_NOTES = {
     "fault": _("The printer is not working. Please take a photo of your number and of this code."),
@@ -327,10 +337,17 @@ def ticket_view(flow: KioskFlow, site: Mapping | None) -> TicketView:
         code=ticket.get("code", ""), service=name, service_local=local if local != name else "",
         priority=tr(lang, "Priority ticket") if ticket.get("priority") else "",
         ahead=ahead, wait=wait, where=where,
-        calls=tr(lang, "Watch the screens: your number will be called."),
+        calls=appointment_note(ticket.get("appointment") or {}, lang)
+        or tr(lang, "Watch the screens: your number will be called."),
         qr=ticket.get("qr") or "", qr_caption=tr(lang, "Take a photo of this code to keep your number."),
         printed_note=tr(lang, PRINT_NOTES.get(state.print_state, PRINT_NOTES["printed"])),
         fault=state.print_state in ("fault", "none"), nav=nav(flow, "ticket"))
+
+
+def appointment_note(appointment: Mapping, lang: str) -> str:
+    """When a checked-in appointment is called, as the visitor reads it ("" for a walk-in's ticket)."""
+    note = APPOINTMENT_NOTES.get(appointment.get("timing"))
+    return tr(lang, note, time=appointment.get("time") or "") if note else ""
 
 
 def scan_view(flow: KioskFlow, site: Mapping | None) -> ScanView:

@@ -176,6 +176,21 @@ def test_the_ticket_screen_in_the_visitors_language_and_portuguese(lang):
     assert view.nav[0].label == tr(lang, "Done")
 
 
+@pytest.mark.parametrize("lang", SEVERAL + ["ne", "bn"])
+def test_a_checked_in_visitor_reads_when_their_appointment_is_called(lang):
+    notes = {}
+    for timing in ("early", "due", "late", None):
+        flow = flow_for(lang)
+        flow.ticket_issued(ticket(language=lang, appointment={"code": "APT-7KQ2-M9XD", "service": "immigration",
+                                                              "time": "10:30", "timing": timing}))
+        notes[timing] = views.ticket_view(flow, CONFIG).calls
+    assert notes[None] == tr(lang, "Watch the screens: your number will be called."), "no slot: a walk-in's line"
+    assert "10:30" in notes["early"] and "10:30" in notes["late"] and "10:30" not in notes["due"]
+    assert len(set(notes.values())) == 4, "each case says something else"
+    if lang in NOT_LATIN:
+        assert not any(note.startswith("Your") or note.startswith("You ") for note in notes.values())
+
+
 @pytest.mark.parametrize("lang", SEVERAL)
 def test_the_ticket_screen_says_what_the_printer_did(lang):
     flow = flow_for(lang)
