@@ -3,16 +3,14 @@ devices send them, a fake clock moved by hand, survey answers inserted as the hu
 
 from __future__ import annotations
 
-import json
-
-import tomli_w
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import tomli_w
 from sites import small_site, small_site_dict
+from test_retention import Centre as RetentionCentre
 
-from hub.clock import FakeClock
-from hub.engine import Engine, Incoming
+from hub.engine import Engine
 from hub.store import Store
 
 LISBON = ZoneInfo("Europe/Lisbon")
@@ -25,27 +23,23 @@ def at(day: str, hhmm: str) -> float:
     return datetime.fromisoformat(day).replace(hour=hours, minute=minutes, tzinfo=LISBON).timestamp()
 
 
-class Centre:
-    """reception (counter c1, target 15 min) and immigration (counter c2, target 30 min)."""
+class Centre(RetentionCentre):
+    """test_retention's centre with targets: reception (counter c1, 15 min) and immigration (counter
+    c2, 30 min)."""
 
     def __init__(self, tmp_path, retention_days: int = 90):
-        data = small_site_dict()
-        data["site"]["retention_days"] = retention_days
-        data["services"][0]["target_wait_min"] = 15
-        data["services"][1]["target_wait_min"] = 30
-        self.data = data
-        self.site = small_site(data)
-        self.path = tmp_path / "hub.sqlite3"
-        self.clock = FakeClock(at(DAY, "08:00"))
+        super().__init__(tmp_path, retention_days=retention_days)
+        self.data = small_site_dict()
+        self.data["site"]["retention_days"] = retention_days
+        self.data["services"][0]["target_wait_min"] = 15
+        self.data["services"][1]["target_wait_min"] = 30
+        self.site = small_site(self.data)
+        self.engine.store.close()
         self.engine = Engine(self.site, Store(self.path), self.clock)
-        self.n = 0
 
-    def ask(self, device: str, action: str, **fields) -> dict:
-        self.n += 1
-        payload = json.dumps({"v": 1, "request_id": f"req-{self.n:08d}",
-                              "deadline_ms": int(self.clock.now() * 1000) + 60_000, **fields}).encode()
-        out = self.engine.process([Incoming(device, action, payload)])
-        reply = json.loads(next(o for o in out if o.kind == "reply").payload)
+    def do(self, device: str, action: str, **fields) -> dict:
+        """The request's result (it must be accepted)."""
+        reply = self.ask(device, action, **fields)
         assert reply["ok"], reply
         return reply["result"]
 
@@ -54,7 +48,7 @@ class Centre:
         self.engine.tick()
 
     def issue(self, service: str = "reception", language: str = "pt") -> dict:
-        return self.ask("kiosk-1", "issue_ticket", service=service, language=language)["ticket"]
+        return self.do("kiosk-1", "issue_ticket", service=service, language=language)["ticket"]
 
     def answers(self, rows) -> None:
         """(day, service, hours, space, kindness, mediator) rows, as the hub will store them."""
@@ -70,9 +64,9 @@ class Centre:
             self.issue(language=("pt", "en")[i % 2])
         for _ in range(visitors):
             self.clock.advance(600)
-            self.ask("counter-1", "call_next")
+            self.do("counter-1", "call_next")
             self.clock.advance(1200)
-        self.ask("counter-1", "finish")
+        self.do("counter-1", "finish")
 
     def site_file(self, folder) -> str:
         """The site written as its TOML file, for the command's --site."""

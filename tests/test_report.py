@@ -37,9 +37,9 @@ def small_day(tmp_path):
     centre.when(DAY, "09:00")
     tickets = [centre.issue(language=lang) for lang in ("pt", "en", "pt", "en", "pt")]
     centre.when(DAY, "09:05")
-    centre.ask("kiosk-1", "cancel_ticket", ref=tickets[3]["ref"])
+    centre.do("kiosk-1", "cancel_ticket", ref=tickets[3]["ref"])
     centre.when(DAY, "09:06")
-    centre.ask("technician.hub", "void_tickets", codes=[tickets[4]["code"]], reason="a test of the report")
+    centre.do("technician.hub", "void_tickets", codes=[tickets[4]["code"]], reason="a test of the report")
     for hhmm, device, action, fields in (("09:10", "counter-1", "call_next", {}),
                                          ("09:20", "counter-1", "call_next", {}),
                                          ("09:25", "counter-1", "transfer", {"service": "immigration"}),
@@ -49,13 +49,13 @@ def small_day(tmp_path):
                                          ("09:30", "counter-2", "call_next", {}),
                                          ("09:45", "counter-2", "finish", {})):
         centre.when(DAY, hhmm)
-        centre.ask(device, action, **fields)
+        centre.do(device, action, **fields)
     centre.when(DAY, "10:00")
     centre.issue(language="en")
     centre.when(DAY, "10:02")
-    centre.ask("counter-1", "call_next")
+    centre.do("counter-1", "call_next")
     centre.when(DAY, "10:05")
-    centre.ask("counter-1", "finish")
+    centre.do("counter-1", "finish")
     yield centre
     centre.close()
 
@@ -110,8 +110,8 @@ def test_survey_in_the_seeds_form_with_small_groups_suppressed(tmp_path):
         centre.issue()
     for _ in range(20):
         centre.clock.advance(60)
-        centre.ask("counter-1", "call_next")
-    centre.ask("counter-1", "finish")
+        centre.do("counter-1", "call_next")
+    centre.do("counter-1", "finish")
     rows = [(DAY, "reception", None if i < 3 else 1, 2, 1 if i else 4, 2) for i in range(12)]
     rows += [(DAY, "immigration", 1, 1, 1, 1)] * 3
     centre.answers(rows)
