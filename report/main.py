@@ -42,11 +42,22 @@ MAX_DAYS = 3700
 
 
 # ---------------------------------------------------------------------------- periods
+#: service days a report may name (a year outside is a typo, and 9999-12-31 has no next week)
+YEARS = (2000, 2199)
+
+
 def _date(text: str, what: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except (ValueError, TypeError):
         raise ReportError(f"{what}: {text!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-03-10)") from None
+    return _in_years(day, what)
+
+
+def _in_years(day: date, what: str) -> date:
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise ReportError(f"{what}: {day} is not a day of {YEARS[0]} to {YEARS[1]}")
+    return day
 
 
 def period(args, today: str) -> tuple[str, str, str]:
@@ -61,7 +72,7 @@ def period(args, today: str) -> tuple[str, str, str]:
                       else _date(args.week, "--week") - timedelta(days=_date(args.week, "--week").weekday()))
         except ValueError:
             raise ReportError(f"--week: {args.week!r} is not a week; write 2026-W11 or a date in it") from None
-        year, week, _ = monday.isocalendar()
+        year, week, _ = _in_years(monday, "--week").isocalendar()
         return monday.isoformat(), (monday + timedelta(days=6)).isoformat(), f"{year}-W{week:02d}"
     if args.month is not None:
         first = _date(f"{args.month}-01", "--month") if len(args.month) == 7 else None
