@@ -183,6 +183,73 @@ WantedBy=multi-user.target
 """
 
 
+REPORT_SERVICE = "onestop-report.service"
+REPORT_TIMER = "onestop-report.timer"
+#: where the daily reports go on the hub (the supervisor's console offers them for download)
+REPORTS_DIR = "/var/lib/onestop/reports"
+
+
+def report_service_text(bin_dir: str = BIN_DIR, device_file: str = DEVICE_FILE, user: str = SERVICE_USER) -> str:
+    """The hub's daily report (``onestop-report``): one run, at low priority beside the hub.  It only
+    reads the database (read-only SQLite, one short snapshot) and writes under ``REPORTS_DIR``."""
+    return f"""\
+# {REPORT_SERVICE}: made by provisioning.units; regenerate rather than edit.
+# Yesterday's report of the centre, started by {REPORT_TIMER}.
+[Unit]
+Description=One-Stop-Shop daily report (yesterday's figures, HTML, CSV, charts)
+After=onestop-hub.service
+
+[Service]
+Type=oneshot
+ExecStart={bin_dir}/onestop-report --device {device_file} --day yesterday --out {REPORTS_DIR}
+User={user}
+Group={user}
+Nice=10
+IOSchedulingClass=idle
+TimeoutStartSec=900
+UMask=0027
+StateDirectory=onestop
+CacheDirectory=onestop
+ConfigurationDirectory=onestop
+# matplotlib's font cache (the home folder is read-only here)
+Environment=MPLCONFIGDIR=/var/cache/onestop/matplotlib PYTHONUNBUFFERED=1
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+PrivateNetwork=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictSUIDSGID=yes
+RestrictNamespaces=yes
+LockPersonality=yes
+RestrictAddressFamilies=AF_UNIX
+"""
+
+
+def report_timer_text() -> str:
+    """Every night at 00:40 (after the service day's rollover and the hub's purge, which runs within 15 s
+    of a new day); ``Persistent=`` runs a night the hub was off at its next start."""
+    return f"""\
+# {REPORT_TIMER}: made by provisioning.units; regenerate rather than edit.
+[Unit]
+Description=One-Stop-Shop daily report, every night
+
+[Timer]
+OnCalendar=*-*-* 00:40:00
+RandomizedDelaySec=300
+Persistent=true
+Unit={REPORT_SERVICE}
+
+[Install]
+WantedBy=timers.target
+"""
+
+
 def write_units(folder: Path | str, roles: list[str] | None = None, bin_dir: str = BIN_DIR,
                 device_file: str = DEVICE_FILE, with_mosquitto: bool = True) -> list[Path]:
     """Write the role units (and the Mosquitto drop-in) into ``folder``; returns the paths."""
@@ -198,6 +265,11 @@ def write_units(folder: Path | str, roles: list[str] | None = None, bin_dir: str
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(mosquitto_dropin_text(), encoding="utf-8")
         written.append(path)
+        # the hub's too: the daily report and its timer
+        for name, text in ((REPORT_SERVICE, report_service_text(bin_dir, device_file)),
+                           (REPORT_TIMER, report_timer_text())):
+            (folder / name).write_text(text, encoding="utf-8")
+            written.append(folder / name)
     return written
 
 

@@ -152,7 +152,7 @@ packages() {
 }
 
 enable_hub_services() {
-    if [ "$ROLE" = "hub" ]; then run_systemctl enable chrony.service mosquitto.service; fi
+    if [ "$ROLE" = "hub" ]; then run_systemctl enable chrony.service mosquitto.service onestop-report.timer; fi
     return 0
 }
 
