@@ -33,9 +33,14 @@ def _figure(height_in: float = HEIGHT_IN) -> Figure:
     return fig
 
 
+#: the hours every chart by hour shows at least (a centre's usual day), so a quiet day's one or two
+#: hours are not drawn as bars half the chart wide
+DAY_HOURS = (8, 16)
+
+
 def _hours(figures: Figures) -> list[int]:
-    hours = [h for h in figures.tables["hour"]]
-    return list(range(min(hours), max(hours) + 1)) if hours else []
+    hours = [*figures.tables["hour"], *DAY_HOURS]
+    return list(range(min(hours), max(hours) + 1))
 
 
 def arrivals_by_hour(figures: Figures, lang: str) -> bytes:
@@ -67,7 +72,7 @@ def waits_by_hour(figures: Figures, lang: str) -> bytes:
     ax.set_xticks(list(x), labels)
     ax.set_title(t("chart_waits_hour", lang), fontsize=13)
     ax.set_ylabel(t("minutes", lang))
-    ax.legend(frameon=False)
+    fig.legend(frameon=False, loc="outside lower center", ncol=2)
     ax.spines[["top", "right"]].set_visible(False)
     return _png(fig)
 
@@ -75,7 +80,8 @@ def waits_by_hour(figures: Figures, lang: str) -> bytes:
 def waits_by_service(figures: Figures, lang: str, names: dict, targets: dict) -> bytes:
     rows = [(key, stat) for key, stat in figures.tables["service"].items() if stat.called]
     rows.sort(key=lambda kv: kv[1].wait_min(0.9) or 0)
-    fig = _figure(max(HEIGHT_IN, 1.2 + 0.42 * len(rows)))
+    # 0.42 inch a service, so one or fifteen of them have bars of the same thickness
+    fig = _figure(1.6 + 0.42 * len(rows))
     ax = fig.add_subplot()
     y = range(len(rows))
     p50 = [stat.wait_min(0.5) or 0 for _, stat in rows]
@@ -93,7 +99,9 @@ def waits_by_service(figures: Figures, lang: str, names: dict, targets: dict) ->
     ax.set_yticks(list(y), [names.get(key, key) for key, _ in rows], fontsize=9)
     ax.set_xlabel(t("minutes", lang))
     ax.set_title(t("chart_waits_service", lang), fontsize=13)
-    ax.legend(frameon=False, loc="lower right")
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    # under the axes: inside, it covered the bars of the shortest waits
+    fig.legend(frameon=False, loc="outside lower center", ncol=3)
     ax.margins(x=0.1)
     ax.spines[["top", "right"]].set_visible(False)
     return _png(fig)
@@ -109,12 +117,12 @@ def survey_bars(survey: Survey, lang: str) -> bytes:
         c = cells[q]
         rate = f", {t('survey_rate', lang)} {c.response_rate:.0f} %" if c.response_rate is not None else ""
         if c.suppressed:
-            line = f"{t(f'q_{q}', lang)}: {t('survey_suppressed', lang)} (n = {c.n})"
+            line = f"{t(f'q_{q}', lang)} · {t('survey_suppressed', lang)} (n = {c.n})"
         else:
-            line = f"{t(f'q_{q}', lang)}: {t(f'pos_{q}', lang)} {c.pct:.0f} %  (n = {c.n}{rate})"
+            line = f"{t(f'q_{q}', lang)} · {t(f'pos_{q}', lang)}: {c.pct:.0f} %  (n = {c.n}{rate})"
             ax.barh(i, c.pct, height=0.38, color=MEDIAN)
             ax.text(c.pct + 0.8, i, f"{c.pct:.0f} %", va="center", ha="left", fontsize=9)
-        ax.text(0, i + 0.27, line, va="bottom", ha="left", fontsize=9.5)
+        ax.text(0, i + 0.27, line, va="bottom", ha="left", fontsize=9)
     ax.set_yticks([])
     ax.set_ylim(-0.5, len(QUESTIONS) - 0.1)
     ax.set_xlim(0, 105)
