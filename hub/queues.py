@@ -427,10 +427,18 @@ class QueueModel:
             return state.languages
         return tuple(self.counter_config(counter_id).languages)
 
-    def spoken_at(self, service_id: str) -> set[str]:
-        """The languages spoken at the open counters of a service."""
-        return {lang for c in self.site.counters if self.counters[c.id].status == CounterStatus.OPEN
-                and any(cs.service == service_id for cs in c.services) for lang in self.languages_of(c.id)}
+    def _open_languages(self, service_id: str, counter_id: str) -> tuple[set[str], set[str]]:
+        """The languages spoken at the open counters of a service other than ``counter_id``, and
+        those spoken at every open counter of it (``counter_id`` included)."""
+        elsewhere: set[str] = set()
+        everywhere = set(self.languages_of(counter_id))
+        for c in self.site.counters:
+            if c.id != counter_id and self.counters[c.id].status == CounterStatus.OPEN and any(
+                    cs.service == service_id for cs in c.services):
+                languages = self.languages_of(c.id)
+                elsewhere.update(languages)
+                everywhere.intersection_update(languages)
+        return elsewhere, everywhere
 
     def at_head_s(self, ticket: Ticket, now: float) -> float:
         """How long a waiting ticket has been at the head of its service-and-class queue (0: not yet)."""
@@ -438,28 +446,34 @@ class QueueModel:
 
     def _prefer_language(self, counter_id: str, head: Ticket, now: float
                          ) -> tuple[Ticket, list[tuple[Ticket, float]]]:
-        """The language rule.  The counter takes the first visitor of ``head``'s service and class
-        whose language it speaks, passing over those ahead of it, only when every one of them may be
-        passed over: a language this counter does not speak but another open counter of the service
-        does, and less than ``language_max_skip_min`` at the head.  Otherwise ``head`` (FIFO).  A
-        counter with no stated languages, and a limit of 0, never pass anyone over."""
+        """The language rule (docs/protocol.md, "Who is called next").  Among the visitors of
+        ``head``'s service and class, in arrival order, the counter takes the first whose language it
+        speaks and not every open counter of the service does (a mediator's language); else the first
+        whose language it speaks; else ``head``.  It may pass over only visitors whose language
+        another open counter of the service speaks, each less than ``language_max_skip_min`` at the
+        head; the first visitor it may not pass over ends the search.  A counter with no stated
+        languages, and a limit of 0, call in arrival order."""
         speaks = self.languages_of(counter_id)
         limit = self.site.policies.language_max_skip_min * 60
-        if not speaks or limit <= 0 or head.language in speaks:
+        if not speaks or limit <= 0:
             return head, []
-        spoken = self.spoken_at(head.service)
+        elsewhere, everywhere = self._open_languages(head.service, counter_id)
         passed: list[tuple[Ticket, float]] = []
+        spoken: tuple[Ticket, list[tuple[Ticket, float]]] | None = None  # the first it speaks, and who is passed
         index = bisect.bisect_left(self.waiting[head.service], (head.sort_key(),))
         for _, ticket in self.waiting[head.service][index:]:
             if ticket.priority != head.priority or ticket.appointment_at is not None:
                 continue
             if ticket.language in speaks:
-                return ticket, passed
+                if ticket.language not in everywhere:
+                    return ticket, passed
+                if spoken is None:
+                    spoken = (ticket, list(passed))
             at_head = self.at_head_s(ticket, now)
-            if ticket.language not in spoken or at_head >= limit:
-                return head, []
+            if ticket.language not in elsewhere or at_head >= limit:
+                break
             passed.append((ticket, at_head))
-        return head, []
+        return spoken if spoken is not None else (head, [])
 
     def _advance_cycle(self, state: CounterState, ticket: Ticket) -> None:
         normal_n, priority_n = self.site.policies.priority_ratio

@@ -134,13 +134,33 @@ def test_a_counter_without_stated_languages_and_a_zero_bound_call_in_arrival_ord
 
 def test_the_days_languages_change_the_calls_and_end_with_the_day():
     day = Day()
-    day.model.set_languages("c1", ["pt", "en"])
+    day.model.set_languages("c1", ["en"])
     en = day.issue("en", T0)
     day.issue("pt", T0 + 1)
-    assert day.call("c1", T0 + 5)[0] is en  # c1 speaks en today: FIFO, in the visitor's language
-    assert day.model.languages_of("c1") == ("pt", "en")
+    assert day.call("c1", T0 + 5)[0] is en  # c1 speaks en today (and not pt): the en visitor first
+    assert day.model.languages_of("c1") == ("en",)
     day.model.roll_over("2026-09-22", T0 + 86400)
     assert day.model.languages_of("c1") == ("pt",)
+
+
+def test_a_counter_prefers_a_language_it_speaks_and_not_every_open_counter_does_over_a_common_one():
+    day = Day()
+    day.model.set_languages("c3", ["pt", "en"])  # c3: pt and en; c1: pt only
+    pt = day.issue("pt", T0)
+    en = day.issue("en", T0 + 1)
+    ticket, event = day.call("c3", T0 + 60)
+    assert ticket is en and event["passed_over"] == [{"code": pt.code, "at_head_s": 60.0}]
+    assert day.call("c1", T0 + 61)[0] is pt
+    # bounded alike: ten minutes at the head and arrival order wins
+    pt = day.issue("pt", T0 + 100)
+    day.issue("en", T0 + 101)
+    assert day.call("c3", T0 + 100 + SKIP_S)[0] is pt
+    # c1 closed: nobody else speaks pt, so the pt visitor is never held back
+    day = Day(open_counters=("c3",))
+    day.model.set_languages("c3", ["pt", "en"])
+    pt = day.issue("pt", T0)
+    day.issue("en", T0 + 1)
+    assert day.call("c3", T0 + 60)[0] is pt
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
