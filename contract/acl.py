@@ -21,7 +21,10 @@ Broker identities are of two kinds:
   their own and nothing else: ``technician.<name>`` (``onestop-provision void``
   and ``erase`` on the hub are ``technician.hub``) and ``supervisor.<name>``
   (the supervisor's console).  The hub answers them only the operators'
-  actions (``void_tickets``, ``erase_ticket``).
+  actions (``void_tickets``, ``erase_ticket``);
+* the **guest page server** (``guestpage.web``, a read-only tool): it reads only the
+  ``guest/service/+`` feed (the waiting lists by opaque id) that no other identity but the
+  hub may read, and serves the visitors' phones over HTTP (``guest/``).
 
 The broker binds each connection's client id to its user name
 (``use_username_as_clientid``), so one identity has one session: no login can
@@ -36,17 +39,19 @@ from typing import Literal
 from .topics import is_valid_id
 
 Access = Literal["read", "write", "readwrite"]
-Who = Literal["every device", "hub", "kiosk", "counter", "display", "monitor", "doctor", "operator"]
+Who = Literal["every device", "hub", "kiosk", "counter", "display", "monitor", "doctor", "operator", "guestpage"]
 
 ROLES = ("hub", "kiosk", "counter", "display")
 #: read-only broker identities of the technician's tools (not devices of the site file)
-TOOL_ROLES = ("monitor", "doctor")
+TOOL_ROLES = ("monitor", "doctor", "guestpage")
 #: the monitors a site's broker knows: `onestop-provision fleet` on the hub
 SITE_MONITORS = ("fleet",)
 #: broker identities of people who may change records by request (void fake tickets, erase one)
 OPERATOR_ROLES = ("supervisor", "technician")
 #: the operators a site's broker knows: the technician's commands on the hub, the supervisor's console
 SITE_OPERATORS = ("technician.hub", "supervisor.console")
+#: the guest page server's identity (read only: the guest feed and nothing else)
+GUESTPAGE_ID = "guestpage.web"
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,8 @@ RULES: tuple[Rule, ...] = (
     Rule("monitor", "read", "{base}/event/+/+", "live events of every zone (the demo's printout)"),
     Rule("doctor", "read", "{base}/config/device/{device}",
          "the slice of the device it runs on, to check the hardware against"),
+    Rule("guestpage", "read", "{base}/guest/service/+",
+         "each service's waiting list by opaque id, for the visitors' phone pages (no monitor reads it)"),
     # operators: requests in their own name and the replies to them, nothing else
     Rule("operator", "write", "{base}/req/{device}/+",
          "requests in its own name (`void_tickets`, `erase_ticket`); the hub checks the role may send them"),
@@ -151,4 +158,4 @@ def site_tools(device_ids: list[str], monitors: tuple[str, ...] = SITE_MONITORS,
     """The tools of a site: its monitors, a doctor for each device (the hub included), its operators."""
     return ([Tool(monitor_id(m), "monitor") for m in monitors]
             + [Tool(doctor_id(d), "doctor", d) for d in device_ids]
-            + [tool_of(o) for o in operators])
+            + [tool_of(o) for o in operators] + [Tool(GUESTPAGE_ID, "guestpage")])

@@ -78,6 +78,10 @@ TOPIC_DOCS: dict[str, TopicDoc] = {
                            "`type` `state.zone`: recent calls, counters, services, `seq`"),
     "recent_calls": TopicDoc("hub → (see readers)", True, "hub", "`type` `state.calls`: the site's recent calls"),
     "event": TopicDoc("hub → displays", False, "hub", "`type` `event`, see [Events](#events)", expiry="event"),
+    "guest_service": TopicDoc("hub → guest page server", True, "hub",
+                              "`type` `guest.service`: the waiting list in order by opaque id (code, language, "
+                              "estimate), the tickets at a counter, the service's names; see "
+                              "[The guest feed](#the-guest-feed)"),
 }
 
 #: every subscription-filter method of ``Topics``: (who subscribes, what for)
@@ -87,6 +91,7 @@ FILTER_DOCS: dict[str, tuple[str, str]] = {
     "all_presence": ("monitor (`onestop-provision fleet`)", "every device's presence"),
     "all_health": ("monitor (`onestop-provision fleet`)", "every device's health"),
     "zone_events": ("display", "the live events of its zone"),
+    "all_guest_services": ("guestpage (`onestop-guest`)", "every service's guest list"),
 }
 
 #: one line per reason code: what it means and what a device does about it
@@ -158,7 +163,7 @@ ACTION_NOTES: dict[str, str] = {
     "counter_status": "Open, pause or close the counter; closing finishes its current ticket.",
 }
 
-ROLE_ORDER = ("every device", "hub", "kiosk", "counter", "display", "monitor", "doctor", "operator")
+ROLE_ORDER = ("every device", "hub", "kiosk", "counter", "display", "monitor", "doctor", "operator", "guestpage")
 #: how the ACL table names each identity's user in its Mosquitto ``user`` line
 ACL_USER = {"every device": "<device id>", "monitor": "monitor.<name>", "doctor": "doctor.<device id>",
             "operator": "technician.<name> / supervisor.<name>"}

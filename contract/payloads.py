@@ -294,3 +294,26 @@ def content(language: str, version: str, digest: str, pack: dict) -> dict:
     """``content/<language>``: one language of the information point's content pack."""
     return {"v": SCHEMA_VERSION, "type": "content", "language": language, "version": version, "digest": digest,
             "pack": pack}
+
+
+# ------------------------------------------------------------------ the guest page server's feed
+def guest_service(rev: int, service: str, service_day: str | None, names: Mapping[str, str],
+                  waiting: list[dict], called: list[dict]) -> dict:
+    """``guest/service/<id>`` (only the guest page server reads it): the service's waiting list in
+    its order, each ticket by its opaque id (``contract.guest``) with its code and its estimate
+    (``guest_waiting``), the tickets called to a counter and not yet finished (``guest_called``),
+    and the service's name per language."""
+    return {"v": SCHEMA_VERSION, "type": "guest.service", "rev": rev, "service": service,
+            "service_day": service_day, "names": dict(names), "waiting": waiting, "called": called}
+
+
+def guest_waiting(id: str, code: str, language: str, wait_min: int, low_min: int, high_min: int) -> dict:
+    """A waiting ticket of the guest feed: ``language`` (the one chosen at the kiosk) opens its page in it."""
+    return {"id": id, "code": code, "language": language, "wait_min": wait_min, "low_min": low_min,
+            "high_min": high_min}
+
+
+def guest_called(id: str, code: str, language: str, counter_number: int, called_at: str | None,
+                 recalls: int) -> dict:
+    return {"id": id, "code": code, "language": language, "counter_number": counter_number, "called_at": called_at,
+            "recalls": recalls}

@@ -94,6 +94,14 @@ class Topics:
     def recent_calls(self) -> str:
         return f"{self.base}/state/calls"
 
+    def guest_service(self, service_id: str) -> str:
+        """A service's waiting list by opaque id, for the guest page server only (not under
+        ``state/``, which the monitors read)."""
+        return f"{self.base}/guest/service/{service_id}"
+
+    def all_guest_services(self) -> str:
+        return f"{self.base}/guest/service/+"
+
     # --- hub -> devices: event stream (not retained) -----------------------
     def event(self, zone_id: str, event_type: str) -> str:
         return f"{self.base}/event/{zone_id}/{event_type}"

@@ -126,10 +126,13 @@ class Engine:
     document's example run passes one that gives the same refs on every run."""
 
     def __init__(self, site: Site, store: Store, clock: Clock | None = None, content: ContentPacks | None = None,
-                 appointments: list | None = None, *, new_ref: Callable[[], str] = new_ref):
+                 appointments: list | None = None, *, new_ref: Callable[[], str] = new_ref,
+                 guest_key: bytes | None = None):
         self.site = site
         self.clock = clock or Clock()
         self._make_ref = new_ref
+        #: the key of the guest feed's opaque ids (``contract.guest``); None: no guest page server
+        self.guest_key = guest_key
         self.time = SiteTime(site.site.timezone, site.site.service_day_starts)
         if appointments:  # the past ones are of no use and must not come back after the purge
             today = self.time.service_day(self.clock.now())
@@ -592,6 +595,8 @@ class Engine:
     # -------------------------------------------------------------- snapshots
     def _snapshots(self, dirty: _Dirty) -> list[Outgoing]:
         index = self.snap.index
+        # the services whose guest list changed: a counter's change may be its ticket finishing
+        guests = set(dirty.services).union(*(index.services_of_counter[c] for c in dirty.counters))
         for sid in dirty.services:
             dirty.counters.update(index.counters_by_service.get(sid, ()))
             dirty.zones.add(index.zone_of_service[sid])
@@ -606,6 +611,10 @@ class Engine:
         if dirty.calls:
             out.append(Outgoing(self.topics.recent_calls(), payloads.encode(self.snap.recent_calls(self.rev)),
                                 retain=True))
+        if self.guest_key is not None:
+            out += [Outgoing(self.topics.guest_service(s), retain=True,
+                             payload=payloads.encode(self.snap.guest(s, self.rev, self.guest_key)))
+                    for s in sorted(guests)]
         return out
 
     def everything(self) -> list[Outgoing]:

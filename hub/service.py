@@ -85,12 +85,12 @@ def presence(online: bool, since: float) -> bytes:
 class HubService:
     def __init__(self, site: Site, database: str, broker: BrokerAddress, clock: Clock | None = None,
                  content: ContentPacks | None = None, appointments: list | None = None, *,
-                 stuck_after_s: float = STUCK_AFTER_S):
+                 stuck_after_s: float = STUCK_AFTER_S, guest_key: bytes | None = None):
         self.site = site
         self.broker = broker
         self.topics = Topics(site.site.id)
         self.store = Store(database)
-        self.engine = Engine(site, self.store, clock, content, appointments)
+        self.engine = Engine(site, self.store, clock, content, appointments, guest_key=guest_key)
         self.hub_id = site.hub_device.id
         self.stuck_after_s = stuck_after_s
         self._intake: FairIntake[str, Incoming] = FairIntake()

@@ -4,6 +4,7 @@
 * ``state/counter/<id>``: one counter's status and current ticket (its counter device)
 * ``state/zone/<id>``: a wall display's whole picture: recent calls, counters, services
 * ``state/calls``: the site's recent calls
+* ``guest/service/<id>``: the waiting list by opaque id, for the guest page server only
 Each carries ``rev``, the hub-wide revision of the last change it includes.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 
 from contract import payloads
+from contract.guest import opaque_id
 from siteconf.schema import Site
 
 from . import estimate
@@ -41,6 +43,7 @@ class SiteIndex:
             self.counters_by_zone[c.zone].append(c.id)
         self.zone_of_service = {s.id: s.zone for s in site.services}
         self.zone_of_counter = {c.id: c.zone for c in site.counters}
+        self.services_of_counter = {c.id: {cs.service for cs in c.services} for c in site.counters}
 
 
 class Snapshots:
@@ -113,3 +116,21 @@ class Snapshots:
 
     def recent_calls(self, rev: int) -> dict:
         return payloads.calls_state(rev, list(reversed(self.calls)))
+
+    def guest(self, service_id: str, rev: int, key: bytes) -> dict:
+        """The service's waiting list in its order with each ticket's estimate (``estimate.for_ticket``,
+        what its paper said), and its tickets at a counter, by opaque id: every phone page's
+        position comes from this one message, not from a request to the hub."""
+        m = self.model
+        now = self.clock.now()
+        waiting = [payloads.guest_waiting(opaque_id(key, t.ref), t.code, t.language, *estimate.for_ticket(m, t, now))
+                   for _, t in m.waiting.get(service_id, ())]
+        called = []
+        for cid in self.index.counters_by_service.get(service_id, ()):
+            t = m.current_ticket(cid)
+            if t is not None and t.service == service_id and t.status == "called":
+                called.append(payloads.guest_called(opaque_id(key, t.ref), t.code, t.language,
+                                                    self.site.counter(cid).number, self.time.iso(t.called_at),
+                                                    t.recalls))
+        return payloads.guest_service(rev, service_id, m.service_day, self.site.service(service_id).name,
+                                      waiting, called)

@@ -37,12 +37,14 @@ from broker_config import SiteCredentials, write_broker_files
 from broker_config.bridge import BridgeError, bridge_text
 from broker_config.generate import PRODUCTION_AUTOSAVE_S, TlsListener
 from broker_config.pki import SiteCA, write_public, write_secret
-from contract.acl import FLEET_ID, doctor_id
+from contract.acl import FLEET_ID, GUESTPAGE_ID, doctor_id
 from siteconf.schema import Device, Site
 from siteconf.slices import device_slice
 
 from . import timesync, udev, units
-from .identity import DOCTOR_FILE, FLEET_FILE, tool_file_data
+from guest.config import config_data as guest_config
+
+from .identity import DOCTOR_FILE, FLEET_FILE, GUEST_FILE, tool_file_data
 from .operator import TECHNICIAN_FILE, TECHNICIAN_ID
 from .workspace import ProvisioningError, Wifi, Workspace
 
@@ -197,7 +199,12 @@ def write_device_bundle(ws: Workspace, site: Site, device: Device, creds: SiteCr
         for name, identity in ((FLEET_FILE, FLEET_ID), (TECHNICIAN_FILE, TECHNICIAN_ID)):
             write_secret(etc / "onestop" / name,
                          tomli_w.dumps(tool_file_data(identity, creds.password_for(identity))).encode())
-    units.write_units(etc / "systemd" / "system", roles=[device.role], with_mosquitto=device.role == "hub")
+        # the guest page server beside the hub: its login and the loopback listener (the hub reads the password
+        # for the guest ids' key, contract.guest)
+        write_secret(etc / "onestop" / GUEST_FILE, tomli_w.dumps(guest_config(
+            site.site.id, creds.password_for(GUESTPAGE_ID), "127.0.0.1", site.network.broker_port)).encode())
+    units.write_units(etc / "systemd" / "system", roles=[device.role] + (["guest"] if device.role == "hub" else []),
+                      with_mosquitto=device.role == "hub")
     write_public(etc / "systemd" / "system" / "onestop-packages.service", units.packages_unit_text().encode())
     if needs_i2c(device):  # the LCD's bus: /dev/i2c-1 (the boot partition's config.txt turns the bus on)
         write_public(etc / "modules-load.d" / "onestop-i2c.conf", b"i2c-dev\n")

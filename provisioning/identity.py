@@ -9,6 +9,9 @@ connection over: the hub would be thrown off by ``fleet``, a kiosk by its own
 ``onestop-provision build`` and installed beside the device file::
 
     /etc/onestop/fleet.toml     on the hub:      identity = "monitor.fleet", password = "..."
+    /etc/onestop/guest.toml     on the hub and the guest page server's machine: identity =
+                                "guestpage.web", password = "..." (the hub derives the guest
+                                feed's id key from it: contract.guest)
     /etc/onestop/doctor.toml    on every device: identity = "doctor.<id>", and a password (the hub,
                                 a site without TLS) or tls_cert + tls_key (the device's doctor
                                 certificate, in /etc/onestop/tls/)
@@ -22,13 +25,14 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from contract.acl import FLEET_ID, doctor_id, tool_of
+from contract.acl import FLEET_ID, GUESTPAGE_ID, doctor_id, tool_of
 from mqttlink.paho_setup import TlsFiles
 from siteconf.device import DeviceFile
 
 from .workspace import ProvisioningError
 
 FLEET_FILE = "fleet.toml"
+GUEST_FILE = "guest.toml"
 DOCTOR_FILE = "doctor.toml"
 REBUILD = ("make the bundle again (`onestop-provision build`) and install "
            "build/devices/<id>/etc/onestop/ on this machine")
@@ -93,3 +97,8 @@ def fleet_login(device_file: str | Path) -> ToolLogin:
 
 def doctor_login(device_file: str | Path, device_id: str) -> ToolLogin:
     return load_tool_login(tool_file_path(device_file, DOCTOR_FILE), doctor_id(device_id))
+
+
+def guest_login(device_file: str | Path) -> ToolLogin:
+    """The guest page server's login (``guest.toml`` beside the device file)."""
+    return load_tool_login(tool_file_path(device_file, GUEST_FILE), GUESTPAGE_ID)

@@ -46,6 +46,12 @@ class RoleUnit:
     after: tuple[str, ...] = ("network-online.target", "time-sync.target")
     wants: tuple[str, ...] = ("network-online.target",)
     reload: bool = False
+    #: its own system user instead of ``SERVICE_USER`` (the guest page server: phones reach it)
+    user: str | None = None
+    #: what it starts from (default: the device file)
+    arguments: str | None = None
+    #: resource limits (``CPUQuota=``, ``MemoryMax=``): a flood of phones must not starve the hub beside it
+    resources: tuple[str, ...] = ()
 
     @property
     def unit_name(self) -> str:
@@ -62,6 +68,12 @@ ROLE_UNITS: dict[str, RoleUnit] = {
                         ("video", "render", "input", "audio"), graphical=True),
     "counter": RoleUnit("counter", "One-Stop-Shop counter (call buttons, LEDs, printer, small display)",
                         "onestop-counter", ("gpio", "i2c", "input", "lp", "dialout", "plugdev", "audio")),
+    # its own user: the process phones talk to reads guest.toml and nothing of the hub's.  The limits are
+    # a first choice (a quarter of a Pi 4's four cores, 150 MB of its 4 GB) until the 1,000-pages bench
+    # of issue 16 measures them
+    "guest": RoleUnit("guest", "One-Stop-Shop visitors' phone pages (guest Wi-Fi)", "onestop-guest", (),
+                      after=("network-online.target", "mosquitto.service"), user="onestop-guest",
+                      arguments="--config /etc/onestop/guest.toml", resources=("CPUQuota=25%", "MemoryMax=150M")),
 }
 
 #: every group a unit names; the installer creates missing ones (systemd refuses unknown groups)
@@ -83,7 +95,7 @@ def unit_text(role: str, bin_dir: str = BIN_DIR, device_file: str = DEVICE_FILE,
         "[Service]",
         "Type=notify",
         "NotifyAccess=main",
-        f"ExecStart={bin_dir}/{unit.command} --device {device_file}",
+        f"ExecStart={bin_dir}/{unit.command} {unit.arguments or f'--device {device_file}'}",
     ]
     if unit.reload:
         lines.append("ExecReload=/bin/kill -HUP $MAINPID")
@@ -93,15 +105,16 @@ def unit_text(role: str, bin_dir: str = BIN_DIR, device_file: str = DEVICE_FILE,
         "RestartSec=2",
         "TimeoutStartSec=120",
         "TimeoutStopSec=20",
-        f"User={user}",
-        f"Group={user}",
+        f"User={unit.user or user}",
+        f"Group={unit.user or user}",
+        *unit.resources,
     ]
     if unit.groups:
         lines.append(f"SupplementaryGroups={' '.join(unit.groups)}")
     lines += [
         "UMask=0027",
-        "StateDirectory=onestop",
-        "CacheDirectory=onestop",
+        # (systemd gives a StateDirectory to the unit's user: the guest's own user must not take the hub's)
+        *(() if unit.user else ("StateDirectory=onestop", "CacheDirectory=onestop")),
         "ConfigurationDirectory=onestop",
         "Environment=PYTHONUNBUFFERED=1",
         "NoNewPrivileges=yes",

@@ -20,12 +20,13 @@ import tomli_w
 
 from broker_config import Mosquitto, SiteCredentials, write_broker_files
 from broker_config.generate import TlsListener
-from contract.acl import SITE_MONITORS, doctor_id, monitor_id, tool_of
+from contract.acl import GUESTPAGE_ID, SITE_MONITORS, doctor_id, monitor_id, tool_of
+from contract.guest import guest_key
 from hub.clock import Clock
 from hub.service import BrokerAddress, HubService
 from mqttlink.link import DeviceLink
 from mqttlink.paho_setup import TlsFiles
-from provisioning.identity import DOCTOR_FILE, FLEET_FILE, tool_file_data
+from provisioning.identity import DOCTOR_FILE, FLEET_FILE, GUEST_FILE, tool_file_data
 from provisioning.operator import TECHNICIAN_FILE, TECHNICIAN_ID
 from siteconf.content import ContentPacks
 from siteconf.device import Timing
@@ -59,6 +60,7 @@ class LocalCentre:
         self.hub: HubService | None = None
         self.hub_process: subprocess.Popen | None = None
         self._links: list[DeviceLink] = []
+        self._guests: list = []
 
     # -------------------------------------------------------------- parts
     def start_broker(self) -> "LocalCentre":
@@ -76,10 +78,15 @@ class LocalCentre:
 
     def start_hub(self, timeout: float = 10.0) -> HubService:
         """The hub in this process (a thread), ready when all retained state is out."""
-        self.hub = HubService(self.site, self.database, self.hub_address(), self.clock, self.content).start()
+        self.hub = HubService(self.site, self.database, self.hub_address(), self.clock, self.content,
+                              guest_key=self.guest_key()).start()
         if not self.hub.wait_ready(timeout):
             raise RuntimeError(f"the hub did not get ready within {timeout} s\n{self.broker.log_text()[-2000:]}")
         return self.hub
+
+    def guest_key(self) -> bytes:
+        """The key of the guest feed's ids, as the hub and the page server derive it (``contract.guest``)."""
+        return guest_key(self.credentials.password_for(GUESTPAGE_ID))
 
     def stop_hub(self) -> None:
         if self.hub is not None:
@@ -98,6 +105,7 @@ class LocalCentre:
         self.write_tool_file(path.parent / FLEET_FILE, monitor_id("fleet"))
         self.write_tool_file(path.parent / TECHNICIAN_FILE, TECHNICIAN_ID)
         self.write_tool_file(path.parent / DOCTOR_FILE, doctor_id(hub_id))
+        self.write_tool_file(path.parent / GUEST_FILE, GUESTPAGE_ID)
         return path
 
     def write_tool_file(self, path: Path | str, identity: str, tls: TlsFiles | None = None) -> Path:
@@ -157,6 +165,15 @@ class LocalCentre:
                                      host="127.0.0.1", port=self.port, role=tool_of(identity).role,
                                      timing=timing or self.timing), True)
 
+    def guest_pages(self, port: int = 0):
+        """The guest page server (``guest.main.GuestService``) on a loopback port, logged in as ``guestpage.web``;
+        closed with the centre."""
+        from guest.main import GuestService
+        service = GuestService(self.site.site.id, self.credentials.password_for(GUESTPAGE_ID), "127.0.0.1",
+                               self.port, port=port, timing=self.timing).start()
+        self._guests.append(service)
+        return service
+
     def _open(self, link: DeviceLink, start: bool) -> DeviceLink:
         if start:
             for earlier in [x for x in self._links if x.device_id == link.device_id and not x.closed]:
@@ -175,6 +192,9 @@ class LocalCentre:
         return self
 
     def close(self) -> None:
+        for guest in self._guests:
+            guest.stop()
+        self._guests.clear()
         for link in self._links:
             link.close()
         self._links.clear()

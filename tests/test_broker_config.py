@@ -21,7 +21,7 @@ import pytest
 from broker_config import (BrokerError, CredentialsError, Mosquitto, SiteCredentials, find_mosquitto,
                            hash_password, new_password, verify_password, write_broker_files)
 from broker_config.runner import LOCAL_FILE
-from contract.acl import RULES, SITE_OPERATORS
+from contract.acl import GUESTPAGE_ID, RULES, SITE_OPERATORS
 from contract.topics import Topics
 from mqtt_peer import Peer as MqttPeer
 from sites import SITE_ID, small_site, small_site_dict
@@ -124,7 +124,7 @@ def test_credentials_ensure_keeps_adds_and_drops(tmp_path, site):
     devices = [d.id for d in site.devices]
     # every device, fleet's monitor, a doctor per device (the hub's included) and the site's operators
     assert sorted(changes.added) == sorted(devices + ["monitor.fleet"] + [f"doctor.{d}" for d in devices]
-                                           + ["technician.hub", "supervisor.console"])
+                                           + ["technician.hub", "supervisor.console", GUESTPAGE_ID])
     assert not changes.removed
     assert site.hub_device.id in creds.passwords
     before = dict(creds.passwords)
@@ -196,7 +196,8 @@ def test_generated_files(tmp_path, site, credentials):
 
     passwd = dict(line.split(":", 1) for line in files.passwd.read_text().splitlines())
     devices = [d.id for d in site.devices]
-    assert set(passwd) == {*devices, "monitor.fleet", *(f"doctor.{d}" for d in devices), *SITE_OPERATORS}
+    assert set(passwd) == {*devices, "monitor.fleet", *(f"doctor.{d}" for d in devices), *SITE_OPERATORS,
+                           GUESTPAGE_ID}
     assert all(verify_password(credentials.password_for(d), h) for d, h in passwd.items())
 
     acl = [line for line in files.acl.read_text().splitlines() if line and not line.startswith("#")]

@@ -31,7 +31,7 @@ import pytest
 from broker_config import Mosquitto, SiteCredentials, write_broker_files
 from broker_config.generate import TlsListener
 from broker_config.runner import free_port
-from contract.acl import FLEET_ID, OPERATOR_ROLES, SITE_OPERATORS, TOOL_ROLES, doctor_id, rules_for, site_tools, tool_of
+from contract.acl import FLEET_ID, GUESTPAGE_ID, OPERATOR_ROLES, SITE_OPERATORS, TOOL_ROLES, doctor_id, rules_for, site_tools, tool_of
 from contract.topics import Topics
 from mqtt_peer import REFUSED_TLS, Peer
 from mqttlink.paho_setup import TlsFiles
@@ -112,7 +112,8 @@ def connected(broker: SecureBroker, identity: str) -> Peer:
     """Logged in as in production: a monitor or an operator with its password (on the hub), others with
     their certificate."""
     tool = tool_of(identity)
-    peer = broker.login(identity, "password" if tool and tool.role in ("monitor",) + OPERATOR_ROLES else "tls")
+    peer = broker.login(identity, "password" if tool and tool.role in ("monitor", "guestpage") + OPERATOR_ROLES
+                        else "tls")
     assert peer.connect() == 0, broker.mosquitto.log_text()[-2000:]
     return peer
 
@@ -139,6 +140,7 @@ def topic_classes(site) -> list[str]:
         topics += [TOPICS.request(operator, "void_tickets"), TOPICS.reply(operator)]
     topics += [TOPICS.site_config(), TOPICS.content("pt"), TOPICS.recent_calls()]
     topics += [TOPICS.service_state(s.id) for s in site.services]
+    topics += [TOPICS.guest_service(s.id) for s in site.services]
     topics += [TOPICS.counter_state(c.id) for c in site.counters]
     for zone in site.zones:
         topics += [TOPICS.zone_state(zone.id), TOPICS.event(zone.id, "called")]
@@ -187,6 +189,10 @@ def test_contract_matrix_says_what_the_issue_says():
     assert all(reads(FLEET_ID, t) for d in site.devices for t in (TOPICS.presence(d.id), TOPICS.health(d.id)))
     assert not reads(FLEET_ID, TOPICS.reply("kiosk-1")) and not reads(FLEET_ID, TOPICS.device_config("kiosk-1"))
     assert [t for t in topic_classes(site) if reads(doctor_id("kiosk-1"), t)] == [TOPICS.device_config("kiosk-1")]
+    # the guest feed (waiting lists by opaque id): the page server alone reads it, besides the hub
+    assert [i for i in identities(site) if reads(i, TOPICS.guest_service("reception"))] == ["hub", GUESTPAGE_ID]
+    assert [t for t in topic_classes(site) if reads(GUESTPAGE_ID, t)] == [TOPICS.guest_service(s.id)
+                                                                         for s in site.services]
 
 
 # ---------------------------------------------------------------------------
@@ -227,6 +233,7 @@ def test_read_matrix(secure):
     # published last, they end the run: every device may read presence/hub, every doctor its device's slice
     markers = [f"{TOPICS.base}/presence/hub"] + [TOPICS.device_config(d.id) for d in site.devices]
     markers += [TOPICS.reply(operator) for operator in SITE_OPERATORS]  # all an operator may read
+    markers += [TOPICS.guest_service(s.id) for s in site.services]  # all the guest page server may read
     for marker in markers:
         assert hub.publish(marker, b"end") in ALLOWED_PUBACK
     wrong = {}

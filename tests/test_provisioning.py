@@ -121,6 +121,12 @@ def test_every_device_bundle_of_the_example(built):
             fleet = tomllib.loads((etc / "onestop" / "fleet.toml").read_text())
             assert fleet == {"identity": "monitor.fleet", "password": creds.password_for("monitor.fleet")}
             assert mode(etc / "onestop" / "fleet.toml") == 0o600
+            # the guest page server beside the hub: its login and the loopback broker, its own unit
+            guest = tomllib.loads((etc / "onestop" / "guest.toml").read_text())
+            assert guest == {"identity": "guestpage.web", "password": creds.password_for("guestpage.web"),
+                             "site_id": "cnai-lisboa", "broker": {"host": "127.0.0.1", "port": 1883}}
+            assert mode(etc / "onestop" / "guest.toml") == 0o600
+            assert "User=onestop-guest" in (etc / "systemd" / "system" / "onestop-guest.service").read_text()
             continue
         assert manifest["HOST_NAME"] == device.id
         broker = device_file.broker
@@ -175,7 +181,7 @@ def test_the_hubs_broker_and_time_server(built):
     assert len(list(crl)) == 0 and crl.next_update_utc.year >= 2040
     assert plain["use_username_as_clientid"] == tls["use_username_as_clientid"] == "true"  # both listeners
     identities = ({d.id for d in site.devices} | {"monitor.fleet"} | {f"doctor.{d.id}" for d in site.devices}
-                  | {"technician.hub", "supervisor.console"})
+                  | {"technician.hub", "supervisor.console", "guestpage.web"})
     passwd = dict(line.split(":", 1) for line in local(conf["password_file"]).read_text().splitlines())
     assert set(passwd) == identities
     assert all(verify_password(creds.password_for(d), h) for d, h in passwd.items())

@@ -69,7 +69,7 @@ def test_repository_copies_are_current():
     assert (REPO / "systemd" / "udev" / STATIC_RULES_FILE).read_text() == static_rules_text()
 
 
-@pytest.mark.parametrize("role", list(ROLE_UNITS))
+@pytest.mark.parametrize("role", [role for role in ROLE_UNITS if role != "guest"])
 def test_unit_settings(role):
     unit = parse_unit(unit_text(role))
     service = {k: v[-1] for k, v in unit["Service"].items()}
@@ -91,6 +91,18 @@ def test_unit_settings(role):
     if role == "hub":
         assert "mosquitto.service" in unit["Unit"]["After"][-1] and service["ExecReload"].endswith("$MAINPID")
     assert unit["Install"]["WantedBy"] == ["multi-user.target"]
+
+
+def test_guest_page_server_unit_has_its_own_user_and_limits():
+    """The process phones talk to runs as a user of its own, capped so a flood cannot starve the hub."""
+    unit = parse_unit(unit_text("guest"))
+    service = {k: v[-1] for k, v in unit["Service"].items()}
+    assert service["ExecStart"].split() == ["/opt/onestop/venv/bin/onestop-guest", "--config",
+                                            "/etc/onestop/guest.toml"]
+    assert service["User"] == service["Group"] == "onestop-guest"
+    assert service["CPUQuota"].endswith("%") and 0 < int(service["CPUQuota"][:-1]) <= 50
+    assert service["MemoryMax"].endswith("M") and "StateDirectory" not in service
+    assert service["NoNewPrivileges"] == "yes" and service["ProtectSystem"] == "strict"
 
 
 def test_systemd_analyze_verifies_every_unit(tmp_path):

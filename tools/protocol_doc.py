@@ -39,6 +39,7 @@ from sites import small_site  # noqa: E402
 from contract import docs  # noqa: E402
 from contract.acl import tool_of  # noqa: E402
 from contract.docs import Observed, json_block  # noqa: E402
+from contract.guest import guest_key  # noqa: E402
 from contract.topics import HUB_ID, REPLY_EXPIRY_S, Topics  # noqa: E402
 from hub.clock import FakeClock, SiteTime  # noqa: E402
 from hub.engine import Engine, Incoming  # noqa: E402
@@ -132,7 +133,8 @@ class _Harness:
         self.clock = FakeClock(EXAMPLE_START)
         self.store = Store(":memory:")
         self.engine = Engine(self.site, self.store, self.clock, _example_content(),
-                             _example_appointments(self.site), new_ref=_PinnedRefs())
+                             _example_appointments(self.site), new_ref=_PinnedRefs(),
+                             guest_key=guest_key("the guest page server's password"))
         self.topics = self.engine.topics
         self.new_id = _PinnedIds()  # one sequence for every link, in the order they send
         self.links: dict[str, DeviceLink] = {}
@@ -339,6 +341,8 @@ def examples_section(run: ExampleRun) -> str:
     event = next(json.loads(o.payload) for o in issue.out if o.kind == "event")
     add(f"\nThe event on `{next(o.topic for o in issue.out if o.kind == 'event')}`:\n\n" + json_block(event))
     add(f"\n`{t.service_state('reception')}`:\n\n" + json_block(issue.payload_on(t.service_state("reception"))))
+    add(f"\n`{t.guest_service('reception')}` (only the guest page server reads it; `id` is "
+        "`contract.guest.opaque_id` of the ref):\n\n" + json_block(issue.payload_on(t.guest_service("reception"))))
     add("\nA priority ticket differs only in `\"priority\": true` (the kiosk never says why). "
         "The kiosk retried the first request 2 s later with the same `request_id` (and a new "
         "`deadline_ms` and correlation data): the hub answered with the very same reply, "

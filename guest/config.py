@@ -1,0 +1,35 @@
+"""``guest.toml``: the page server's login, its site and where the broker is.
+
+The page server reads nothing else of the machine it runs on: on the hub, the hub's device file
+holds the hub's own broker password, which the page server's user must not read.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from contract.acl import GUESTPAGE_ID
+
+DEFAULT_CONFIG = "/etc/onestop/guest.toml"
+
+
+def config_data(site_id: str, password: str, host: str, port: int) -> dict:
+    """``guest.toml``: the page server's login (``provisioning.identity``) and where the broker is; the
+    page server reads nothing else of the machine (on the hub, the hub's device file holds its password)."""
+    return {"identity": GUESTPAGE_ID, "password": password, "site_id": site_id, "broker": {"host": host, "port": port}}
+
+
+def load_config(path: str) -> tuple[str, str, str, int]:
+    """(site id, password, broker host, broker port) from ``guest.toml``; ProvisioningError names what is wrong."""
+    from provisioning.identity import load_tool_login
+    from provisioning.workspace import ProvisioningError
+    login = load_tool_login(path, GUESTPAGE_ID)
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    broker = data.get("broker")
+    site_id = data.get("site_id")
+    if login.password is None or not isinstance(site_id, str) or not isinstance(broker, dict) \
+            or not isinstance(broker.get("host"), str) or not isinstance(broker.get("port"), int):
+        raise ProvisioningError(f"{path}: needs password, site_id and [broker] host and port; make the bundle "
+                                "again (onestop-provision build)")
+    return site_id, login.password, broker["host"], broker["port"]

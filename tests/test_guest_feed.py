@@ -1,0 +1,77 @@
+"""The hub's guest feed through the real broker and hub, and the page server that reads it
+(issue 16): only the page server's identity reads it, it names tickets by opaque id only, and a
+ticket's page follows it from issue to the call to its end without asking the hub."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+from mqtt_helpers import Inbox, topic_is
+
+from contract.acl import GUESTPAGE_ID
+from contract.guest import opaque_id
+from mqttlink.link import DeviceLink
+
+
+def state(guest, ref: str, lang: str = "en") -> dict:
+    with urllib.request.urlopen(f"{guest.url}/t/{ref}/state?lang={lang}", timeout=5) as response:
+        return json.loads(response.read())
+
+
+def wait_state(guest, ref: str, want: str, timeout: float = 5.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        view = state(guest, ref)
+        if view["state"] == want or time.monotonic() > deadline:
+            return view
+        time.sleep(0.02)
+
+
+def test_only_the_page_server_reads_the_feed_and_it_holds_no_ref(centre):
+    kiosk = centre.link("kiosk-1")
+    watch = centre.monitor()
+    page_server = DeviceLink(centre.site.site.id, GUESTPAGE_ID, centre.credentials.password_for(GUESTPAGE_ID),
+                             host="127.0.0.1", port=centre.port, role="guestpage", timing=centre.timing)
+    seen_by_monitor, seen_by_guest = Inbox(), Inbox()
+    watch.subscribe(watch.topics.all_guest_services(), seen_by_monitor)
+    watch.subscribe(watch.topics.service_state("reception"), seen_by_monitor)
+    page_server.subscribe(page_server.topics.all_guest_services(), seen_by_guest)
+    page_server.start()
+    assert page_server.wait_connected(5)
+    time.sleep(0.3)
+    ticket = kiosk.request("issue_ticket", service="reception", language="en", priority=False)["ticket"]
+    topic, feed = seen_by_guest.wait_for(topic_is(page_server.topics.guest_service("reception"),
+                                                  lambda p: any(w["code"] == ticket["code"] for w in p["waiting"])))
+    entry = next(w for w in feed["waiting"] if w["code"] == ticket["code"])
+    assert entry["id"] == opaque_id(centre.guest_key(), ticket["ref"]) and entry["language"] == "en"
+    assert (entry["low_min"], entry["high_min"]) == (ticket["estimated_wait_low_min"], ticket["estimated_wait_high_min"])
+    assert ticket["ref"] not in json.dumps(feed)
+    seen_by_monitor.wait_for(topic_is(watch.topics.service_state("reception"), lambda p: p["waiting"] >= 1))
+    time.sleep(0.3)
+    assert not [t for t, _ in seen_by_monitor.messages if "/guest/" in t], "a monitor read the guest feed"
+    page_server.close()
+
+
+def test_a_page_follows_its_ticket_from_issue_to_the_call_to_its_end(centre):
+    guest = centre.guest_pages()
+    kiosk, counter = centre.link("kiosk-1"), centre.link("counter-1")
+    first, mine = (kiosk.request("issue_ticket", service="reception", language=lang, priority=False)["ticket"]
+                   for lang in ("pt", "en"))
+    view = wait_state(guest, mine["ref"], "waiting")
+    assert view["code"] == mine["code"] and view["ahead"] == "1 person ahead of you"
+    assert view["service"] == "Welcoming and sorting"
+    counter.request("call_next")  # calls the first
+    assert wait_state(guest, first["ref"], "called")["banner"] == "Your turn: counter 1"
+    deadline = time.monotonic() + 5
+    while state(guest, mine["ref"])["ahead"] != "No one is ahead of you" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert state(guest, mine["ref"])["ahead"] == "No one is ahead of you"
+    counter.request("call_next")  # the first is finished, mine is called
+    assert wait_state(guest, mine["ref"], "called")["banner"] == "Your turn: counter 1"
+    assert wait_state(guest, first["ref"], "none")["state"] == "none"
+    assert state(guest, mine["ref"], "uk")["banner"] == "Ваша черга: віконце 1"
+    counter.request("finish")
+    assert wait_state(guest, mine["ref"], "none")["state"] == "none"
+    assert guest.server.board.bad == {}
