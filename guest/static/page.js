@@ -48,11 +48,14 @@
     document.documentElement.dir = msg.dir;
     document.title = msg.title;
     show("title", msg.title);
-    show("keep", msg.state === "none" ? "" : msg.keep_open);
-    $("sound").textContent = audio ? msg.sound_on : msg.sound;
-    $("sound").hidden = msg.state === "none";
-    show("offline", "");
     var none = msg.state === "none" || msg.state === "busy";
+    show("keep", none ? "" : msg.keep_open);
+    $("sound").textContent = audio ? msg.sound_on : msg.sound;
+    $("sound").hidden = none;
+    show("offline", "");
+    Array.prototype.forEach.call(document.querySelectorAll("#langs button"), function (button) {
+      button.setAttribute("aria-pressed", String(button.getAttribute("data-lang") === msg.lang));
+    });
     show("none", msg.state === "busy" ? msg.busy : (msg.state === "none" ? msg.none : ""));
     show("code", none ? "" : msg.code);
     show("service", none ? "" : msg.service);
