@@ -4,9 +4,10 @@ The hub writes in WAL mode (``hub/store.py``), so a reader never blocks it and i
 it: the report opens the file with SQLite's read-only URI (``mode=ro``, ``query_only``), reads
 everything it needs inside one deferred transaction (one WAL snapshot: a purge committed meanwhile
 is seen either wholly or not at all, so a day is never counted twice or lost between the
-``tickets`` and the ``daily_stats`` query) and ends it at once.  A month of a busy centre (about
-55,000 legs) is read in well under a second (docs/performance.md), so the hub's WAL checkpoint
-waits that long at most.
+``tickets`` and the ``daily_stats`` query) and ends it as soon as the rows are fetched (they are
+parsed after it).  A busy month (18,000 stays kept, 17,000 daily figures) holds the snapshot for
+0.23 s on the development machine (``bench/report_bench.py``, docs/performance.md), so the hub's WAL
+checkpoint waits that long at most.
 
 The queries are plain SQL (no SQLite functions, no JSON operators, no date arithmetic): the JSON
 columns and the percentiles are worked out in Python (``report.figures``), so the same text runs on
@@ -128,32 +129,36 @@ def read_period(db, first: str, last: str) -> PeriodData:
     p = PARAM
     args = (first, last)
     try:
+        # only fetching inside the snapshot; the rows are turned into records (JSON parsed) after it
         db.execute("BEGIN")
         try:
             stats_columns = {d[0] for d in db.execute("SELECT * FROM daily_stats WHERE 1 = 0").description}
             tickets = "tickets" if "tickets" in stats_columns else "NULL"
             row = db.execute(KEPT_SQL).fetchone()
             data.kept_from = row[0] if row else None
-            data.legs = [LegRecord(day, service, bool(first_), language, bool(priority), status == "voided",
-                                   joined, called, counter, ended, "voided" if status == "voided" else outcome)
-                         for day, service, first_, language, priority, status, joined, called, counter, ended,
-                         outcome in db.execute(LEGS_SQL.format(p=p), args)]
-            data.cells = [StatCell(day, service, int(hour), language, bool(priority), legs, n,
-                                   json.loads(outcomes), json.loads(wait_hist), wait_sum, json.loads(service_hist),
-                                   service_sum)
-                          for day, service, hour, language, priority, legs, n, outcomes, wait_hist, wait_sum,
-                          service_hist, service_sum in db.execute(STATS_SQL.format(p=p, tickets=tickets), args)]
+            legs = db.execute(LEGS_SQL.format(p=p), args).fetchall()
+            cells = db.execute(STATS_SQL.format(p=p, tickets=tickets), args).fetchall()
             # last, so that a missing table (an older hub) spoils no earlier query on PostgreSQL either
             try:
-                data.answers = [Answer(*row) for row in db.execute(SURVEY_SQL.format(p=p), args)]
+                answers = db.execute(SURVEY_SQL.format(p=p), args).fetchall()
             except sqlite3.OperationalError as exc:
                 if "no such table" not in str(exc):
                     raise
-                data.survey_table = False
+                answers, data.survey_table = [], False
         finally:
             db.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
         raise ReportError(f"database: cannot read it: {exc}") from None
+    try:
+        data.legs = [LegRecord(day, service, bool(first_), language, bool(priority), status == "voided",
+                               joined, called, counter, ended, "voided" if status == "voided" else outcome)
+                     for day, service, first_, language, priority, status, joined, called, counter, ended,
+                     outcome in legs]
+        data.cells = [StatCell(day, service, int(hour), language, bool(priority), n_legs, n, json.loads(outcomes),
+                               json.loads(wait_hist), wait_sum, json.loads(service_hist), service_sum)
+                      for day, service, hour, language, priority, n_legs, n, outcomes, wait_hist, wait_sum,
+                      service_hist, service_sum in cells]
+        data.answers = [Answer(*row) for row in answers]
     except (ValueError, TypeError) as exc:  # a daily_stats row whose JSON is not the hub's
         raise ReportError(f"database: a daily figure cannot be read ({exc}); restore the hub's file") from None
     return data
