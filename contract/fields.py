@@ -31,7 +31,7 @@ LANGUAGE_MAX = 8
 SERVICE_PREFIX = r"[A-Z]{1,2}"
 #: a ticket code: the service's prefix and its number of the day ("A023", "MA99999")
 CODE = rf"{SERVICE_PREFIX}[0-9]{{1,5}}"
-#: a ticket's reference (its QR): base32 of at least 80 random bits (``contract.qr.new_ref``)
+#: a ticket's reference (its QR): base32 of 128 random bits (``contract.qr.new_ref``; 80 before issue 16)
 REF = r"[a-z2-7]{16,32}"
 #: a request id (``DeviceLink`` sends 32 hex digits)
 REQUEST_ID = r"[A-Za-z0-9_.:-]{8,64}"

@@ -21,7 +21,7 @@ from contract import payloads
 from contract.acl import OPERATOR_ROLES, tool_of
 from contract.errors import ContractError, Reason
 from contract.messages import LIVE, CounterStatus, TicketStatus, safe_text
-from contract.qr import TicketQR, new_ref
+from contract.qr import TicketQR, guest_url, new_ref
 from contract.topics import Topics
 from siteconf.content import ContentPacks
 from siteconf.schema import Site
@@ -122,7 +122,7 @@ def error_reply(action: str, request_id: str | None, rev: int, reason: Reason, m
 
 
 class Engine:
-    """``new_ref`` makes ticket refs (``contract.qr.new_ref``: 80 random bits); the protocol
+    """``new_ref`` makes ticket refs (``contract.qr.new_ref``: 128 random bits); the protocol
     document's example run passes one that gives the same refs on every run."""
 
     def __init__(self, site: Site, store: Store, clock: Clock | None = None, content: ContentPacks | None = None,
@@ -474,7 +474,7 @@ class Engine:
         return payloads.counter_languages_result(counter_id, now_speaks, request.languages is None), changes
 
     def _new_ref(self) -> str:
-        """A ref no ticket of today has (80 random bits; the tickets table's UNIQUE(ref) is the last guard)."""
+        """A ref no ticket of today has (128 random bits; the tickets table's UNIQUE(ref) is the last guard)."""
         ref = self._make_ref()
         while ref in self.model.by_ref:
             ref = self._make_ref()
@@ -551,7 +551,14 @@ class Engine:
             counter=ticket.counter, counter_number=counter.number if counter else None,
             called_at=self.time.iso(ticket.called_at), recalls=ticket.recalls, people_ahead=ahead,
             estimated_wait_min=wait, estimated_wait_low_min=low, estimated_wait_high_min=high,
-            qr=TicketQR(self.site.site.id, ticket.service_day, ticket.code, ticket.ref).encode())
+            qr=self._qr(ticket))
+
+    def _qr(self, ticket) -> str:
+        """The ticket's link to its phone page when the site has a page server, else the OSS1 form."""
+        host = self.site.network.guest_host
+        if host:
+            return guest_url(host, ticket.ref)
+        return TicketQR(self.site.site.id, ticket.service_day, ticket.code, ticket.ref).encode()
 
     # ----------------------------------------------------------- bookkeeping
     def _record(self, changes: Changes, now: float, dirty: _Dirty, events: list[Outgoing]) -> None:

@@ -73,7 +73,10 @@ ROLE_UNITS: dict[str, RoleUnit] = {
     # of issue 16 measures them
     "guest": RoleUnit("guest", "One-Stop-Shop visitors' phone pages (guest Wi-Fi)", "onestop-guest", (),
                       after=("network-online.target", "mosquitto.service"), user="onestop-guest",
-                      arguments="--config /etc/onestop/guest.toml", resources=("CPUQuota=25%", "MemoryMax=150M")),
+                      arguments="--config /etc/onestop/guest.toml --port 80",
+                      # port 80, so the link printed on the ticket needs no port; that one capability only
+                      resources=("CPUQuota=25%", "MemoryMax=150M", "AmbientCapabilities=CAP_NET_BIND_SERVICE",
+                                 "CapabilityBoundingSet=CAP_NET_BIND_SERVICE")),
 }
 
 #: every group a unit names; the installer creates missing ones (systemd refuses unknown groups)

@@ -119,6 +119,10 @@ class Network(_Model):
     broker_tls_port: int | None = Field(default=None, ge=1, le=65535)
     #: NTP server devices sync from (the hub serves time; see provisioning)
     time_server: Host | None = None
+    #: where phones on the guest Wi-Fi reach the page server (``onestop-guest``), a name or an address
+    #: with ``:port`` when it is not 80; set, the tickets' QR codes are links to their live page
+    #: (``http://<guest_host>/t/<ref>``), unset, the ``OSS1:`` form
+    guest_host: Host | None = None
 
 
 class Policies(_Model):

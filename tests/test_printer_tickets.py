@@ -123,7 +123,7 @@ def test_ticket_printed_to_file_has_code_qr_cut_and_both_languages(language, tic
 
     assert stream.unknown_commands(data) == []
     assert stream.qr_payloads(data) == [ticket["qr"]]
-    assert TicketQR.decode(stream.qr_payloads(data)[0]).code == ticket["code"]
+    assert TicketQR.decode(stream.qr_payloads(data)[0]).ref == ticket["ref"]  # the link to its page (issue 16)
     assert stream.cut_count(data) == 1
     assert stream.parse(data)[-1] == stream.commands(data, "GS V")[-1], "the cut is the last thing sent"
 

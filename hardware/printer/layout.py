@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Mapping, Union
 
+from contract.qr import TicketQR, grouped
 from contract.payloads import wait_range
 from typeset.i18n import pick
 from typeset.scripts import is_rtl_language
@@ -107,6 +108,19 @@ def _wait(catalog, ticket: Mapping) -> str:
                                                   % {"min": wait}, wait)
 
 
+def _typed_link(qr: str) -> list[Block]:
+    """Under a link QR, its host and the ref in groups of four, for a phone without a camera (issue
+    16): ``10.99.0.1/t/`` then ``abcd-efgh-ijkl-mnop-qrst-uvwx-yz`` (32 characters: one line of a
+    58 mm roll's font A).  Nothing under the older ``OSS1:`` code, which no phone opens."""
+    try:
+        link = TicketQR.decode(qr)
+    except ValueError:
+        return []
+    if link.host is None:
+        return []
+    return [Text(f"{link.host}/t/", "small"), Text(grouped(link.ref), "small")]
+
+
 def ticket_layout(ticket: Mapping, site: Mapping, language: str | None = None) -> TicketLayout:
     """The ticket's layout from the hub's reply and the site's public config (``config/site``).
 
@@ -153,6 +167,7 @@ def ticket_layout(ticket: Mapping, site: Mapping, language: str | None = None) -
     if ticket.get("qr"):
         blocks.append(QRCode(ticket["qr"]))
         blocks.append(Text(_.gettext("Show this code at a kiosk scanner to see your turn."), "small", language))
+        blocks += _typed_link(ticket["qr"])
     blocks.append(Text(_issued(ticket["issued_at"]), "body"))
     blocks.append(Rule())
     retention = _retention_days(info)

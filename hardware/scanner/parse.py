@@ -109,7 +109,7 @@ class ScanParser:
             return UnknownScan(raw, "empty")
         if any(unicodedata.category(c)[0] == "C" or c == "\ufffd" for c in text):
             return UnknownScan(raw, "unreadable")
-        if text.upper().startswith(TICKET_PREFIX + ":"):
+        if text.upper().startswith(TICKET_PREFIX + ":") or text.lower().startswith(("http://", "https://")):
             return self._ticket(raw, text)
         upper = text.upper()
         compact = re.sub(r"[\s-]", "", upper)
@@ -120,9 +120,9 @@ class ScanParser:
     def _ticket(self, raw: str, text: str) -> Scan:
         try:
             qr = TicketQR.decode(text)
-        except ValueError:
-            return UnknownScan(raw, "damaged_ticket")
-        if self.site_id is not None and qr.site != self.site_id:
+        except ValueError:  # a link that is not a ticket's page is somebody else's code
+            return UnknownScan(raw, "damaged_ticket" if text.upper().startswith(TICKET_PREFIX) else "not_ours")
+        if self.site_id is not None and qr.site is not None and qr.site != self.site_id:
             return UnknownScan(raw, "other_site")
         return TicketScan(raw, qr)
 
