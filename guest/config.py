@@ -11,7 +11,8 @@ from pathlib import Path
 
 from contract.acl import GUESTPAGE_ID
 
-DEFAULT_CONFIG = "/etc/onestop/guest.toml"
+#: the page server's own copy (its user reads nothing of /etc/onestop; install.sh)
+DEFAULT_CONFIG = "/etc/onestop-guest/guest.toml"
 
 
 def config_data(site_id: str, password: str, host: str, port: int) -> dict:

@@ -1,6 +1,6 @@
 """``onestop-guest``: the visitors' phone pages, on the hub's Pi or a Pi of its own.
 
-    onestop-guest --config /etc/onestop/guest.toml --listen 0.0.0.0 --port 8080
+    onestop-guest --config /etc/onestop-guest/guest.toml --listen 0.0.0.0 --port 80
 
 It logs in as ``guestpage.web`` with ``guest.toml`` (the login, the site and where the broker
 is: ``guest.config``) and reads only the guest feed (``contract.acl``).  ``GuestService`` runs

@@ -199,10 +199,13 @@ def write_device_bundle(ws: Workspace, site: Site, device: Device, creds: SiteCr
         for name, identity in ((FLEET_FILE, FLEET_ID), (TECHNICIAN_FILE, TECHNICIAN_ID)):
             write_secret(etc / "onestop" / name,
                          tomli_w.dumps(tool_file_data(identity, creds.password_for(identity))).encode())
-        # the guest page server beside the hub: its login and the loopback listener (the hub reads the password
-        # for the guest ids' key, contract.guest)
-        write_secret(etc / "onestop" / GUEST_FILE, tomli_w.dumps(guest_config(
-            site.site.id, creds.password_for(GUESTPAGE_ID), "127.0.0.1", site.network.broker_port)).encode())
+        # the guest page server beside the hub: its login and the loopback listener, once for the hub (it
+        # derives the guest ids' key from the password, contract.guest) and once in a folder of the page
+        # server's own user (install.sh), who may read nothing of /etc/onestop
+        guest = tomli_w.dumps(guest_config(site.site.id, creds.password_for(GUESTPAGE_ID), "127.0.0.1",
+                                           site.network.broker_port)).encode()
+        write_secret(etc / "onestop" / GUEST_FILE, guest)
+        write_secret(etc / "onestop-guest" / GUEST_FILE, guest)
     units.write_units(etc / "systemd" / "system", roles=[device.role] + (["guest"] if device.role == "hub" else []),
                       with_mosquitto=device.role == "hub")
     write_public(etc / "systemd" / "system" / "onestop-packages.service", units.packages_unit_text().encode())

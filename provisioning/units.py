@@ -73,7 +73,7 @@ ROLE_UNITS: dict[str, RoleUnit] = {
     # of issue 16 measures them
     "guest": RoleUnit("guest", "One-Stop-Shop visitors' phone pages (guest Wi-Fi)", "onestop-guest", (),
                       after=("network-online.target", "mosquitto.service"), user="onestop-guest",
-                      arguments="--config /etc/onestop/guest.toml --port 80",
+                      arguments="--config /etc/onestop-guest/guest.toml --port 80",
                       # port 80, so the link printed on the ticket needs no port; that one capability only
                       resources=("CPUQuota=25%", "MemoryMax=150M", "AmbientCapabilities=CAP_NET_BIND_SERVICE",
                                  "CapabilityBoundingSet=CAP_NET_BIND_SERVICE")),
@@ -118,7 +118,7 @@ def unit_text(role: str, bin_dir: str = BIN_DIR, device_file: str = DEVICE_FILE,
         "UMask=0027",
         # (systemd gives a StateDirectory to the unit's user: the guest's own user must not take the hub's)
         *(() if unit.user else ("StateDirectory=onestop", "CacheDirectory=onestop")),
-        "ConfigurationDirectory=onestop",
+        f"ConfigurationDirectory={unit.user or 'onestop'}",
         "Environment=PYTHONUNBUFFERED=1",
         "NoNewPrivileges=yes",
         "ProtectSystem=strict",

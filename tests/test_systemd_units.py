@@ -98,12 +98,13 @@ def test_guest_page_server_unit_has_its_own_user_and_limits():
     unit = parse_unit(unit_text("guest"))
     service = {k: v[-1] for k, v in unit["Service"].items()}
     assert service["ExecStart"].split() == ["/opt/onestop/venv/bin/onestop-guest", "--config",
-                                            "/etc/onestop/guest.toml", "--port", "80"]
+                                            "/etc/onestop-guest/guest.toml", "--port", "80"]
     # port 80 (the ticket's link has no port) with that capability and no other
     assert service["AmbientCapabilities"] == service["CapabilityBoundingSet"] == "CAP_NET_BIND_SERVICE"
     assert service["User"] == service["Group"] == "onestop-guest"
     assert service["CPUQuota"].endswith("%") and 0 < int(service["CPUQuota"][:-1]) <= 50
     assert service["MemoryMax"].endswith("M") and "StateDirectory" not in service
+    assert service["ConfigurationDirectory"] == "onestop-guest"
     assert service["NoNewPrivileges"] == "yes" and service["ProtectSystem"] == "strict"
 
 

@@ -60,6 +60,7 @@ configure() {
     done
     real_system && chown -R root:onestop "$ROOT/etc/onestop"
     protect_broker_files
+    guest_page_server
 
     log "host name $HOST_NAME, time zone $TIMEZONE"
     echo "$HOST_NAME" > "$ROOT/etc/hostname"
@@ -91,6 +92,21 @@ configure() {
     cp "$HERE/install.sh" "$HERE/manifest.env" "$SETUP/"
     if [ -d "$HERE/debs" ]; then cp -R "$HERE/debs" "$SETUP/"; fi
     date -u +"%Y-%m-%dT%H:%M:%SZ $DEVICE_ID" > "$MARK"
+}
+
+# the visitors' page server beside the hub (issue 16): a user of its own that reads its own copy of
+# guest.toml and nothing of /etc/onestop (the hub reads the other copy for the guest ids' key)
+guest_page_server() {
+    [ -d "$ROOT/etc/onestop-guest" ] || return 0
+    if real_system; then
+        getent group onestop-guest >/dev/null || groupadd --system onestop-guest
+        id onestop-guest >/dev/null 2>&1 || useradd --system --gid onestop-guest --home-dir /nonexistent \
+            --no-create-home --shell /usr/sbin/nologin onestop-guest
+        chown -R root:onestop-guest "$ROOT/etc/onestop-guest"
+    fi
+    chmod 0750 "$ROOT/etc/onestop-guest"
+    chmod 0640 "$ROOT/etc/onestop-guest/guest.toml" "$ROOT/etc/onestop/guest.toml"
+    run_systemctl enable onestop-guest.service
 }
 
 firmware() {
