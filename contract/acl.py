@@ -18,10 +18,10 @@ Broker identities are of two kinds:
   (``contract.fields.ID``), so a tool can never be taken for a device,
   and the hub (which answers only devices of its site file) never answers one;
 * the **operators** (``OPERATOR_ROLES``), people's tools with request rights of
-  their own and nothing else: ``technician.<name>`` (``onestop-provision void``
-  and ``erase`` on the hub are ``technician.hub``) and ``supervisor.<name>``
+  their own and nothing else: ``technician.<name>`` (``onestop-provision void``,
+  ``erase`` and ``languages`` on the hub are ``technician.hub``) and ``supervisor.<name>``
   (the supervisor's console).  The hub answers them only the operators'
-  actions (``void_tickets``, ``erase_ticket``);
+  actions (``void_tickets``, ``erase_ticket``, ``counter_languages``);
 * the **guest page server** (``guestpage.web``, a read-only tool): it reads only the
   ``guest/service/+`` feed (the waiting lists by opaque id) that no other identity but the
   hub may read, and serves the visitors' phones over HTTP (``guest/``).
