@@ -199,7 +199,8 @@ class Figures:
 
 
 def compute(data: PeriodData, targets: dict, timezone_name: str) -> Figures:
-    """The period's tables; ``targets`` maps a service to its ``target_wait_min`` (or None)."""
+    """The period's tables; ``targets`` maps each service of the site file, in its order, to its
+    ``target_wait_min`` (or None)."""
     tz = ZoneInfo(timezone_name)
     tables = {d: {} for d in DIMENSIONS}
     total = Stat()
@@ -228,8 +229,12 @@ def compute(data: PeriodData, targets: dict, timezone_name: str) -> Figures:
             stat.add_cell(cell, prepared)
     detail_days = {leg.day for leg in data.legs}
     aggregated = sorted({cell.day for cell in data.cells} - detail_days)
+    # services in the site file's order (``targets`` is made from it), any it no longer has after them
+    order = {service: i for i, service in enumerate(targets)}
     for dim in DIMENSIONS:
-        tables[dim] = dict(sorted(tables[dim].items(), key=lambda kv: str(kv[0]) if dim != "hour" else kv[0]))
+        key = {"hour": lambda kv: kv[0], "service": lambda kv: (order.get(kv[0], len(order)), kv[0])}.get(
+            dim, lambda kv: str(kv[0]))
+        tables[dim] = dict(sorted(tables[dim].items(), key=key))
     return Figures(data.first, data.last, total, tables, aggregated, data.kept_from)
 
 

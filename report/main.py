@@ -62,6 +62,8 @@ def _in_years(day: date, what: str) -> date:
 
 def period(args, today: str) -> tuple[str, str, str]:
     """(first day, last day, folder name) of what the arguments ask for; ``today`` is the service day."""
+    if args.date_to is not None and args.date_from is None:
+        raise ReportError("--from and --to go together: the first and the last day of the range")
     if args.day is not None:
         word = {"today": today, "yesterday": SiteTime.days_before(today, 1)}.get(args.day, args.day)
         day = _date(word, "--day").isoformat()

@@ -89,6 +89,7 @@ def test_clear_errors(hub, tmp_path, capsys):
         (["--site", site], "give either --device, or both --site and --database"),
         (["--device", str(tmp_path / "device.toml")], "device.toml"),
         (["--site", site, "--database", database, "--from", "2026-03-10"], "--from and --to go together"),
+        (["--site", site, "--database", database, "--day", DAY, "--to", "2026-03-10"], "--from and --to go together"),
         (["--site", site, "--database", database, "--from", "2026-03-10", "--to", "2026-03-01"], "is before"),
         (["--site", site, "--database", database, "--day", "10/03/2026"], "write it as YYYY-MM-DD"),
         (["--site", site, "--database", database, "--month", "2026-3"], "write it as YYYY-MM"),
