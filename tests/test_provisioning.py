@@ -106,6 +106,10 @@ def test_every_device_bundle_of_the_example(built):
         assert manifest["TIMEZONE"] == "Europe/Lisbon"
         unit = (etc / "systemd" / "system" / ROLE_UNITS[device.role].unit_name).read_text()
         assert f"ExecStart=/opt/onestop/venv/bin/onestop-{device.role} --device /etc/onestop/device.toml" in unit
+        # the daily report (issue 14): its service and timer on the hub only
+        report_units = {"onestop-report.service", "onestop-report.timer"} & \
+            {p.name for p in (etc / "systemd" / "system").iterdir()}
+        assert len(report_units) == (2 if device.role == "hub" else 0), (device.id, report_units)
         assert "nmconnection" not in str(list(etc.rglob("*")))  # Wi-Fi is beside etc/, consumed by install.sh
         wifi = (root / "wifi.nmconnection").read_text().splitlines()
         assert "ssid=CNAI staff" in wifi and mode(root / "wifi.nmconnection") == 0o600
