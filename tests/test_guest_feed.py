@@ -75,3 +75,29 @@ def test_a_page_follows_its_ticket_from_issue_to_the_call_to_its_end(centre):
     counter.request("finish")
     assert wait_state(guest, mine["ref"], "none")["state"] == "none"
     assert guest.server.board.bad == {}
+
+
+def test_the_feeds_estimates_are_what_each_ticket_was_told(tmp_path):
+    """The feed walks the queue once instead of asking ``estimate.for_ticket`` ticket by ticket: the
+    same three figures for every position, priority tickets and two services included."""
+    from sites import small_site
+
+    from contract.guest import guest_key
+    from contract.qr import new_ref
+    from hub import estimate
+    from hub.clock import FakeClock
+    from hub.engine import Engine
+    from hub.store import Store
+
+    clock = FakeClock()
+    engine = Engine(small_site(), Store(str(tmp_path / "hub.sqlite3")), clock, guest_key=guest_key("x"))
+    model = engine.model
+    day = engine.time.service_day(clock.now())
+    for n in range(60):
+        model.issue(service_id=("reception", "immigration")[n % 2], language="pt", priority=n % 7 == 0,
+                    source="kiosk-1", ref=new_ref(), now=clock.now() + n, service_day=day)
+    for service in ("reception", "immigration"):
+        feed = engine.snap.guest(service, 1, engine.guest_key)
+        told = [estimate.for_ticket(model, t, clock.now()) for _, t in model.waiting[service]]
+        assert [(w["wait_min"], w["low_min"], w["high_min"]) for w in feed["waiting"]] == told
+        assert [w["code"] for w in feed["waiting"]] == [t.code for _, t in model.waiting[service]]
