@@ -7,7 +7,11 @@ import csv
 import threading
 
 from report_centre import DAY, Centre, next_day
+from sites import small_site
 
+from hub.engine import Engine
+from hub.store import Store
+from report.figures import compute
 from report.main import main, make_report
 from report.reader import connect, read_period
 
@@ -103,3 +107,52 @@ def test_reading_while_the_hub_writes(tmp_path):
     make_report(centre.path, centre.site, DAY, DAY, tmp_path / "out" / DAY, centre.clock.now(), languages=("en",))
     assert rows(tmp_path / "out" / DAY / "summary.csv")[0]["tickets"] == str(issued[0])
     centre.close()
+
+
+class _Fetched:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def fetchall(self):
+        return self.rows
+
+
+class PurgeAfterTheLegs:
+    """The report's connection, with the hub's purge committed right after the tickets' query:
+    the worst moment for a reader that did not hold one snapshot."""
+
+    def __init__(self, db, purge):
+        self.db, self.purge = db, purge
+
+    def execute(self, sql, *args):
+        cursor = self.db.execute(sql, *args)
+        if "FROM legs" in sql:
+            rows = cursor.fetchall()
+            self.purge()
+            return _Fetched(rows)
+        return cursor
+
+
+def test_a_purge_while_reading_counts_every_ticket_once(tmp_path):
+    centre = Centre(tmp_path)
+    days = DAYS[:8]
+    for day in days:
+        centre.quick_day(day)
+    data = dict(centre.data, site=dict(centre.data["site"], retention_days=2))
+    purger = Engine(small_site(data), Store(centre.path), centre.clock)
+    folded = []
+    db = connect(centre.path)
+    try:
+        during = read_period(PurgeAfterTheLegs(db, lambda: folded.append(purger.purge(centre.clock.now()))),
+                             days[0], days[-1])
+        after = read_period(db, days[0], days[-1])
+    finally:
+        db.close()
+        purger.store.close()
+        centre.close()
+    assert folded and folded[0] > 0, "the purge folded nothing: the test would prove nothing"
+    assert len(during.legs) == 3 * len(days) and during.cells == [], "the read saw the purge half-way"
+    assert len({cell.day for cell in after.cells}) >= 5
+    for data_ in (during, after):
+        figures = compute(data_, {"reception": 15}, "Europe/Lisbon")
+        assert figures.total.tickets == 3 * len(days)
