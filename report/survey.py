@@ -7,9 +7,8 @@ the hub stores each answered survey with its service and service day only (``sur
 the two negative ones, NULL a skipped question.  The positive share is of answers 1 or 2.
 
 Groups are per service or per day, week or month, never per counter or hour: that would rate one
-named employee.  A question answered fewer than ``MIN_ANSWERS`` times in a group is suppressed: ten
-is the smallest group in which one answer moves the share by at most 10 points, and the common
-floor of official statistics' small-cell rules.  The response rate is the surveys answered over
+named employee.  A question answered fewer than ``MIN_ANSWERS`` times in a group is suppressed (the
+issue's rule): ten is the smallest group in which one answer moves the share by at most 10 points.  The response rate is the surveys answered over
 the visitors served (finished legs) of the same group: a visitor transferred and served twice is
 counted twice over all services, so the centre's rate is a little low, never high.
 """
