@@ -38,12 +38,11 @@ from broker_config.bridge import BridgeError, bridge_text
 from broker_config.generate import PRODUCTION_AUTOSAVE_S, TlsListener
 from broker_config.pki import SiteCA, write_public, write_secret
 from contract.acl import FLEET_ID, GUESTPAGE_ID, doctor_id
+from guest.config import config_data as guest_config
 from siteconf.schema import Device, Site
 from siteconf.slices import device_slice
 
-from . import timesync, udev, units
-from guest.config import config_data as guest_config
-
+from . import guestnet, timesync, udev, units
 from .identity import DOCTOR_FILE, FLEET_FILE, GUEST_FILE, tool_file_data
 from .operator import TECHNICIAN_FILE, TECHNICIAN_ID
 from .workspace import ProvisioningError, Wifi, Workspace
@@ -206,6 +205,7 @@ def write_device_bundle(ws: Workspace, site: Site, device: Device, creds: SiteCr
                                            site.network.broker_port)).encode()
         write_secret(etc / "onestop" / GUEST_FILE, guest)
         write_secret(etc / "onestop-guest" / GUEST_FILE, guest)
+        write_public(etc / guestnet.RULES_FILE, guestnet.rules_text(site.network.guest_interface).encode())
     units.write_units(etc / "systemd" / "system", roles=[device.role] + (["guest"] if device.role == "hub" else []),
                       with_mosquitto=device.role == "hub")
     write_public(etc / "systemd" / "system" / "onestop-packages.service", units.packages_unit_text().encode())

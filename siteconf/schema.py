@@ -123,6 +123,9 @@ class Network(_Model):
     #: with ``:port`` when it is not 80; set, the tickets' QR codes are links to their live page
     #: (``http://<guest_host>/t/<ref>``), unset, the ``OSS1:`` form
     guest_host: Host | None = None
+    #: the page server machine's interface on the guest network: the shipped nftables rules let it reach
+    #: the page port (80) and nothing else (provisioning/guestnet.py)
+    guest_interface: str = Field(default="eth1", pattern=r"^[A-Za-z0-9_.-]{1,15}$")
 
 
 class Policies(_Model):

@@ -235,3 +235,30 @@ def test_fuzz_the_websocket_messages(served, messages):
 def test_the_static_files_on_disk_are_what_is_served(served):
     server, client, loop = served
     assert get(client, loop, "/static/page.js")[2] == Path(STATIC / "page.js").read_bytes()
+
+
+def test_a_ticket_that_appears_later_is_pushed_and_other_pages_are_left_alone(served):
+    """An offline kiosk's ticket reaches the hub late: its open page shows it then; a feed message
+    of another service sends nothing to pages whose view did not change."""
+    server, client, loop = served
+    late = "c" * 26
+
+    async def go():
+        waiting = await client.ws_connect(f"/t/{REF}/ws?lang=en")
+        first = json.loads((await waiting.receive()).data)
+        early = await client.ws_connect(f"/t/{late}/ws?lang=en")
+        nothing = json.loads((await early.receive()).data)
+        pushes = server.counts["pushes"]
+        server.feed("health", payloads.guest_service(3, "health", "2026-12-03", {"en": "Health"},
+                                                     [payloads.guest_waiting(opaque_id(KEY, late), "H001", "en",
+                                                                             3, 0, 7)], []))
+        appeared = json.loads((await early.receive()).data)
+        sent = server.counts["pushes"] - pushes
+        await waiting.close()
+        await early.close()
+        return first, nothing, appeared, sent
+
+    first, nothing, appeared, sent = loop.run_until_complete(go())
+    assert first["state"] == "waiting" and nothing["state"] == "none"
+    assert appeared["state"] == "waiting" and appeared["code"] == "H001"
+    assert sent == 1, "only the page whose ticket appeared was sent anything"

@@ -131,6 +131,7 @@ def test_every_device_bundle_of_the_example(built):
                              "site_id": "cnai-lisboa", "broker": {"host": "127.0.0.1", "port": 1883}}
             assert mode(etc / "onestop" / "guest.toml") == 0o600
             assert (etc / "onestop-guest" / "guest.toml").read_text() == (etc / "onestop" / "guest.toml").read_text()
+            assert 'iifname "eth1" tcp dport 80' in (etc / "nftables.d" / "onestop-guest.nft").read_text()
             assert "User=onestop-guest" in (etc / "systemd" / "system" / "onestop-guest.service").read_text()
             continue
         assert manifest["HOST_NAME"] == device.id

@@ -107,6 +107,12 @@ guest_page_server() {
     chmod 0750 "$ROOT/etc/onestop-guest"
     chmod 0640 "$ROOT/etc/onestop-guest/guest.toml" "$ROOT/etc/onestop/guest.toml"
     run_systemctl enable onestop-guest.service
+    # the guest network's firewall (provisioning/guestnet.py), loaded at every boot by Debian's nftables.service
+    if [ -f "$ROOT/etc/nftables.d/onestop-guest.nft" ] && [ -f "$ROOT/etc/nftables.conf" ] \
+            && ! grep -q 'onestop-guest.nft' "$ROOT/etc/nftables.conf"; then
+        echo 'include "/etc/nftables.d/onestop-guest.nft"' >> "$ROOT/etc/nftables.conf"
+    fi
+    run_systemctl enable nftables.service
 }
 
 firmware() {
