@@ -112,7 +112,11 @@ guest_page_server() {
             && ! grep -q 'onestop-guest.nft' "$ROOT/etc/nftables.conf"; then
         echo 'include "/etc/nftables.d/onestop-guest.nft"' >> "$ROOT/etc/nftables.conf"
     fi
-    run_systemctl enable nftables.service
+    if [ -f "$ROOT/lib/systemd/system/nftables.service" ] || [ -f "$ROOT/usr/lib/systemd/system/nftables.service" ]; then
+        run_systemctl enable nftables.service
+    else
+        log "nftables is not installed: the guest network's firewall is not loaded (apt install nftables)"
+    fi
 }
 
 firmware() {
