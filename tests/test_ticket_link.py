@@ -56,10 +56,12 @@ def test_the_paper_shows_the_host_and_the_ref_in_groups_of_four_under_a_link():
     ticket = {"code": "A001", "service": "reception", "issued_at": "2026-03-10T09:00:00+00:00", "language": "en",
               "ref": ref, "qr": guest_url("10.99.0.1", ref)}
     lines = [b.text for b in ticket_layout(ticket, public_config(small_site())).blocks if isinstance(b, Text)]
-    assert "10.99.0.1/t/" in lines and "otq5-bs6g-wxcd-5oth-53mw-r4vd-5m" in lines
+    hint = lines.index("Scan with your phone on the guest Wi-Fi to follow your turn, or open:")
+    assert lines[hint + 1:hint + 3] == ["10.99.0.1/t/", "otq5-bs6g-wxcd-5oth-53mw-r4vd-5m"]
     assert len("otq5-bs6g-wxcd-5oth-53mw-r4vd-5m") <= 32, "one line of a 58 mm roll"
     # what a visitor types from the paper opens the same ticket
     assert normal_ref(grouped(ref).upper()) == ref
     old = dict(ticket, qr=TicketQR("test-centre", "2026-03-10", "A001", ref).encode())
     old_lines = [b.text for b in ticket_layout(old, public_config(small_site())).blocks if isinstance(b, Text)]
     assert not any("/t/" in line or grouped(ref) in line for line in old_lines)
+    assert "Show this code at a kiosk scanner to see your turn." in old_lines

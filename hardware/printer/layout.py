@@ -166,8 +166,11 @@ def ticket_layout(ticket: Mapping, site: Mapping, language: str | None = None) -
         blocks.append(Text(_.gettext("Wait in: %(area)s") % {"area": area}, "body", language))
     if ticket.get("qr"):
         blocks.append(QRCode(ticket["qr"]))
-        blocks.append(Text(_.gettext("Show this code at a kiosk scanner to see your turn."), "small", language))
-        blocks += _typed_link(ticket["qr"])
+        typed = _typed_link(ticket["qr"])
+        hint = (_.gettext("Scan with your phone on the guest Wi-Fi to follow your turn, or open:") if typed else
+                _.gettext("Show this code at a kiosk scanner to see your turn."))
+        blocks.append(Text(hint, "small", language))
+        blocks += typed
     blocks.append(Text(_issued(ticket["issued_at"]), "body"))
     blocks.append(Rule())
     retention = _retention_days(info)
