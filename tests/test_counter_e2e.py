@@ -134,7 +134,7 @@ def test_a_day_at_one_counter_from_the_buttons_to_the_wall(centre, desks, build_
         between_presses(desk)
         desk.press("next")
         wall.events.wait_for(event_is("ticket_called", code=code, counter="c1"))
-        desk.wait_lcd(lambda lines, code=code, n=n: lines == [code, f"Em espera: {4 - n}"])
+        desk.wait_lcd(lambda lines, code=code, n=n: lines == [f"{code} en", f"Em espera: {4 - n}"])
     assert wall.calls() == codes[:3]
     desk.light_shows(Indication.SERVING)
     desk.picture("day-03-serving", build_dir)
@@ -345,7 +345,7 @@ def test_a_press_during_a_broker_restart_shows_at_once_and_is_not_replayed(centr
     centre.broker.stop()
     wait_until(lambda: desk.controller.indication() == Indication.OFFLINE, 2, "the counter to notice")
     desk.light_shows(Indication.OFFLINE, timeout=2)
-    assert desk.lcd()[0] == f"{codes[0]}     SEM HUB"
+    assert desk.lcd()[0] == f"{codes[0]} pt  SEM HUB"
     desk.picture("outage-broker-down", build_dir)
     between_presses(desk)
     red = desk.factory.pin(desk.pins.led_red)
@@ -420,7 +420,7 @@ def test_two_counters_racing_for_the_last_ticket_exactly_one_gets_it(centre, des
         assert len(winner) == 1, currents
         winners.append(winner[0])
         if winner[0] == "counter-1":
-            one.wait_lcd(lambda lines: lines[0] == code)
+            one.wait_lcd(lambda lines: lines[0] == f"{code} pt")
             assert two.digits() == segments("   0")  # nobody at counter 2, 0 waiting
         else:
             assert two.digits() == segments(code)
@@ -440,7 +440,7 @@ def test_a_printer_fault_at_the_sorting_office_loses_no_ticket(tmp_path, desks):
             (code,) = issue(centre.link("kiosk-1"), 1)
             desk = desks(centre, "counter-1")
             desk.press("next")
-            desk.wait_lcd(lambda lines: lines[0] == code)
+            desk.wait_lcd(lambda lines: lines[0] == f"{code} pt")
             desk.press("transfer")
             desk.wait_lcd(lambda lines: "1/2" in lines[0])
             between_presses(desk)
@@ -481,7 +481,7 @@ def test_a_changed_site_file_rewires_the_desk_without_a_restart(centre, desks, t
     desk.pins = centre.site.device("counter-1").pins
     desk.config = centre.site.device("counter-1")
     desk.light_shows(Indication.SERVING)
-    assert desk.wait_lcd(lambda lines: len(lines) == 4)[0] == f"{codes[0]}"
+    assert desk.wait_lcd(lambda lines: len(lines) == 4)[0] == f"{codes[0]} pt"
     desk.factory.pin(17).drive_low()  # the old NEXT pin means nothing now
     desk.factory.pin(17).drive_high()
     time.sleep(0.3)
@@ -489,4 +489,4 @@ def test_a_changed_site_file_rewires_the_desk_without_a_restart(centre, desks, t
     between_presses(desk)
     desk.press("next")
     wall.events.wait_for(event_is("ticket_called", code=codes[1]))
-    assert desk.wait_lcd(lambda lines: lines[0] == codes[1]) == [codes[1], "Em espera: 0", "", ""]
+    assert desk.wait_lcd(lambda lines: lines[0] == f"{codes[1]} pt") == [f"{codes[1]} pt", "Em espera: 0", "", ""]
