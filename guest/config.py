@@ -34,3 +34,16 @@ def load_config(path: str) -> tuple[str, str, str, int]:
         raise ProvisioningError(f"{path}: needs password, site_id and [broker] host and port; make the bundle "
                                 "again (onestop-provision build)")
     return site_id, login.password, broker["host"], broker["port"]
+
+
+def hub_secret(device_file: str | Path) -> str:
+    """What the hub derives the guest ids' key from (``contract.guest.guest_key``): the password in the
+    ``guest.toml`` beside its device file.  Plain ``tomllib``: the hub imports nothing of provisioning
+    for it (that cost it 0.27 s and the cryptography package at every start).  ValueError or OSError
+    name what is wrong; the hub then runs without the feed."""
+    path = Path(device_file).parent / "guest.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    password = data.get("password")
+    if data.get("identity") != GUESTPAGE_ID or not isinstance(password, str) or not password:
+        raise ValueError(f"{path}: needs identity = {GUESTPAGE_ID!r} and its password; make the bundle again")
+    return password

@@ -22,8 +22,8 @@ import threading
 from pathlib import Path
 
 from contract.guest import guest_key
+from guest.config import hub_secret
 from mqttlink.systemd import ServiceNotifier
-from provisioning.identity import guest_login
 from siteconf import SiteFileError, load_site
 from siteconf.appointments import read_appointments
 from siteconf.device import DEVICE_FILE, broker_password, load_device_file
@@ -47,7 +47,7 @@ def make_service(config: tuple) -> HubService:
     appointments = optional(lambda: read_appointments(site, site_file), [],
                             "appointments NOT loaded, check-in by appointment is off until the file is fixed")
     content = optional(lambda: read_content(site, site_file), None, "content packs NOT loaded")
-    guest = optional(lambda: guest_key(guest_login(device_file).password), None,
+    guest = optional(lambda: guest_key(hub_secret(device_file)), None,
                      "guest.toml NOT read, no feed for the guest page server (visitors' phones)")
     try:
         return HubService(site, database, broker, content=content, appointments=appointments, guest_key=guest)

@@ -25,7 +25,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from contract.acl import FLEET_ID, GUESTPAGE_ID, doctor_id, tool_of
+from contract.acl import FLEET_ID, doctor_id, tool_of
 from mqttlink.paho_setup import TlsFiles
 from siteconf.device import DeviceFile
 
@@ -97,8 +97,3 @@ def fleet_login(device_file: str | Path) -> ToolLogin:
 
 def doctor_login(device_file: str | Path, device_id: str) -> ToolLogin:
     return load_tool_login(tool_file_path(device_file, DOCTOR_FILE), doctor_id(device_id))
-
-
-def guest_login(device_file: str | Path) -> ToolLogin:
-    """The guest page server's login (``guest.toml`` beside the device file)."""
-    return load_tool_login(tool_file_path(device_file, GUEST_FILE), GUESTPAGE_ID)

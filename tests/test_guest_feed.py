@@ -101,3 +101,29 @@ def test_the_feeds_estimates_are_what_each_ticket_was_told(tmp_path):
         told = [estimate.for_ticket(model, t, clock.now()) for _, t in model.waiting[service]]
         assert [(w["wait_min"], w["low_min"], w["high_min"]) for w in feed["waiting"]] == told
         assert [w["code"] for w in feed["waiting"]] == [t.code for _, t in model.waiting[service]]
+
+
+def test_the_hub_reads_its_key_from_guest_toml_and_runs_without_it(broker_only, tmp_path):
+    """The hub process's start (``hub.main``): the key from the guest.toml beside its device file, the
+    same as the page server derives; without the file, or with another identity's, no feed (and tickets
+    as before)."""
+    import tomli_w
+    from sites import small_site_dict
+
+    from hub.main import build_service
+
+    site_file = tmp_path / "site.toml"
+    site_file.write_text(tomli_w.dumps(small_site_dict()), encoding="utf-8")
+    device_file = broker_only.write_hub_device_file(site_file)
+    service = build_service(str(device_file))
+    assert service.engine.guest_key == broker_only.guest_key()
+    service.store.close()
+    guest_file = device_file.parent / "guest.toml"
+    guest_file.write_text(guest_file.read_text().replace("guestpage.web", "monitor.fleet"))
+    service = build_service(str(device_file))
+    assert service.engine.guest_key is None
+    service.store.close()
+    guest_file.unlink()
+    service = build_service(str(device_file))
+    assert service.engine.guest_key is None
+    service.store.close()
