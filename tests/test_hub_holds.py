@@ -188,6 +188,7 @@ def test_refusals_are_counted_per_device_and_reason_published_and_summarised_not
     probe = centre.monitor()  # read only: never the hub's login
     probe.subscribe(centre.hub.topics.health("hub"), health)
     device = RawDevice(centre, "kiosk-1")
+    started = time.monotonic()
     sent = [device.send("issue_ticket", b"not json") for _ in range(1000)]
     sent += [device.send("issue_ticket", issue_body(language="xx-!")) for _ in range(200)]
     device.wait_replies(sent, timeout=20)
@@ -200,10 +201,13 @@ def test_refusals_are_counted_per_device_and_reason_published_and_summarised_not
     centre.link("kiosk-2").request("issue_ticket", service="reception", language="pt", priority=False)
     lines = [r.getMessage() for r in caplog.records if r.name == "hub.service"]
     summaries = [line for line in lines if line.startswith("refused ")]
-    assert 1 <= len(summaries) <= 4, lines
+    # at most one summary per LOG_SUMMARY_EVERY_S while refusals came (2-3 s here when idle; a loaded
+    # machine took 3 s and wrote 5): never one line per refusal
+    periods = int((time.monotonic() - started) / hub_service.LOG_SUMMARY_EVERY_S) + 1
+    assert 1 <= len(summaries) <= periods < 120, (periods, lines)
     assert sum(int(line.split()[1]) for line in summaries) == 1200, summaries
     assert "kiosk-1 malformed_json x" in summaries[0]
-    assert len(lines) < 10, "one line per refusal"
+    assert len(lines) <= len(summaries) + 5, "one line per refusal"
     assert not [r for r in caplog.records if r.exc_info], "a refusal is not a traceback"
     device.close()
 
