@@ -286,7 +286,37 @@ def test_check_in_says_early_due_or_late_and_the_ticket_is_called_accordingly(tm
     # 10 min after its slot is within the 15 min grace: due, called before the walk-ins
     assert _send(engine, "counter-1", "call_next")["result"]["ticket"]["code"] == timings[1]["ticket"]["code"]
     assert _send(engine, "counter-1", "call_next")["result"]["ticket"]["code"] == "A001"
+    engine.store.close()
+    engine = _engine(tmp_path, clock, appointments)  # a restart: the slot comes back from the database
+    for walk_in in (timings[2], timings[3]):  # late, and without a time: walk-ins, in arrival order
+        assert _send(engine, "counter-1", "call_next")["result"]["ticket"]["code"] == walk_in["ticket"]["code"]
+    assert _send(engine, "counter-1", "call_next")["result"]["ticket"] is None, "the early one waits for 10:30"
     clock.advance(30 * 60)  # 10:30: the early one's slot
     assert _send(engine, "counter-1", "call_next")["result"]["ticket"]["code"] == timings[0]["ticket"]["code"]
     again = _send(engine, "kiosk-1", "check_in", code=appointments[0].code, language="en")["result"]
     assert again["appointment"]["already_checked_in"] and again["appointment"]["timing"] == "early"
+
+
+def test_a_database_from_before_gets_the_new_columns_and_keeps_its_rows(tmp_path):
+    import sqlite3
+
+    from hub.store import Store
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.execute("CREATE TABLE counters (id TEXT PRIMARY KEY, status TEXT NOT NULL, current INTEGER, "
+                   "cycle_pos INTEGER NOT NULL)")
+        db.execute("INSERT INTO counters VALUES ('c1', 'open', NULL, 1)")
+        db.execute("CREATE TABLE tickets (id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE, code TEXT NOT NULL, "
+                   "service_day TEXT NOT NULL, service TEXT NOT NULL, first_service TEXT NOT NULL, status TEXT NOT "
+                   "NULL, priority INTEGER NOT NULL, language TEXT NOT NULL, source TEXT NOT NULL, issued_at REAL "
+                   "NOT NULL, queued_at REAL NOT NULL, counter TEXT, called_at REAL, recalls INTEGER NOT NULL "
+                   "DEFAULT 0, finished_at REAL, UNIQUE (service_day, code))")
+        db.execute("INSERT INTO tickets (id, ref, code, service_day, service, first_service, status, priority, "
+                   "language, source, issued_at, queued_at) VALUES (1, 'abcdefghijklmnop', 'A001', '2026-09-21', "
+                   "'reception', 'reception', 'waiting', 0, 'uk', 'kiosk-1', 1, 1)")
+    store = Store(tmp_path / "old.db")
+    columns = {row[1] for row in store.db.execute("PRAGMA table_info(tickets)")}
+    assert {"head_at", "appointment_at", "passed_over_s", "own_language"} <= columns
+    assert store.db.execute("SELECT id, status, cycle_pos, languages FROM counters").fetchall() == \
+        [("c1", "open", 1, None)]
+    assert store.ticket_by_id(1).language == "uk" and store.ticket_by_id(1).head_at is None
+    store.close()
