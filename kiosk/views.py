@@ -333,6 +333,8 @@ def ticket_view(flow: KioskFlow, site: Mapping | None) -> TicketView:
     name = pick(service.get("name"), lang, default) or ticket.get("service", "")
     local = pick(service.get("name"), default, default)
     ahead, wait, where = waiting_lines(ticket, service, lang, default)
+    if (ticket.get("appointment") or {}).get("timing") in ("early", "due"):
+        ahead = wait = ""  # called at its slot, not in the walk-ins' order the estimate counts
     return TicketView(
         code=ticket.get("code", ""), service=name, service_local=local if local != name else "",
         priority=tr(lang, "Priority ticket") if ticket.get("priority") else "",

@@ -178,12 +178,16 @@ def test_the_ticket_screen_in_the_visitors_language_and_portuguese(lang):
 
 @pytest.mark.parametrize("lang", SEVERAL + ["ne", "bn"])
 def test_a_checked_in_visitor_reads_when_their_appointment_is_called(lang):
-    notes = {}
+    notes, queue_lines = {}, {}
     for timing in ("early", "due", "late", None):
         flow = flow_for(lang)
         flow.ticket_issued(ticket(language=lang, appointment={"code": "APT-7KQ2-M9XD", "service": "immigration",
                                                               "time": "10:30", "timing": timing}))
-        notes[timing] = views.ticket_view(flow, CONFIG).calls
+        view = views.ticket_view(flow, CONFIG)
+        notes[timing], queue_lines[timing] = view.calls, (view.ahead, view.wait)
+    # the walk-ins' queue says nothing of when an appointment on time is called: no people ahead, no wait
+    assert queue_lines["early"] == queue_lines["due"] == ("", "")
+    assert queue_lines["late"] == queue_lines[None] != ("", "")
     assert notes[None] == tr(lang, "Watch the screens: your number will be called."), "no slot: a walk-in's line"
     assert "10:30" in notes["early"] and "10:30" in notes["late"] and "10:30" not in notes["due"]
     assert len(set(notes.values())) == 4, "each case says something else"
