@@ -24,7 +24,7 @@ Broker identities are of two kinds:
   actions (``void_tickets``, ``erase_ticket``, ``counter_languages``);
 * the **guest page server** (``guestpage.web``, a read-only tool): it reads only the
   ``guest/service/+`` feed (the waiting lists by opaque id) that no other identity but the
-  hub may read, and serves the visitors' phones over HTTP (``guest/``).
+  hub may read, and ``presence/hub``, and serves the visitors' phones over HTTP (``guest/``).
 
 The broker binds each connection's client id to its user name
 (``use_username_as_clientid``), so one identity has one session: no login can
@@ -96,6 +96,8 @@ RULES: tuple[Rule, ...] = (
          "the slice of the device it runs on, to check the hardware against"),
     Rule("guestpage", "read", "{base}/guest/service/+",
          "each service's waiting list by opaque id, for the visitors' phone pages (no monitor reads it)"),
+    Rule("guestpage", "read", "{base}/presence/hub",
+         "whether the hub is up: the phone pages say so when it is not (their positions stand still)"),
     # operators: requests in their own name and the replies to them, nothing else
     Rule("operator", "write", "{base}/req/{device}/+",
          "requests in its own name (`void_tickets`, `erase_ticket`); the hub checks the role may send them"),

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from contract.acl import GUESTPAGE_ID
 from contract.guest import guest_key
-from contract.topics import Topics
+from contract.topics import HUB_ID, Topics
 from mqttlink.link import DeviceLink
 from mqttlink.systemd import ServiceNotifier
 
@@ -50,6 +50,9 @@ class GuestService:
         service = topic.rsplit("/", 1)[-1]
         self.loop.call_soon_threadsafe(self.server.feed, service, payload)
 
+    def _on_presence(self, topic: str, payload) -> None:  # paho's thread
+        self.loop.call_soon_threadsafe(self.server.hub_presence, payload)
+
     async def _serve(self) -> None:
         self._runner = web.AppRunner(self.server.app(), access_log=None)
         await self._runner.setup()
@@ -62,6 +65,7 @@ class GuestService:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._serve(), self.loop).result(10)
         self.link.subscribe(self.topics.all_guest_services(), self._on_feed)
+        self.link.subscribe(self.topics.presence(HUB_ID), self._on_presence)
         self.link.start()
         return self
 

@@ -88,6 +88,8 @@ class GuestServer:
     pages: set = field(default_factory=set)
     #: the open pages of each ticket (by opaque id): a feed message looks only at its tickets' pages
     by_ticket: dict = field(default_factory=dict)
+    #: the hub's retained presence (until the first one arrives: up, as its retained feed says)
+    hub_online: bool = True
     #: counts for the log and the tests: pages served, lookups, pushes, bad paths
     counts: dict = field(default_factory=lambda: {"pages": 0, "lookups": 0, "pushes": 0, "not_found": 0})
 
@@ -116,16 +118,25 @@ class GuestServer:
         for page in touched:
             self._push(page, worded)
 
+    def hub_presence(self, payload) -> None:
+        """``presence/hub`` (on the loop's thread): every page says whether the hub is up."""
+        online = isinstance(payload, dict) and payload.get("online") is True
+        if online != self.hub_online:
+            self.hub_online = online
+            worded: dict = {}
+            for page in list(self.pages):
+                self._push(page, worded)
+
     def _push(self, page: Page, worded: dict | None = None) -> None:
         view = self.board.view(page.opaque) if page.opaque else NOTHING
         lang = language_of(page.asked, view.get("language"), page.accept)
-        if (view, lang) == page.seen or page.socket.closed:
+        if (view, lang, self.hub_online) == page.seen or page.socket.closed:
             return
-        page.seen = (view, lang)
+        page.seen = (view, lang, self.hub_online)
         key = (page.opaque, lang)
         text = worded.get(key) if worded is not None else None
         if text is None:
-            text = json.dumps(render(view, lang), ensure_ascii=False)
+            text = json.dumps(render(view, lang, self.hub_online), ensure_ascii=False)
             if worded is not None:
                 worded[key] = text
         self.counts["pushes"] += 1
@@ -140,7 +151,7 @@ class GuestServer:
     def _worded(self, page: Page) -> str:
         view = self.board.view(page.opaque) if page.opaque else NOTHING
         lang = language_of(page.asked, view.get("language"), page.accept)
-        return json.dumps(render(view, lang), ensure_ascii=False)
+        return json.dumps(render(view, lang, self.hub_online), ensure_ascii=False)
 
     def _add(self, page: Page) -> None:
         self.pages.add(page)

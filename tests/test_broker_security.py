@@ -191,8 +191,8 @@ def test_contract_matrix_says_what_the_issue_says():
     assert [t for t in topic_classes(site) if reads(doctor_id("kiosk-1"), t)] == [TOPICS.device_config("kiosk-1")]
     # the guest feed (waiting lists by opaque id): the page server alone reads it, besides the hub
     assert [i for i in identities(site) if reads(i, TOPICS.guest_service("reception"))] == ["hub", GUESTPAGE_ID]
-    assert [t for t in topic_classes(site) if reads(GUESTPAGE_ID, t)] == [TOPICS.guest_service(s.id)
-                                                                         for s in site.services]
+    assert [t for t in topic_classes(site) if reads(GUESTPAGE_ID, t)] == [TOPICS.presence("hub")] + [
+        TOPICS.guest_service(s.id) for s in site.services]
 
 
 # ---------------------------------------------------------------------------

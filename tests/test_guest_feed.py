@@ -127,3 +127,22 @@ def test_the_hub_reads_its_key_from_guest_toml_and_runs_without_it(broker_only, 
     service = build_service(str(device_file))
     assert service.engine.guest_key is None
     service.store.close()
+
+
+def test_while_the_hub_is_away_the_page_says_so_and_keeps_the_place(centre):
+    guest = centre.guest_pages()
+    ticket = centre.link("kiosk-1").request("issue_ticket", service="reception", language="en",
+                                            priority=False)["ticket"]
+    assert wait_state(guest, ticket["ref"], "waiting")["hub_down"] == ""
+    centre.stop_hub()
+    deadline = time.monotonic() + 5
+    while not state(guest, ticket["ref"])["hub_down"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    away = state(guest, ticket["ref"])
+    assert away["hub_down"].startswith("The centre's queue system is not answering")
+    assert away["state"] == "waiting" and away["code"] == ticket["code"], "the last known place stays"
+    centre.start_hub()
+    deadline = time.monotonic() + 5
+    while state(guest, ticket["ref"])["hub_down"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert state(guest, ticket["ref"])["hub_down"] == ""

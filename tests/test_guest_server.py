@@ -262,3 +262,21 @@ def test_a_ticket_that_appears_later_is_pushed_and_other_pages_are_left_alone(se
     assert first["state"] == "waiting" and nothing["state"] == "none"
     assert appeared["state"] == "waiting" and appeared["code"] == "H001"
     assert sent == 1, "only the page whose ticket appeared was sent anything"
+
+
+def test_the_pages_say_when_the_hub_is_away_and_when_it_is_back(served):
+    server, client, loop = served
+
+    async def go():
+        socket = await client.ws_connect(f"/t/{REF}/ws?lang=pt")
+        up = json.loads((await socket.receive()).data)
+        server.hub_presence({"type": "presence", "device": "hub", "online": False})
+        away = json.loads((await socket.receive()).data)
+        server.hub_presence({"type": "presence", "device": "hub", "online": True})
+        back = json.loads((await socket.receive()).data)
+        await socket.close()
+        return up, away, back
+
+    up, away, back = loop.run_until_complete(go())
+    assert up["hub_down"] == "" and back["hub_down"] == ""
+    assert away["hub_down"].startswith("O sistema de senhas do centro") and away["code"] == "S001"

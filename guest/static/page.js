@@ -52,7 +52,7 @@
     show("keep", none ? "" : msg.keep_open);
     $("sound").textContent = audio ? msg.sound_on : msg.sound;
     $("sound").hidden = none;
-    show("offline", "");
+    show("offline", msg.hub_down || "");
     Array.prototype.forEach.call(document.querySelectorAll("#langs button"), function (button) {
       button.setAttribute("aria-pressed", String(button.getAttribute("data-lang") === msg.lang));
     });
