@@ -38,16 +38,17 @@ LISTEN = textwrap.dedent("""
 """) % (PORTS_TCP, PORT_NTP)
 
 PROBE = textwrap.dedent("""
-    import json, socket
+    import json, socket, sys
+    target = sys.argv[1]
     out = {}
     for p in %r:
         try:
-            with socket.create_connection(("10.99.0.1", p), timeout=1.0) as c:
+            with socket.create_connection((target, p), timeout=1.0) as c:
                 out[str(p)] = c.recv(2).decode()
         except OSError as e:
             out[str(p)] = type(e).__name__
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1.0)
-    s.sendto(b"ntp?", ("10.99.0.1", %d))
+    s.sendto(b"ntp?", (target, %d))
     try:
         out["123/udp"] = s.recv(2).decode()
     except OSError as e:
@@ -72,39 +73,52 @@ def sh(*args: str) -> None:
 
 @pytest.fixture
 def guest_link(tmp_path):
-    """(machine namespace, phone namespace) joined by veth: guest0 10.99.0.1 <-> phone0 10.99.0.2."""
+    """Three namespaces: the phone (phone0 10.99.0.2, its route through the machine), the page server's
+    machine (guest0 10.99.0.1 on the guest link, lan0 10.20.0.1 on the staff LAN, forwarding on) and a
+    staff LAN machine (10.20.0.2); listeners on the machine and on the LAN machine."""
     need_namespaces()
     tag = f"{os.getpid() % 100000}"
-    machine, phone = f"ogm{tag}", f"ogp{tag}"
-    sh("ip", "netns", "add", machine)
-    sh("ip", "netns", "add", phone)
+    machine, phone, lan = f"ogm{tag}", f"ogp{tag}", f"ogl{tag}"
+    for ns in (machine, phone, lan):
+        sh("ip", "netns", "add", ns)
+    listeners = []
     try:
         sh("ip", "link", "add", "guest0", "netns", machine, "type", "veth", "peer", "name", "phone0", "netns", phone)
-        for ns, dev, address in ((machine, "guest0", "10.99.0.1/24"), (phone, "phone0", "10.99.0.2/24")):
+        sh("ip", "link", "add", "lan0", "netns", machine, "type", "veth", "peer", "name", "staff0", "netns", lan)
+        for ns, dev, address in ((machine, "guest0", "10.99.0.1/24"), (phone, "phone0", "10.99.0.2/24"),
+                                 (machine, "lan0", "10.20.0.1/24"), (lan, "staff0", "10.20.0.2/24")):
             sh("ip", "-n", ns, "addr", "add", address, "dev", dev)
             sh("ip", "-n", ns, "link", "set", dev, "up")
             sh("ip", "-n", ns, "link", "set", "lo", "up")
-        listener = subprocess.Popen(["ip", "netns", "exec", machine, sys.executable, "-c", LISTEN],
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert listener.stdout.readline().strip() == "listening"
+        sh("ip", "-n", phone, "route", "add", "default", "via", "10.99.0.1")
+        sh("ip", "-n", lan, "route", "add", "default", "via", "10.20.0.1")
+        sh("ip", "netns", "exec", machine, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        for ns in (machine, lan):
+            listener = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", LISTEN],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            listeners.append(listener)
+            assert listener.stdout.readline().strip() == "listening"
         yield machine, phone
-        listener.kill()
-        listener.wait()
     finally:
-        sh("ip", "netns", "del", machine)
-        sh("ip", "netns", "del", phone)
+        for listener in listeners:
+            listener.kill()
+            listener.wait()
+        for ns in (machine, phone, lan):
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
-def probe(phone: str) -> dict:
-    out = subprocess.run(["ip", "netns", "exec", phone, sys.executable, "-c", PROBE], capture_output=True,
+def probe(phone: str, target: str = "10.99.0.1") -> dict:
+    out = subprocess.run(["ip", "netns", "exec", phone, sys.executable, "-c", PROBE, target], capture_output=True,
                          text=True, check=True, timeout=30)
     return json.loads(out.stdout)
 
 
 def test_a_phone_on_the_guest_link_reaches_the_page_port_and_nothing_else(guest_link, tmp_path):
     machine, phone = guest_link
-    # without the rules every listener answers: the probe can tell open from closed
-    assert probe(phone) == {"80": "ok", "1883": "ok", "8883": "ok", "22": "ok", "123/udp": "ok"}
+    # without the rules every listener answers, the staff LAN's through the machine too: the probe can
+    # tell open from closed
+    everything = {"80": "ok", "1883": "ok", "8883": "ok", "22": "ok", "123/udp": "ok"}
+    assert probe(phone) == everything and probe(phone, "10.20.0.2") == everything
     rules = tmp_path / "onestop-guest.nft"
     rules.write_text(rules_text("guest0", 80), encoding="utf-8")
     sh("ip", "netns", "exec", machine, "nft", "-f", str(rules))
@@ -112,6 +126,8 @@ def test_a_phone_on_the_guest_link_reaches_the_page_port_and_nothing_else(guest_
     assert reached["80"] == "ok", "the page port"
     assert {k: v for k, v in reached.items() if k != "80"} == {
         "1883": "TimeoutError", "8883": "TimeoutError", "22": "TimeoutError", "123/udp": "TimeoutError"}
+    # nothing is forwarded from the guest link to the staff LAN, not even the page port there
+    assert set(probe(phone, "10.20.0.2").values()) == {"TimeoutError"}
     # loading it again replaces the table instead of adding a second one (a reload of nftables)
     sh("ip", "netns", "exec", machine, "nft", "-f", str(rules))
     listed = subprocess.run(["ip", "netns", "exec", machine, "nft", "list", "tables"], capture_output=True,
