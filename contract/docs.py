@@ -107,8 +107,8 @@ REASON_MEANINGS: dict[Reason, str] = {
                            "hub's site file (retired without a broker restart) is dropped unanswered and "
                            "counted in the hub's health report.",
     Reason.FORBIDDEN: "the device's role may not send this action, a counter named another counter than its "
-                      "own, or a kiosk whose `kiosk_modes` lack `tickets` (`issue_ticket`) or `check_in` "
-                      "(`check_in`).",
+                      "own, or a kiosk whose `kiosk_modes` lack `tickets` (`issue_ticket`), `check_in` "
+                      "(`check_in`) or `survey` (`answer_survey`).",
     Reason.EXPIRED: "the hub saw the request after its `deadline_ms`: nothing was applied. Ask the person "
                     "again and send a new request (new `request_id`).",
     Reason.UNKNOWN_SERVICE: "no such service in the site file (`issue_ticket`, `transfer`).",
@@ -126,6 +126,10 @@ REASON_MEANINGS: dict[Reason, str] = {
                            "counter opens it).",
     Reason.SITE_CLOSED: "`policies.issue_only_when_open` and the hub's clock is outside `opening_hours` "
                         "(or on a `closed_dates` day): no ticket now.",
+    Reason.ALREADY_ANSWERED: "`answer_survey` for a ticket whose survey was already answered: nothing was "
+                             "stored. The kiosk says so; the visitor has answered once.",
+    Reason.NOT_SERVED: "`answer_survey` for a ticket that was not served today (still waiting or called, "
+                       "cancelled, not seen, or of another day).",
     Reason.UNKNOWN_APPOINTMENT: "`check_in` with a code that is not in the hub's appointments for today.",
     Reason.RATE_LIMITED: "the device sent more requests than its limit (site file `limits`: `requests_per_s`, "
                          "`burst`); refused unread (`request_id` null), not remembered. Wait and send again. "

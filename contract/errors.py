@@ -38,6 +38,10 @@ class Reason(StrEnum):
     QOS_REQUIRED = "qos_required"
     #: the hub failed on this request (a bug or a poison payload); nothing of it was applied
     INTERNAL = "internal"
+    #: ``answer_survey`` for a ticket whose survey was already answered (issue 14)
+    ALREADY_ANSWERED = "already_answered"
+    #: ``answer_survey`` for a ticket that was not served (finished) today
+    NOT_SERVED = "not_served"
 
 
 class ContractError(Exception):

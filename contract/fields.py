@@ -40,6 +40,9 @@ SERVICE_DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 #: an appointment code: ``APT-`` and two groups of four Crockford base32 symbols (no I, L, O, U)
 APPOINTMENT_CODE = r"APT-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}"
 
+#: the survey PIN printed on a ticket (issue 14): six ASCII digits, unique among the day's tickets
+SURVEY_PIN = r"[0-9]{6}"
+
 
 def _whole(pattern: str, **constraints) -> FieldInfo:
     return Field(pattern=f"^{pattern}$", **constraints)
@@ -53,3 +56,4 @@ Ref = Annotated[str, _whole(REF)]
 RequestId = Annotated[str, _whole(REQUEST_ID)]
 ServiceDay = Annotated[str, _whole(SERVICE_DAY)]
 AppointmentCode = Annotated[str, _whole(APPOINTMENT_CODE)]
+SurveyPin = Annotated[str, _whole(SURVEY_PIN)]

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ContractError, Reason
 from .payloads import SCHEMA_VERSION
-from .fields import REQUEST_ID, AppointmentCode, Code, Ident, Lang, Ref, RequestId, ServiceDay
+from .fields import REQUEST_ID, AppointmentCode, Code, Ident, Lang, Ref, RequestId, ServiceDay, SurveyPin
 
 #: Largest request the hub reads; anything bigger is refused unread.
 MAX_REQUEST_BYTES = 4096
@@ -220,10 +220,35 @@ class VoidTickets(Request):
     reason: Reasoning
 
 
+#: one survey answer: 1 (very satisfied, very adequate) to 4 (not at all); no midpoint (the seed's scale)
+SurveyScore = Annotated[int, Field(ge=1, le=4)]
+#: the seed's four questions, in its order: opening hours, the space, the kindness of the service,
+#: the relationship with the mediator (the ``survey_answers`` columns the reports read)
+SURVEY_QUESTIONS = ("hours", "space", "kindness", "mediator")
+
+
+class AnswerSurvey(Request):
+    """A visitor served today answers the seed's four questions at a survey kiosk, once per ticket.
+    The ticket is named by its ``ref`` (the scanned QR) or by its printed ``code`` together with the
+    ``survey_pin`` printed under it: a typed PIN alone is refused (docs/decisions.md, "The survey
+    PIN").  A skipped question is ``null``; at least one is answered.  The hub keeps the answers with
+    the service and the service day only; the ticket keeps only that it answered."""
+
+    action = "answer_survey"
+    roles = ("kiosk",)
+    ref: Ref | None = None
+    code: Code | None = None
+    survey_pin: SurveyPin | None = None
+    hours: SurveyScore | None = None
+    space: SurveyScore | None = None
+    kindness: SurveyScore | None = None
+    mediator: SurveyScore | None = None
+
+
 REQUEST_TYPES: dict[str, type[Request]] = {
     cls.action: cls
     for cls in (IssueTicket, GetTicketStatus, CancelTicket, CheckIn, CallNext, CallTicket, Recall, NoShow,
-                Finish, Transfer, SetCounterStatus, SetCounterLanguages, VoidTickets, EraseTicket)
+                Finish, Transfer, SetCounterStatus, SetCounterLanguages, VoidTickets, EraseTicket, AnswerSurvey)
 }
 
 
@@ -344,6 +369,8 @@ class TicketView(BaseModel):
     estimated_wait_low_min: int | None = None
     estimated_wait_high_min: int | None = None
     qr: str | None = None
+    #: the survey PIN to print on the paper (issue 14): only in the reply to the kiosk that issued it
+    survey_pin: str | None = None
 
 
 class CallView(BaseModel):

@@ -127,6 +127,12 @@ def void_result(voided: int, codes: list[str], not_live: int) -> dict:
     return {"voided": voided, "codes": codes, "not_live": not_live}
 
 
+def survey_result(service: str, answered: int) -> dict:
+    """The result of ``answer_survey``: the service the answers count for and how many questions
+    were answered (the rest were skipped)."""
+    return {"survey": {"service": service, "answered": answered}}
+
+
 def erase_result(service_day: str, code: str) -> dict:
     """The result of ``erase_ticket``."""
     return {"erased": {"service_day": service_day, "code": code}}
@@ -140,16 +146,17 @@ def erase_result(service_day: str, code: str) -> dict:
 def ticket_view(*, code: str, ref: str, service: str, status: str, priority: bool, language: str,
                 service_day: str, issued_at: str, counter: str | None, counter_number: int | None,
                 called_at: str | None, recalls: int, people_ahead: int | None, estimated_wait_min: int | None,
-                qr: str, estimated_wait_low_min: int | None = None, estimated_wait_high_min: int | None = None) -> dict:
+                qr: str, estimated_wait_low_min: int | None = None, estimated_wait_high_min: int | None = None,
+                survey_pin: str | None = None) -> dict:
     """A ticket as its device may know it (``contract.messages.TicketView``): never who the visitor is.
     ``estimated_wait_low_min``..``estimated_wait_high_min`` is the range to show; ``estimated_wait_min``
-    its point, inside it."""
+    its point, inside it.  ``survey_pin`` only in the issuing kiosk's reply (null elsewhere)."""
     return {"code": code, "ref": ref, "service": service, "status": status, "priority": priority,
             "language": language, "service_day": service_day, "issued_at": issued_at, "counter": counter,
             "counter_number": counter_number, "called_at": called_at, "recalls": recalls,
             "people_ahead": people_ahead, "estimated_wait_min": estimated_wait_min,
             "estimated_wait_low_min": estimated_wait_low_min, "estimated_wait_high_min": estimated_wait_high_min,
-            "qr": qr}
+            "qr": qr, "survey_pin": survey_pin}
 
 
 def call_view(code: str, service: str, counter: str, counter_number: int, zone: str, language: str, recall: int,

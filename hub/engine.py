@@ -10,8 +10,10 @@ a broker.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
@@ -112,7 +114,14 @@ def operator_of(identity: str) -> Operator | None:
 
 
 #: what a request may need of a kiosk's modes (site file ``devices[].kiosk_modes``)
-KIOSK_MODE_OF = {"issue_ticket": "tickets", "check_in": "check_in"}
+KIOSK_MODE_OF = {"issue_ticket": "tickets", "check_in": "check_in", "answer_survey": "survey"}
+#: draws of a survey PIN before the hub gives up (a day would need ~10^6 tickets to reach it)
+PIN_DRAWS = 1000
+
+
+def new_pin() -> str:
+    """Six random digits (``contract.fields.SURVEY_PIN``)."""
+    return f"{secrets.randbelow(10 ** 6):06d}"
 
 
 def error_reply(action: str, request_id: str | None, rev: int, reason: Reason, message: str) -> bytes:
@@ -127,10 +136,14 @@ class Engine:
 
     def __init__(self, site: Site, store: Store, clock: Clock | None = None, content: ContentPacks | None = None,
                  appointments: list | None = None, *, new_ref: Callable[[], str] = new_ref,
-                 guest_key: bytes | None = None):
+                 guest_key: bytes | None = None, new_pin: Callable[[], str] = new_pin,
+                 new_rowid: Callable[[], int] = lambda: secrets.randbits(62) + 1):
         self.site = site
         self.clock = clock or Clock()
         self._make_ref = new_ref
+        self._make_pin = new_pin
+        #: the survey answers' random row ids (``Store.add_survey_answer``)
+        self._make_rowid = new_rowid
         #: the key of the guest feed's opaque ids (``contract.guest``); None: no guest page server
         self.guest_key = guest_key
         self.time = SiteTime(site.site.timezone, site.site.service_day_starts)
@@ -162,6 +175,7 @@ class Engine:
         """The queues, revision, zone sequences and recent calls as the database has them (at
         start, and after a batch was rolled back: nothing of it may stay in memory)."""
         self.model = QueueModel(self.site)
+        self._pins_of: tuple[str | None, set[str]] = (None, set())
         self.snap = Snapshots(self.model, self.time, self.clock)
         self.store.load_into(self.model, day)
         self.rev = self.store.last_rev()
@@ -307,7 +321,10 @@ class Engine:
                 ticket, changes = m.issue(service_id=request.service, language=request.language,
                                           priority=request.priority, source=device_id, ref=self._new_ref(), now=now,
                                           service_day=m.service_day)
-                return payloads.ticket_result(self.ticket_view(ticket)), changes
+                ticket.survey_pin = self._new_pin()
+                return payloads.ticket_result(self.ticket_view(ticket, issuing=True)), changes
+            case msg.AnswerSurvey():
+                return self._answer_survey(request)
             case msg.CheckIn():
                 return self._check_in(request, device_id, now)
             case msg.VoidTickets():
@@ -443,8 +460,9 @@ class Engine:
         ticket, changes = m.issue(service_id=service, language=request.language, priority=False, source=device_id,
                                   ref=self._new_ref(), now=now, service_day=m.service_day,
                                   appointment_at=slot_at if timing in ("early", "due") else None)
+        ticket.survey_pin = self._new_pin()
         self.store.check_in(request.code, now, ticket.id)  # the ticket itself is saved with the changes
-        return payloads.check_in_result(self.ticket_view(ticket), request.code, service, slot, False, timing), changes
+        return payloads.check_in_result(self.ticket_view(ticket, issuing=True), request.code, service, slot, False, timing), changes
 
     def _timing(self, day: str, slot: str | None, checked_in_at: float) -> tuple[str | None, float | None]:
         """``early``, ``due`` or ``late`` (``msg.APPOINTMENT_TIMING``) for a check-in at ``checked_in_at``,
@@ -472,6 +490,56 @@ class Engine:
         self.store.audit(now, who, "counter_languages", request.reason or "", {
             "service_day": m.service_day, "counter": counter_id, "before": before, "languages": now_speaks})
         return payloads.counter_languages_result(counter_id, now_speaks, request.languages is None), changes
+
+    def _new_pin(self) -> str:
+        """A survey PIN no other ticket of today has (the set is the day's, rebuilt after a reload)."""
+        day, pins = self._pins_of
+        if day != self.model.service_day:
+            pins = {t.survey_pin for t in self.model.tickets.values() if t.survey_pin}
+            self._pins_of = (self.model.service_day, pins)
+        for _ in range(PIN_DRAWS):
+            pin = self._make_pin()
+            if pin not in pins:
+                pins.add(pin)
+                return pin
+        raise ContractError(Reason.QUOTA_EXCEEDED, f"no free survey PIN after {PIN_DRAWS} draws; no ticket now")
+
+    def _answer_survey(self, request: msg.AnswerSurvey) -> tuple[dict, Changes]:
+        """Store one visitor's answers with the service and day only and mark the ticket answered.
+        The ticket is today's, served (finished), not yet answered; named by its scanned ref, or by
+        its printed code with its PIN (a PIN alone is refused: docs/decisions.md, "The survey PIN")."""
+        m = self.model
+        answers = tuple(getattr(request, q) for q in msg.SURVEY_QUESTIONS)
+        if all(a is None for a in answers):
+            raise ContractError(Reason.INVALID_FIELDS, "no question answered: send at least one of "
+                                + ", ".join(msg.SURVEY_QUESTIONS))
+        if request.ref is not None:
+            if request.code is not None or request.survey_pin is not None:
+                raise ContractError(Reason.INVALID_FIELDS, "name the ticket by ref, or by code and survey_pin")
+            ticket = m.by_ref.get(request.ref)
+            if ticket is None:
+                if self.store.ticket_by_ref(request.ref) is None:
+                    raise ContractError(Reason.UNKNOWN_TICKET, "no ticket with this reference")
+                raise ContractError(Reason.NOT_SERVED, "the ticket is of another day: the survey takes today's visits")
+        elif request.survey_pin is not None and request.code is not None:
+            ticket = m.by_code.get(request.code)
+            if ticket is None or not hmac.compare_digest(ticket.survey_pin or "", request.survey_pin):
+                raise ContractError(Reason.UNKNOWN_TICKET, "no ticket of today with this code and PIN")
+        elif request.survey_pin is not None:
+            raise ContractError(Reason.INVALID_FIELDS, "a typed survey_pin alone is refused: send it with the "
+                                                       "ticket's code")
+        else:
+            raise ContractError(Reason.INVALID_FIELDS, "name the ticket by ref, or by code and survey_pin")
+        if ticket.status != TicketStatus.FINISHED:
+            raise ContractError(Reason.NOT_SERVED, f"{ticket.code} is {ticket.status}: the survey is for visitors "
+                                                   "served today")
+        if ticket.survey_answered:
+            raise ContractError(Reason.ALREADY_ANSWERED, f"the survey of {ticket.code} was already answered")
+        self.store.add_survey_answer(ticket.service_day, ticket.service, answers, self._make_rowid())
+        ticket.survey_answered = True
+        changes = Changes()
+        changes.tickets[ticket.id] = ticket  # saved; no queue changed, so no state is published again
+        return payloads.survey_result(ticket.service, sum(a is not None for a in answers)), changes
 
     def _new_ref(self) -> str:
         """A ref no ticket of today has (128 random bits; the tickets table's UNIQUE(ref) is the last guard)."""
@@ -538,7 +606,8 @@ class Engine:
         return payloads.call_result(self.ticket_view(ticket) if ticket else None,
                                     finished.code if finished else None, self.model.waiting_for_counter(counter_id))
 
-    def ticket_view(self, ticket: Ticket) -> dict:
+    def ticket_view(self, ticket: Ticket, issuing: bool = False) -> dict:
+        """``issuing``: the reply to the kiosk that issued it, the only one that gets the survey PIN."""
         m = self.model
         counter = self.site.counter(ticket.counter) if ticket.counter else None
         ahead = wait = low = high = None
@@ -551,7 +620,7 @@ class Engine:
             counter=ticket.counter, counter_number=counter.number if counter else None,
             called_at=self.time.iso(ticket.called_at), recalls=ticket.recalls, people_ahead=ahead,
             estimated_wait_min=wait, estimated_wait_low_min=low, estimated_wait_high_min=high,
-            qr=self._qr(ticket))
+            qr=self._qr(ticket), survey_pin=ticket.survey_pin if issuing else None)
 
     def _qr(self, ticket) -> str:
         """The ticket's link to its phone page when the site has a page server, else the OSS1 form."""

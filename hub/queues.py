@@ -69,6 +69,10 @@ class Ticket:
     #: whether its last call was to a counter that speaks its language (None: that counter's
     #: languages are not stated)
     own_language: bool | None = None
+    #: the six digits printed for the survey (issue 14), unique among the day's tickets
+    survey_pin: str | None = None
+    #: whether the visitor answered the survey (the answers themselves carry no ticket)
+    survey_answered: bool = False
 
     def sort_key(self) -> tuple[float, int]:
         return (self.queued_at, self.id)
@@ -390,7 +394,8 @@ class QueueModel:
         """The class by the priority ratio; in the normal class a due appointment first (the
         earliest slot); else the service whose head waited longest (x weight), FIFO within it,
         except that the language rule may take a later visitor of the same service and class
-        (``_prefer_language``).  Also the visitors that choice passes over, with their time at the head."""
+        (``_prefer_language``); with no walk-in waiting, an early appointment (the earliest slot)
+        rather than nobody.  Also the visitors that choice passes over, with their time at the head."""
         counter = self.counter_config(counter_id)
         state = self.counters[counter_id]
         normal_n, priority_n = self.site.policies.priority_ratio
@@ -405,17 +410,20 @@ class QueueModel:
                 return due, []
         chosen_class = want_priority if heads[want_priority] else (not want_priority)
         if not heads[chosen_class]:
-            return None, []
+            # nobody else to call: the clerk would not sit idle before a visitor the display
+            # counts as waiting (docs/decisions.md, "Served in your own language")
+            return self._due_appointment(counter, math.inf), []
         return self._prefer_language(counter_id, min(heads[chosen_class], key=lambda h: h[:3])[3], now)
 
-    def _due_appointment(self, counter: Counter, now: float) -> Ticket | None:
-        """The waiting appointment of this counter's services whose slot has come, earliest slot first."""
+    def _due_appointment(self, counter: Counter, until: float) -> Ticket | None:
+        """The waiting appointment of this counter's services with the earliest slot up to ``until``
+        (now: the due ones; infinity: any, early ones too)."""
         due = None
         for cs in counter.services:
             if not self.appointments_waiting.get(cs.service):
                 continue
             for _, ticket in self.waiting[cs.service]:
-                if ticket.appointment_at is not None and ticket.appointment_at <= now and (
+                if ticket.appointment_at is not None and ticket.appointment_at <= until and (
                         due is None or (ticket.appointment_at, ticket.id) < (due.appointment_at, due.id)):
                     due = ticket
         return due

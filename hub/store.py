@@ -103,14 +103,16 @@ CREATE TABLE IF NOT EXISTS events (
 
 TICKET_COLUMNS = ("id", "ref", "code", "service_day", "service", "first_service", "status", "priority",
                   "language", "source", "issued_at", "queued_at", "counter", "called_at", "recalls",
-                  "finished_at", "head_at", "appointment_at", "passed_over_s", "own_language")
+                  "finished_at", "head_at", "appointment_at", "passed_over_s", "own_language", "survey_pin",
+                  "survey_answered")
 #: columns added since a table was first made: (table, column, its definition), added to an older
 #: database at start.  daily_stats.tickets: the reports count tickets (issue 14; 0 in old rows);
 #: the tickets' and counters' columns: language-aware calling and appointments (issue 18)
 ADDED_COLUMNS = (("daily_stats", "tickets", "INTEGER NOT NULL DEFAULT 0"),
                  ("tickets", "head_at", "REAL"), ("tickets", "appointment_at", "REAL"),
                  ("tickets", "passed_over_s", "REAL"), ("tickets", "own_language", "INTEGER"),
-                 ("counters", "languages", "TEXT"))
+                 ("counters", "languages", "TEXT"),
+                 ("tickets", "survey_pin", "TEXT"), ("tickets", "survey_answered", "INTEGER NOT NULL DEFAULT 0"))
 
 
 class Store:
@@ -389,6 +391,12 @@ class Store:
                               (service_day, code)).fetchone()
         return _ticket(row) if row else None
 
+    def add_survey_answer(self, service_day: str, service: str, answers: tuple, rowid: int) -> None:
+        """One visitor's answers with the service and day only; ``rowid`` is random, so the rows'
+        order says nothing of when (or after which ticket) they came."""
+        self.db.execute("INSERT INTO survey_answers (rowid, service_day, service, hours, space, kindness, mediator)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)", (rowid, service_day, service, *answers))
+
     def audit(self, at: float, who: str, action: str, reason: str, detail: dict) -> None:
         self.db.execute("INSERT INTO audit (at, who, action, reason, detail) VALUES (?, ?, ?, ?, ?)",
                         (at, who, action, reason, json.dumps(detail, separators=(",", ":"))))
@@ -398,5 +406,6 @@ def _ticket(row) -> Ticket:
     values = dict(zip(TICKET_COLUMNS, row))
     values["priority"] = bool(values["priority"])
     values["own_language"] = None if values["own_language"] is None else bool(values["own_language"])
+    values["survey_answered"] = bool(values["survey_answered"])
     values["status"] = TicketStatus(values["status"])
     return Ticket(**values)

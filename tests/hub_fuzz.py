@@ -43,6 +43,8 @@ _right = {
     "status": st.sampled_from(["open", "paused", "closed"]),
     "languages": st.one_of(st.none(), st.lists(st.sampled_from(["pt", "en", "uk", "kea", "pt-BR"]), max_size=4)),
     "reason": st.sampled_from(["mediator in today", "staff change", None]),
+    "survey_pin": st.one_of(st.none(), st.from_regex(r"\A[0-9]{6}\Z")),
+    **{q: st.one_of(st.none(), st.integers(1, 4)) for q in ("hours", "space", "kindness", "mediator")},
 }
 #: wrong ones: of another type, out of range, almost right
 _wrong = {
@@ -58,6 +60,8 @@ _wrong = {
     "status": st.sampled_from(["gone", 0, None]),
     "languages": st.sampled_from([["pt", "pt"], "pt", [1], ["portuguese"], [""], ["pt"] * 40, {"pt": 1}]),
     "reason": st.sampled_from(["", "x" * 300, 7]),
+    "survey_pin": st.sampled_from(["12345", "1234567", "\u0661\u0662\u0663\u0664\u0665\u0666", 123456, ""]),
+    **{q: st.sampled_from([0, 5, "1", 1.0, True, -1]) for q in ("hours", "space", "kindness", "mediator")},
 }
 
 

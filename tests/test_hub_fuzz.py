@@ -19,15 +19,22 @@ from hypothesis import HealthCheck, given, settings
 from sites import more_kiosks_site_dict, small_site
 
 
+def fuzzed_site_dict() -> dict:
+    """The site with more kiosks, kiosk-1 also a survey kiosk, so ``answer_survey`` reaches its rules."""
+    data = more_kiosks_site_dict()
+    next(d for d in data["devices"] if d["id"] == "kiosk-1")["kiosk_modes"].append("survey")
+    return data
+
+
 @pytest.fixture
 def site():
-    return small_site(more_kiosks_site_dict())
+    return small_site(fuzzed_site_dict())
 
 
 @pytest.fixture
 def fuzzed_hub(broker_only, tmp_path):
     site_file = tmp_path / "site.toml"
-    site_file.write_text(tomli_w.dumps(more_kiosks_site_dict()), encoding="utf-8")
+    site_file.write_text(tomli_w.dumps(fuzzed_site_dict()), encoding="utf-8")
     with open(tmp_path / "hub.log", "a") as log:
         start = time.time()
         hub = broker_only.spawn_hub_process(site_file, stderr=log)
@@ -62,6 +69,10 @@ def test_fuzzed_requests_on_every_topic_leave_the_hub_answering_correctly(fuzzed
         issued_b = db.execute("SELECT COUNT(*) FROM tickets WHERE code LIKE 'B%'").fetchone()[0]
         waiting_b = db.execute("SELECT COUNT(*) FROM tickets WHERE service = 'immigration' "
                                "AND status = 'waiting'").fetchone()[0]
+        # every stored answer is one ticket's, served, marked once
+        answers = db.execute("SELECT COUNT(*) FROM survey_answers").fetchone()[0]
+        marked = db.execute("SELECT COUNT(*) FROM tickets WHERE survey_answered AND status = 'finished'").fetchone()[0]
+        assert answers == marked == db.execute("SELECT COUNT(*) FROM tickets WHERE survey_answered").fetchone()[0]
     kiosk = centre.link("kiosk-2")
     ticket = kiosk.request("issue_ticket", service="immigration", language="en", priority=False, timeout=2)["ticket"]
     assert ticket["code"] == f"B{issued_b + 1:03d}" and ticket["people_ahead"] == waiting_b

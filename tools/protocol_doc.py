@@ -34,7 +34,7 @@ for _path in (str(REPO), str(REPO / "tests")):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from sites import small_site  # noqa: E402
+from sites import small_site, small_site_dict  # noqa: E402
 
 from contract import docs  # noqa: E402
 from contract.acl import tool_of  # noqa: E402
@@ -124,16 +124,34 @@ class _PinnedRefs:
         return base64.b32encode(_pinned("ref", self.n)[:10]).decode().lower()
 
 
+class _PinnedPins:
+    """``new_pin`` for the example's engine: the same survey PINs on every run."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self) -> str:
+        self.n += 1
+        return f"{int.from_bytes(_pinned('pin', self.n)[:4], 'big') % 10 ** 6:06d}"
+
+
+def _example_site():
+    """The test site and a survey kiosk (``kiosk_modes = ["survey"]``, like kiosk-03 of the example)."""
+    data = small_site_dict()
+    data["devices"].append({"id": "kiosk-survey", "role": "kiosk", "zone": "ground", "kiosk_modes": ["survey"]})
+    return small_site(data)
+
+
 class _Harness:
     """The real engine on an in-memory store and a fake clock, and a real ``DeviceLink`` per device
     (never connected: the harness hands what it would publish straight to the engine)."""
 
     def __init__(self):
-        self.site = small_site()
+        self.site = _example_site()
         self.clock = FakeClock(EXAMPLE_START)
         self.store = Store(":memory:")
         self.engine = Engine(self.site, self.store, self.clock, _example_content(),
-                             _example_appointments(self.site), new_ref=_PinnedRefs(),
+                             _example_appointments(self.site), new_ref=_PinnedRefs(), new_pin=_PinnedPins(),
                              guest_key=guest_key("the guest page server's password"))
         self.topics = self.engine.topics
         self.new_id = _PinnedIds()  # one sequence for every link, in the order they send
@@ -230,6 +248,10 @@ def example_run() -> ExampleRun:
            reason="printed by a tampered kiosk")
         at("erase", "technician.hub", "erase_ticket", minute, ref=gone.reply["result"]["ticket"]["ref"],
            reason="the visitor asked at the welcoming desk")
+        served = later.reply["result"]["ticket"]
+        at("survey", "kiosk-survey", "answer_survey", minute, code=served["code"], survey_pin=served["survey_pin"],
+           hours=2, space=1, kindness=1, mediator=None)
+        at("survey_again", "kiosk-survey", "answer_survey", 1.0, ref=served["ref"], hours=1)
         # refusals
         at("err_service", "kiosk-1", "issue_ticket", minute, service="passports", language="pt")
         at("err_forbidden", "display-ground", "call_next", 1.0)
@@ -388,6 +410,14 @@ def examples_section(run: ExampleRun) -> str:
         events = [json.loads(o.payload) for o in step.out if o.kind == "event"]
         add(_request_block(step) + "\n" + json_block(step.reply) + "\n" + _published_list(step)
             + "".join(f"\nEvent `{e['event']}`:\n\n" + json_block(e) for e in events) + "\n")
+
+    add("### A visitor answers the survey, and tries again\n\n"
+        "At a survey kiosk, by the code and survey PIN printed on the ticket (the issuing kiosk's reply "
+        "carried the PIN); a scanned QR sends `ref` instead. The answers are stored with the service and "
+        "the day only and nothing is published; a second try is refused.\n\n")
+    for key in ("survey", "survey_again"):
+        step = s[key]
+        add(_request_block(step) + "\n" + json_block(step.reply) + "\n")
 
     add("\n### Refusals\n\n"
         "Every refusal is an ordinary reply with `ok: false`; nothing changes and nothing else is published.\n\n")
