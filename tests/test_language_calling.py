@@ -208,14 +208,33 @@ def test_due_appointments_go_by_slot_and_the_priority_turn_stays():
     assert [day.call("c1", T0 + 300 + i)[0] for i in range(4)] == [priority, soon_slot, late_slot, walk_in]
 
 
-def test_an_appointment_is_not_a_walk_in_of_its_queue_and_a_transfer_ends_its_precedence():
+def test_an_appointment_is_not_a_walk_in_of_its_queue():
     day = Day()
     appointment = day.issue("pt", T0, appointment_at=T0 + 3600)
     walk_in = day.issue("pt", T0 + 1)
     assert walk_in.head_at == T0 + 1  # the head of the walk-ins, though the appointment came first
-    assert day.call("c1", T0 + 5)[0] is walk_in
-    assert day.call("c1", T0 + 6)[0] is None  # its slot has not come
+    assert day.call("c1", T0 + 5)[0] is walk_in  # its slot has not come: the walk-in first
     assert appointment.status == "waiting"
+
+
+def test_an_idle_counter_calls_an_early_appointment_rather_than_nobody_and_a_walk_in_still_goes_first():
+    """Gap (a): the counter's display counts the checked-in appointment as waiting, so NEXT with
+    nobody else waiting calls it (the earliest slot first) instead of answering "nobody"."""
+    day = Day()
+    later = day.issue("uk", T0, appointment_at=T0 + 7200)
+    sooner = day.issue("en", T0 + 1, appointment_at=T0 + 3600)
+    assert day.model.waiting_count("reception") == 2
+    ticket, event = day.call("c1", T0 + 5)
+    assert ticket is sooner and event["code"] == sooner.code and event["passed_over"] == []
+    walk_in = day.issue("pt", T0 + 10)  # a walk-in arrives: it goes before the appointment's slot
+    assert day.call("c3", T0 + 20)[0] is walk_in
+    assert day.call("c3", T0 + 30)[0] is later
+    assert day.call("c1", T0 + 40)[0] is None and day.model.waiting_count("reception") == 0
+    # a priority walk-in, too, goes before an early appointment, on either turn of the ratio
+    day = Day(site(ratio=(1, 1)))
+    early = day.issue("pt", T0, appointment_at=T0 + 3600)
+    priority = day.issue("pt", T0 + 1, priority=True)
+    assert [day.call("c1", T0 + 5 + i)[0] for i in range(3)] == [priority, early, None]
 
 
 # ------------------------------------------------------------------ through the engine (no broker)
@@ -288,11 +307,13 @@ def test_check_in_says_early_due_or_late_and_the_ticket_is_called_accordingly(tm
     assert _send(engine, "counter-1", "call_next")["result"]["ticket"]["code"] == "A001"
     engine.store.close()
     engine = _engine(tmp_path, clock, appointments)  # a restart: the slot comes back from the database
-    for walk_in in (timings[2], timings[3]):  # late, and without a time: walk-ins, in arrival order
-        assert _send(engine, "counter-1", "call_next")["result"]["ticket"]["code"] == walk_in["ticket"]["code"]
-    assert _send(engine, "counter-1", "call_next")["result"]["ticket"] is None, "the early one waits for 10:30"
-    clock.advance(30 * 60)  # 10:30: the early one's slot
+    walk_ins = [_send(engine, "kiosk-1", "issue_ticket", service="reception", language="pt")["result"]["ticket"]
+                for _ in range(2)]
+    for walk_in in (timings[2]["ticket"], timings[3]["ticket"], walk_ins[0]):  # late, without a time: walk-ins
+        assert _send(engine, "counter-1", "call_next")["result"]["ticket"]["code"] == walk_in["code"]
+    clock.advance(30 * 60)  # 10:30: the early one's slot, and it goes before the walk-in who came earlier
     assert _send(engine, "counter-1", "call_next")["result"]["ticket"]["code"] == timings[0]["ticket"]["code"]
+    assert _send(engine, "counter-1", "call_next")["result"]["ticket"]["code"] == walk_ins[1]["code"]
     again = _send(engine, "kiosk-1", "check_in", code=appointments[0].code, language="en")["result"]
     assert again["appointment"]["already_checked_in"] and again["appointment"]["timing"] == "early"
 
