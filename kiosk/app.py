@@ -36,8 +36,8 @@ from typeset.scripts import is_rtl_language
 
 from .flow import KioskConfig, KioskFlow
 from .i18n import KIOSK_LANGUAGES, tr
-from .screens import (InfoItemScreen, InfoScreen, MenuScreen, ScanScreen, StartScreen, TicketScreen,
-                      UnavailableScreen, language_factory)
+from .screens import (InfoItemScreen, InfoScreen, MenuScreen, ScanScreen, StartScreen, SurveyQuestionScreen,
+                      SurveyScreen, TicketScreen, UnavailableScreen, language_factory)
 from .sizing import TEXT_MM, Sizes, card_grid, fit_font, line_fit
 from .theme import COLOURS, palette
 from .views import language_cards
@@ -46,10 +46,10 @@ log = logging.getLogger(__name__)
 
 KV_DIR = Path(__file__).with_name("kv")
 KV_FILES = ("widgets.kv", "start.kv", "menu.kv", "ticket.kv", "unavailable.kv", "info.kv", "info_item.kv",
-            "scan.kv", "root.kv")
+            "scan.kv", "survey.kv", "survey_question.kv", "root.kv")
 SCREEN_CLASSES = {"start": StartScreen, "menu": MenuScreen, "ticket": TicketScreen,
                   "unavailable": UnavailableScreen, "info": InfoScreen, "info_item": InfoItemScreen,
-                  "scan": ScanScreen}
+                  "scan": ScanScreen, "survey": SurveyScreen, "survey_question": SurveyQuestionScreen}
 _kv_loaded = False
 
 
@@ -142,6 +142,7 @@ class KioskApp(App):
         self.site_config: dict | None = None
         self.device: dict | None = None
         self.flow = KioskFlow(empty_config(), clock, on_change=self._flow_changed)
+        self.flow.survey_ready = True  # its screens are SurveyScreen and SurveyQuestionScreen
         self._apply_palette()
         self._update_sizes()
 
@@ -255,6 +256,27 @@ class KioskApp(App):
                    "low_layout": flow.toggle_low_layout, "survey": flow.open_survey, "scan_done": flow.close_scan}
         actions[button.action]()
 
+    @property
+    def has_scanner(self) -> bool:
+        """Whether this kiosk has a scanner (the survey then also says "scan your ticket")."""
+        return ((self.device or {}).get("scanner") or {}).get("kind", "none") != "none"
+
+    def on_survey_key(self, card) -> None:
+        self.flow.survey_key(card.value)
+
+    def on_survey_answer(self, card) -> None:
+        self._send_answers(self.flow.survey_answer(None if card.value == "skip" else int(card.value)))
+
+    def _send_answers(self, request) -> None:
+        if request is None:
+            return
+        if self.connection is None:
+            self.flow.survey_answered(False, "unavailable")
+            return
+        self.connection.answer_survey(request, lambda outcome, value: Clock.schedule_once(
+            lambda _dt: self.flow.survey_answered(outcome == "ok", value if outcome == "refused" else
+                                                  None if outcome == "ok" else "unavailable")))
+
     def close_language_picker(self) -> None:
         self.flow.open_language_picker(False)
 
@@ -297,6 +319,8 @@ class KioskApp(App):
 
     def _show_scan(self, scan) -> None:
         from hardware.scanner import AppointmentScan, TicketScan
+        if isinstance(scan, TicketScan) and self.flow.survey_scanned(scan.qr.ref):
+            return
         if isinstance(scan, TicketScan):
             self.flow.scanned({})
             if self.connection is not None:

@@ -165,6 +165,19 @@ class HubConnection:
         except LinkError:
             done("failed", self.availability()[1] or "timeout")
 
+    def answer_survey(self, request, done: Callable[[str, Any], None]) -> None:
+        """Send a visitor's survey answers (``kiosk.survey.AnswerRequest``) off the caller's thread;
+        ``done`` as for ``issue``, with the result's ``survey`` when accepted."""
+        self._pool.submit(self._answer_survey, request, done)
+
+    def _answer_survey(self, request, done: Callable[[str, Any], None]) -> None:
+        try:
+            done("ok", self.link.request("answer_survey", **request.fields())["survey"])
+        except RequestRefused as exc:
+            done("refused", exc.code)
+        except LinkError:
+            done("failed", self.availability()[1] or "timeout")
+
     def _start_probe(self) -> None:
         with self._lock:
             if self._probe is not None and self._probe.is_alive():

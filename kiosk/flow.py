@@ -9,8 +9,8 @@ the app and applies the idle and ticket-screen timeouts.
 Screens: ``start`` (languages), ``menu`` (matters and offices, the priority
 toggle), ``ticket``, ``unavailable`` (tickets cannot be issued now),
 ``info`` and ``info_item`` (the information point), ``scan`` (what a scanned
-ticket or code means), ``survey`` (a slot for the satisfaction survey; off
-until that screen exists).
+ticket or code means), ``survey`` and ``survey_question`` (the satisfaction
+survey, kiosk/survey.py: naming the ticket, then the four questions).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
+
+from .survey import AnswerRequest, SurveyState
 
 PRIORITY_CATEGORIES = ("pregnancy", "infant", "disability", "elderly")
 
@@ -36,6 +38,8 @@ class KioskConfig:
     priority_categories: tuple[str, ...] = PRIORITY_CATEGORIES
     #: services whose tickets may be priority tickets
     priority_services: frozenset[str] = frozenset()
+    #: the services' ticket prefixes, the letters of the survey's keypad
+    prefixes: tuple[str, ...] = ()
 
     @classmethod
     def from_payloads(cls, site_config: dict, device: dict | None = None) -> "KioskConfig":
@@ -52,7 +56,8 @@ class KioskConfig:
             priority_categories=tuple(c for c in policies.get("priority_categories", PRIORITY_CATEGORIES)
                                       if c in PRIORITY_CATEGORIES),
             priority_services=frozenset(s["id"] for s in site_config.get("services", ())
-                                        if s.get("priority_eligible", True)))
+                                        if s.get("priority_eligible", True)),
+            prefixes=tuple(dict.fromkeys(s["prefix"] for s in site_config.get("services", ()) if s.get("prefix"))))
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,8 @@ class VisitorState:
     scan: dict | None = None
     #: the screen to go back to from the scan screen
     before_scan: str = "start"
+    #: the survey under way (kiosk/survey.py), None elsewhere
+    survey: SurveyState | None = None
 
 
 class KioskFlow:
@@ -217,10 +224,17 @@ class KioskFlow:
         if s.screen == "scan":
             self.close_scan()
             return
+        if s.screen == "survey_question":
+            s.survey.previous()
+            s.screen = "survey_question" if s.survey.step == "question" else "survey"
+            self._changed()
+            return
         if s.screen == "menu" and s.path:
             s.path = s.path[:-1]
         elif s.screen == "info_item":
             s.screen, s.info_item = "info", None
+        elif s.screen == "survey" and self.offers_information and not self.offers_tickets:
+            s.screen, s.survey = "info", None
         elif s.screen in ("info", "survey") and self.offers_tickets:
             s.screen = "menu" if self.tickets_available else "unavailable"
         else:
@@ -254,7 +268,47 @@ class KioskFlow:
 
     def open_survey(self) -> None:
         if self.offers_survey and not self.state.busy:
+            self.state.screen, self.state.survey = "survey", SurveyState()
+            self._changed()
+
+    def survey_key(self, key: str) -> None:
+        """A key of the survey's keypad; the sixth digit of the PIN opens the first question."""
+        survey = self.state.survey
+        if self.state.screen == "survey" and survey is not None:
+            survey.key(key, self.config.prefixes)
+            if survey.step == "question":
+                self.state.screen = "survey_question"
+            self._changed()
+
+    def survey_scanned(self, ref: str) -> bool:
+        """A ticket scanned while the survey asks for it (True: the survey took it)."""
+        survey = self.state.survey
+        if self.state.screen != "survey" or survey is None or survey.step != "identify":
+            return False
+        survey.scanned(ref)
+        self.touched()  # a scan is the visitor at the kiosk as much as a touch
+        self.state.screen = "survey_question"
+        self._changed()
+        return True
+
+    def survey_answer(self, value: int | None) -> AnswerRequest | None:
+        """An answer (1 the best .. 4; None: skipped); after the last question, the request to send."""
+        survey = self.state.survey
+        if self.state.screen != "survey_question" or survey is None:
+            return None
+        request = survey.answer(value)
+        if survey.step != "question":
             self.state.screen = "survey"
+            self._ticket_until = self.clock() + self.config.ticket_screen_s
+        self._changed()
+        return request
+
+    def survey_answered(self, ok: bool, reason: str | None = None) -> None:
+        """The hub's answer: thanks, or why not (``already_answered``, ``not_served``...)."""
+        survey = self.state.survey
+        if survey is not None and survey.step == "sending":
+            survey.answered(ok, reason)
+            self._ticket_until = self.clock() + self.config.ticket_screen_s
             self._changed()
 
     # ------------------------------------------------------------ scanner
@@ -337,7 +391,8 @@ class KioskFlow:
         s = self.state
         if s.busy:
             return
-        if s.screen in ("ticket", "scan") and now >= self._ticket_until:
+        ended = s.survey is not None and s.survey.step in ("done", "refused")
+        if (s.screen in ("ticket", "scan") or ended) and now >= self._ticket_until:
             self.reset()
         elif s != VisitorState() and now - self._last_touch >= self.config.idle_timeout_s:
             self.reset()

@@ -55,6 +55,13 @@ ALIASES = {
     "people": "account_group",
     "wait": "timer_sand",
     "priority": "star",
+    # the survey's four points, the best first (no midpoint), and its keys
+    "survey_1": "emoticon_excited_outline",
+    "survey_2": "emoticon_happy_outline",
+    "survey_3": "emoticon_sad_outline",
+    "survey_4": "emoticon_cry_outline",
+    "skip": "debug_step_over",
+    "erase": "backspace_outline",
 }
 FALLBACK = "circle_outline"
 

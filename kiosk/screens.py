@@ -254,3 +254,40 @@ class InfoItemScreen(KioskScreen):
         self.can_issue = view.issue is not None
         if view.issue is not None:
             self.ids.issue.label, self.ids.issue.value = view.issue.label, view.issue.value
+
+
+class SurveyScreen(KioskScreen):
+    """The survey's first step (the ticket's number and PIN on a keypad, or a scan) and its end."""
+
+    field = StringProperty("")
+
+    def view(self, app) -> views.SurveyView:
+        return views.survey_view(app.flow, scanner=app.has_scanner)
+
+    def layout_key(self, app):
+        return self.grid_key(app, self.ids.keypad)
+
+    def show(self, app, view: views.SurveyView) -> None:
+        assign_texts(self.ids, view, ("title", "prompt", "code_label", "code", "pin_label", "pin"))
+        self.field = view.field
+        grid = self.ids.keypad
+        geometry = card_grid(grid.width, grid.height, app.sizes, min_card_mm=18, max_cols=8, hints=False,
+                             count=len(view.keys))
+        grid.show(app, [card_factory(card, app.on_survey_key) for card in view.keys], geometry, stretch=True)
+
+
+class SurveyQuestionScreen(KioskScreen):
+    """One question of the survey: four pictograms with their words, and "Skip this question"."""
+
+    def view(self, app) -> views.SurveyQuestionView:
+        return views.survey_question_view(app.flow)
+
+    def layout_key(self, app):
+        return self.grid_key(app, self.ids.answers)
+
+    def show(self, app, view: views.SurveyQuestionView) -> None:
+        assign_texts(self.ids, view, ("progress", "question"))
+        grid = self.ids.answers
+        geometry = card_grid(grid.width, grid.height, app.sizes, min_card_mm=30, max_cols=5, hints=False,
+                             count=len(view.answers))
+        grid.show(app, [card_factory(card, app.on_survey_answer) for card in view.answers], geometry, stretch=True)

@@ -25,6 +25,7 @@ from typeset.scripts import is_rtl_language
 
 from .flow import KioskFlow
 from .i18n import _, language_name, ntr, tr
+from .survey import FACES, QUESTIONS
 
 #: the SOS Immigrant Line when the site file names none
 DEFAULT_HELPLINE = "808 257 257"
@@ -242,6 +243,8 @@ def nav(flow: KioskFlow, screen: str) -> tuple[Card, ...]:
         "info": common() + ([Card("tickets", icon="tickets", label=tr(lang, "Take a ticket"))]
                             if flow.offers_tickets else []) + survey,
         "info_item": common() + survey,
+        "survey": common(),
+        "survey_question": common(),
     }[screen]
     return tuple(items) + (
         Card("large_text", icon="large_text", label=tr(lang, "Large text"), selected=state.large_text),
@@ -453,3 +456,85 @@ def info_item_view(flow: KioskFlow, site: Mapping | None, content: Mapping[str, 
             title = topic["title"]
             rows = [InfoRow(TOPIC_ICONS.get(item_id, "information"), topic["text"], language=content_lang)]
     return InfoItemView(title=title, rows=tuple(rows), issue=issue, nav=nav(flow, "info_item"))
+
+
+# ------------------------------------------------------------------ the survey (issue 14)
+#: what the survey says when the hub did not take the answers (reason code -> message); None: any other
+SURVEY_REFUSALS = {
+    "already_answered": _("The survey of this ticket has already been answered. Thank you!"),
+    "not_served": _("The survey is for visitors who were served today. Please answer after your visit."),
+    "unknown_ticket": _("This number and PIN are not those of a ticket of today. Please check them on your "
+                        "ticket."),
+    "unavailable": _("Your answers cannot be sent right now. Please try again later."),
+    None: _("Something went wrong. Please ask at the welcoming desk."),
+}
+
+
+@dataclass(frozen=True)
+class SurveyView:
+    title: str
+    #: what to do now, or the survey's end (thanks, or why not)
+    prompt: str
+    code_label: str
+    code: str
+    pin_label: str
+    #: the PIN as dots and dashes: typed digits are not shown to whoever stands behind
+    pin: str
+    #: which field the keypad types into ("code", "pin"), "" when the keypad is gone
+    field: str
+    keys: tuple[Card, ...]
+    nav: tuple[Card, ...]
+
+
+@dataclass(frozen=True)
+class SurveyQuestionView:
+    progress: str
+    question: str
+    #: the four points, the best first, each with its pictogram; then "Skip"
+    answers: tuple[Card, ...]
+    nav: tuple[Card, ...]
+
+
+def survey_view(flow: KioskFlow, scanner: bool = False) -> SurveyView:
+    """Naming the ticket (a scan, or its number and survey PIN on a keypad), then the end of the survey."""
+    lang = flow.language
+    survey = flow.state.survey
+    step = survey.step if survey else "identify"
+    keys: tuple[Card, ...] = ()
+    if step == "identify":
+        prompt = tr(lang, "Scan your ticket, or type its number and the survey PIN printed on it.") if scanner \
+            else tr(lang, "Type the number and the survey PIN printed on your ticket.")
+        digits = tuple(Card("key", value=d, label=d, language="en") for d in "1234567890")
+        if survey.field == "code":
+            keys = tuple(Card("key", value=p, label=p, language="en") for p in flow.config.prefixes) + digits \
+                + (Card("key", value="erase", icon="erase", label=tr(lang, "Erase"), kind="quiet"),
+                   Card("key", value="next", icon="back" if is_rtl_language(lang) else "back_rtl",
+                        label=tr(lang, "Next"), kind="primary", selected=survey.can_go_on))
+        else:
+            keys = digits + (Card("key", value="erase", icon="erase", label=tr(lang, "Erase"), kind="quiet"),)
+    elif step == "sending":
+        prompt = tr(lang, "Sending your answers…")
+    elif step == "done":
+        prompt = tr(lang, "Thank you for your answers!")
+    else:
+        prompt = tr(lang, SURVEY_REFUSALS.get(survey.reason, SURVEY_REFUSALS[None]))
+    return SurveyView(title=tr(lang, "Your opinion"), prompt=prompt,
+                      code_label=tr(lang, "Ticket number") if step == "identify" else "",
+                      code=survey.code if survey and step == "identify" else "",
+                      pin_label=tr(lang, "Survey PIN") if step == "identify" else "",
+                      pin=("●" * len(survey.pin) + "–" * (6 - len(survey.pin))) if survey and step == "identify"
+                      else "", field=survey.field if survey and step == "identify" else "",
+                      keys=keys, nav=nav(flow, "survey"))
+
+
+def survey_question_view(flow: KioskFlow) -> SurveyQuestionView:
+    """One question of the seed's survey on its four-point scale, a pictogram each, no midpoint."""
+    lang = flow.language
+    survey = flow.state.survey
+    question, scale = QUESTIONS[survey.question]
+    answers = tuple(Card("answer", value=str(point), icon=face, label=tr(lang, words))
+                    for point, (face, words) in enumerate(zip(FACES, scale), start=1))
+    answers += (Card("answer", value="skip", icon="skip", label=tr(lang, "Skip this question"), kind="quiet"),)
+    return SurveyQuestionView(
+        progress=tr(lang, "Question %(n)d of %(total)d", n=survey.index + 1, total=len(QUESTIONS)),
+        question=tr(lang, question), answers=answers, nav=nav(flow, "survey_question"))

@@ -1,6 +1,6 @@
 """Make docs/kiosk-contact-sheet.png from the kiosk UI tests' screenshots.
 
-    .venv/bin/python -m pytest tests/test_kiosk_ui.py      # writes build/kiosk/
+    .venv/bin/python -m pytest tests/test_kiosk_ui.py tests/test_kiosk_survey_ui.py   # writes build/kiosk/
     .venv/bin/python tests/kiosk_contact_sheet.py           # writes docs/kiosk-contact-sheet.png
 
 A small montage (palette PNG, a few hundred KB) so readers see the kiosk in
@@ -39,6 +39,19 @@ PICKS = [
     ("pt/menu-low.png", "7\": low layout (wheelchair)"),
     ("ar/menu-low-large.png", "7\": ar, low + large text"),
     ("pt/menu-low-priority.png", "7\": low layout, priority"),
+    # the survey (tests/test_kiosk_survey_ui.py), every language
+    ("survey/pt/identify.png", "pt: survey, number and PIN"),
+    ("survey/ar/question-1.png", "ar: survey, opening hours"),
+    ("survey/en/question-2.png", "en: survey, the space"),
+    ("survey/fr/question-3.png", "fr: survey, kindness"),
+    ("survey/es/question-4.png", "es: survey, the mediator"),
+    ("survey/uk/question-1.png", "uk: survey, opening hours"),
+    ("survey/ru/question-3.png", "ru: survey, kindness"),
+    ("survey/hi/question-2.png", "hi: survey, the space"),
+    ("survey/ne/question-4.png", "ne: survey, the mediator"),
+    ("survey/bn/question-3.png", "bn: survey, kindness"),
+    ("survey/answered/pt/end.png", "pt: survey, thanks"),
+    ("survey/hi/end.png", "hi: survey, a ticket not known"),
 ]
 THUMB_W = 480
 COLS = 4

@@ -219,9 +219,27 @@ def kiosk_states(the_site, language: str):
         info(flow)
         flow.open_info_item("topic", "ticket")
 
+    def survey(flow, **state):
+        """The survey's screens as a visitor reaches them, set directly: the example's ticket kiosk
+        has no survey mode, and turning it on would add a button to every other screen's nav bar."""
+        from kiosk.survey import SurveyState
+        menu(flow)
+        flow.state.survey = SurveyState(code=f"{service.prefix}123", **state)
+        flow.state.screen = "survey_question" if flow.state.survey.step == "question" else "survey"
+
+    def survey_typing(flow):
+        survey(flow)
+
+    def survey_question(flow):  # the kindness of the service: the longest question in most languages
+        survey(flow, step="question", index=2)
+
+    def survey_refused(flow):  # the longest of its messages
+        survey(flow, step="refused", reason="unknown_ticket")
+
     return [("start", start), ("menu", menu), ("offices", offices), ("language-picker", picker),
             ("ticket", ticket_fault), ("scan-called", scan_called), ("scan-waiting", scan_waiting),
-            ("unavailable", unavailable), ("info", info), ("info-service", info_service), ("info-topic", info_topic)]
+            ("unavailable", unavailable), ("info", info), ("info-service", info_service), ("info-topic", info_topic),
+            ("survey", survey_typing), ("survey-question", survey_question), ("survey-refused", survey_refused)]
 
 
 def _grids(app) -> list:
@@ -232,7 +250,7 @@ def _grids(app) -> list:
         grids.append(root.picker.ids.languages)
     else:
         screen = root.manager.current_screen
-        for name in ("languages", "cards", "listing"):
+        for name in ("languages", "cards", "listing", "keypad", "answers"):
             if name in screen.ids:
                 grids.append(screen.ids[name])
     return grids

@@ -171,6 +171,8 @@ def ticket_layout(ticket: Mapping, site: Mapping, language: str | None = None) -
                 _.gettext("Show this code at a kiosk scanner to see your turn."))
         blocks.append(Text(hint, "small", language))
         blocks += typed
+    if ticket.get("survey_pin"):  # issue 14: with the code above, it opens the survey at a kiosk after the visit
+        blocks.append(Text(_.gettext("Survey PIN: %(pin)s") % {"pin": ticket["survey_pin"]}, "body", language))
     blocks.append(Text(_issued(ticket["issued_at"]), "body"))
     blocks.append(Rule())
     retention = _retention_days(info)
