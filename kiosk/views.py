@@ -509,7 +509,7 @@ def survey_view(flow: KioskFlow, scanner: bool = False) -> SurveyView:
             keys = tuple(Card("key", value=p, label=p, language="en") for p in flow.config.prefixes) + digits \
                 + (Card("key", value="erase", icon="erase", label=tr(lang, "Erase"), kind="quiet"),
                    Card("key", value="next", icon="back" if is_rtl_language(lang) else "back_rtl",
-                        label=tr(lang, "Next"), kind="primary", selected=survey.can_go_on))
+                        label=tr(lang, "Next"), kind="primary" if survey.can_go_on else "quiet"))
         else:
             keys = digits + (Card("key", value="erase", icon="erase", label=tr(lang, "Erase"), kind="quiet"),)
     elif step == "sending":

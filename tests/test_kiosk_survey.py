@@ -27,7 +27,9 @@ def test_the_number_and_pin_typed_then_four_answers_one_skipped_make_one_request
     flow, _ = survey_flow()
     keys = views.survey_view(flow).keys
     assert [k.value for k in keys[:8]] == ["A", "IN", "M", "S", "U", "E", "R", "N"]  # the example's prefixes
+    assert keys[-1].value == "next" and keys[-1].kind == "quiet"  # nothing to go on with yet
     type_keys(flow, "5", "IN", "0", "0", "7")  # a digit before the letters is ignored
+    assert views.survey_view(flow).keys[-1].kind == "primary"
     assert flow.state.survey.code == "IN007" and views.survey_view(flow).field == "code"
     type_keys(flow, "next", "1", "2", "3", "4", "5")
     assert views.survey_view(flow).pin == "●●●●●–" and flow.screen == "survey"
