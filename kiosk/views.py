@@ -55,8 +55,9 @@ SCAN_MESSAGES = {
 #: what the ticket screen says of a checked-in appointment, by ``check_in``'s ``appointment.timing``
 #: (docs/protocol.md, "Who is called next"); no timing (an appointment without a time): the usual line
 APPOINTMENT_NOTES = {
-    "early": _("Your appointment is at %(time)s. You will be called at that time, before visitors "
-               "without an appointment."),
+    # an idle counter calls an early appointment before its slot (hub.queues, docs/decisions.md)
+    "early": _("Your appointment is at %(time)s. You will be called then, before visitors "
+               "without an appointment, or earlier if a counter is free."),
     "due": _("Your appointment is now. You will be called soon, before visitors without an appointment."),
     "late": _("You came after your appointment time (%(time)s). You will be called in order of arrival, "
               "like visitors without an appointment."),
