@@ -351,9 +351,12 @@ def known_faults(args: dict) -> dict:
     """A window with one fault of each kind the check must find, and one clean label: what it reports."""
     from kivy.app import App
     from kivy.uix.floatlayout import FloatLayout
+    from kivy.uix.boxlayout import BoxLayout
     from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
     from kivy.uix.widget import Widget
 
+    from kiosk.widgets import Icon
     from typeset.fonts import register_kivy_fonts
 
     class Faults(App):
@@ -374,9 +377,6 @@ def known_faults(args: dict) -> dict:
             root.add_widget(label("tiny", 400, 400, 100, 40, font_size=8))
             root.add_widget(label("Fine", 600, 40, 150, 40))
             # a pictogram scrolled out of its view, behind a label under the view: not an overlap
-            from kivy.uix.scrollview import ScrollView
-            from kivy.uix.boxlayout import BoxLayout
-            from kiosk.widgets import Icon
             view = ScrollView(size_hint=(None, None), pos=(560, 300), size=(200, 60), do_scroll_x=False)
             body = BoxLayout(orientation="vertical", size_hint_y=None, height=180)
             body.add_widget(Label(text="In view", font_name="NotoSans", font_size=20))
