@@ -44,8 +44,10 @@ Who = Literal["every device", "hub", "kiosk", "counter", "display", "monitor", "
 ROLES = ("hub", "kiosk", "counter", "display")
 #: read-only broker identities of the technician's tools (not devices of the site file)
 TOOL_ROLES = ("monitor", "doctor", "guestpage")
-#: the monitors a site's broker knows: `onestop-provision fleet` on the hub
-SITE_MONITORS = ("fleet",)
+#: the monitors a site's broker knows: `onestop-provision fleet` on the hub, and the supervisor's
+#: console (issue 17), which shows the queues, counters, devices and today's figures from the same
+#: retained state and events a monitor reads, and acts only as ``supervisor.console``
+SITE_MONITORS = ("fleet", "console")
 #: broker identities of people who may change records by request (void fake tickets, erase one)
 OPERATOR_ROLES = ("supervisor", "technician")
 #: the operators a site's broker knows: the technician's commands on the hub, the supervisor's console

@@ -130,6 +130,11 @@ REASON_MEANINGS: dict[Reason, str] = {
                              "stored. The kiosk says so; the visitor has answered once.",
     Reason.NOT_SERVED: "`answer_survey` for a ticket that was not served today (still waiting or called, "
                        "cancelled, not seen, or of another day).",
+    Reason.SERVICE_PAUSED: "`issue_ticket` for a service a supervisor paused (`service_state`): no new ticket "
+                           "for now; the kiosk shows the service as not available. Tickets already waiting "
+                           "are still called.",
+    Reason.SERVICE_CLOSED: "`issue_ticket` for a service a supervisor closed for the rest of the service day "
+                           "(`service_state`). Tickets already waiting are still called; tomorrow it is open.",
     Reason.UNKNOWN_APPOINTMENT: "`check_in` with a code that is not in the hub's appointments for today.",
     Reason.RATE_LIMITED: "the device sent more requests than its limit (site file `limits`: `requests_per_s`, "
                          "`burst`); refused unread (`request_id` null), not remembered. Wait and send again. "

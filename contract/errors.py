@@ -42,6 +42,10 @@ class Reason(StrEnum):
     ALREADY_ANSWERED = "already_answered"
     #: ``answer_survey`` for a ticket that was not served (finished) today
     NOT_SERVED = "not_served"
+    #: ``issue_ticket`` for a service a supervisor paused for now (``service_state``, issue 17)
+    SERVICE_PAUSED = "service_paused"
+    #: ``issue_ticket`` for a service a supervisor closed for the rest of the service day
+    SERVICE_CLOSED = "service_closed"
 
 
 class ContractError(Exception):

@@ -42,6 +42,10 @@ APPOINTMENT_CODE = r"APT-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}"
 
 #: the survey PIN printed on a ticket (issue 14): six ASCII digits, unique among the day's tickets
 SURVEY_PIN = r"[0-9]{6}"
+#: a staff account of the supervisor's console (issue 17): the name a person logs in with, carried by
+#: every request a supervisor sends and kept in the hub's audit table; lower-case letters, digits,
+#: dots, dashes and underscores ("maria.silva"), so it is safe in logs and never looks like markup
+STAFF = r"[a-z0-9][a-z0-9._-]{0,39}"
 
 
 def _whole(pattern: str, **constraints) -> FieldInfo:
@@ -57,3 +61,4 @@ RequestId = Annotated[str, _whole(REQUEST_ID)]
 ServiceDay = Annotated[str, _whole(SERVICE_DAY)]
 AppointmentCode = Annotated[str, _whole(APPOINTMENT_CODE)]
 SurveyPin = Annotated[str, _whole(SURVEY_PIN)]
+Staff = Annotated[str, _whole(STAFF)]

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import re
 from enum import StrEnum
+import unicodedata
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ContractError, Reason
 from .payloads import SCHEMA_VERSION
-from .fields import REQUEST_ID, AppointmentCode, Code, Ident, Lang, Ref, RequestId, ServiceDay, SurveyPin
+from .fields import REQUEST_ID, AppointmentCode, Code, Ident, Lang, Ref, RequestId, ServiceDay, Staff, SurveyPin
 
 #: Largest request the hub reads; anything bigger is refused unread.
 MAX_REQUEST_BYTES = 4096
@@ -30,7 +31,9 @@ MAX_COUNTER_LANGUAGES = 30
 #: its slot; ``due``, by the next call of its service; ``late`` (past ``appointment_grace_min``),
 #: in the walk-ins' order; None when the appointment has no time
 APPOINTMENT_TIMING = ("early", "due", "late")
-
+#: the longest supervisor's ticker message (``ticker_message``): what a wall's ticker shows in one
+#: pass at reading speed, and what fits a phone-width console field
+MAX_TICKER_CHARS = 200
 
 
 class TicketStatus(StrEnum):
@@ -56,6 +59,21 @@ class CounterStatus(StrEnum):
 
     OPEN = "open"
     PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class ServiceStatus(StrEnum):
+    """Whether a service takes new tickets today (``service_state``, issue 17; ``state.service``).
+
+    Every service is open at the start of a service day (the site file has no such setting).  A
+    paused or closed service issues no new ticket (``service_paused``, ``service_closed``), and the
+    tickets already waiting in it are still called and served either way: a visitor who has a
+    ticket keeps their place (docs/decisions.md, "Pausing and closing a service")."""
+
+    OPEN = "open"
+    #: for now: no new tickets, the kiosk says tickets come back later today
+    PAUSED = "paused"
+    #: for the rest of the service day: no new tickets, the kiosk says so
     CLOSED = "closed"
 
 
@@ -146,10 +164,14 @@ class CallNext(CounterRequest):
 
 
 class CallTicket(CounterRequest):
-    """Finish the current ticket and call this specific waiting ticket."""
+    """Finish the current ticket and call this specific waiting ticket.  A counter calls to itself; a
+    supervisor (or ``technician.hub``) names the ``counter`` to call it to (required then), as
+    ``counter_languages`` does, and is audited (issue 17)."""
 
     action = "call_ticket"
+    roles = ("counter", "supervisor", "technician")
     code: Code
+    staff: Staff | None = None
 
 
 class Recall(CounterRequest):
@@ -178,6 +200,26 @@ class SetCounterStatus(CounterRequest):
 
 Reasoning = Annotated[str, Field(min_length=3, max_length=200)]
 
+#: characters a plain one-line text may not hold: controls (C0, C1: a newline, an escape), and the
+#: bidi embeddings, overrides and isolates, which would turn the rest of a wall's ticker around
+_NOT_PLAIN = frozenset(chr(c) for c in (*range(0x20), *range(0x7f, 0xa0), *range(0x202a, 0x202f),
+                                       *range(0x2066, 0x206a)))
+
+
+def _plain_line(text: str) -> str:
+    """A supervisor's ticker message is shown as it is, never as markup: one line of printable
+    characters with something to read (not only spaces); a refusal names the first character that
+    is not allowed."""
+    bad = next((ch for ch in text if ch in _NOT_PLAIN or unicodedata.category(ch) in ("Cs", "Co", "Cn")), None)
+    if bad is not None:
+        raise ValueError(f"plain text on one line only: U+{ord(bad):04X} is not allowed")
+    if not text.strip():
+        raise ValueError("the message is empty (only spaces); send null to clear it")
+    return text
+
+
+TickerText = Annotated[str, Field(min_length=1, max_length=MAX_TICKER_CHARS), AfterValidator(_plain_line)]
+
 
 class SetCounterLanguages(CounterRequest):
     """The languages a counter's staff speak for the rest of the service day (the language rule
@@ -189,6 +231,7 @@ class SetCounterLanguages(CounterRequest):
     roles = ("counter", "supervisor", "technician")
     languages: Annotated[list[Lang], Field(max_length=MAX_COUNTER_LANGUAGES)] | None
     reason: Reasoning | None = None
+    staff: Staff | None = None
 
 
 class EraseTicket(Request):
@@ -203,6 +246,8 @@ class EraseTicket(Request):
     code: Code | None = None
     service_day: ServiceDay | None = None
     reason: Reasoning
+    staff: Staff | None = None
+
 
 class VoidTickets(Request):
     """Void fake tickets (a stolen kiosk's flood): those of today's service day that are still
@@ -218,6 +263,38 @@ class VoidTickets(Request):
     issued_from_ms: int | None = Field(default=None, ge=0)
     issued_to_ms: int | None = Field(default=None, ge=0)
     reason: Reasoning
+    staff: Staff | None = None
+
+
+class SetServiceState(Request):
+    """Open, pause or close one service for the rest of the service day (issue 17); at the next
+    service day every service is open again.  Paused or closed, the service issues no new ticket
+    (``issue_ticket`` is refused ``service_paused`` / ``service_closed``; kiosks show it as not
+    available, with a short text); the tickets already waiting in it are still called and served,
+    appointments still check in, and counters may still transfer visitors into it.  The ``reason``
+    is audited and shown on the console (not on the kiosks: they say it in the visitor's language).
+    Audited."""
+
+    action = "service_state"
+    roles = ("supervisor", "technician")
+    service: Ident
+    status: _values(ServiceStatus)
+    reason: Reasoning
+    staff: Staff | None = None
+
+
+class TickerMessage(Request):
+    """A message for the walls' ticker for the rest of the service day (issue 17), shown beside the
+    site file's ticker: to every zone, or to one ``zone``.  ``text`` is plain text on one line, at
+    most ``MAX_TICKER_CHARS`` characters (no markup, no control or bidi override characters); null
+    clears the message (of that zone, or the site-wide one).  A zone's own message replaces the
+    site-wide one on its walls.  Audited."""
+
+    action = "ticker_message"
+    roles = ("supervisor", "technician")
+    text: TickerText | None
+    zone: Ident | None = None
+    staff: Staff | None = None
 
 
 #: one survey answer: 1 (very satisfied, very adequate) to 4 (not at all); no midpoint (the seed's scale)
@@ -248,8 +325,14 @@ class AnswerSurvey(Request):
 REQUEST_TYPES: dict[str, type[Request]] = {
     cls.action: cls
     for cls in (IssueTicket, GetTicketStatus, CancelTicket, CheckIn, CallNext, CallTicket, Recall, NoShow,
-                Finish, Transfer, SetCounterStatus, SetCounterLanguages, VoidTickets, EraseTicket, AnswerSurvey)
+                Finish, Transfer, SetCounterStatus, SetCounterLanguages, VoidTickets, EraseTicket, AnswerSurvey,
+                SetServiceState, TickerMessage)
 }
+
+#: the requests the hub writes into its audit table (with who, the staff account, the arguments
+#: and the outcome, refusals included), whoever sends them; an operator's request of any other
+#: action (``call_ticket``) is audited too
+AUDITED_ACTIONS = ("void_tickets", "erase_ticket", "counter_languages", "service_state", "ticker_message")
 
 
 def parse_request(action: str, payload: bytes) -> Request:
