@@ -15,6 +15,7 @@
     onestop-provision void --source ID --from HH:MM --reason R   on the hub: void fake tickets (or --codes)
     onestop-provision erase --code C --day D --reason R     on the hub: erase one ticket's record (or --ref)
     onestop-provision languages --counter C --set pt,ne --reason R   on the hub: a counter's languages today
+    onestop-provision staff add|reset|revoke NAME / staff list    on the hub: the console's staff accounts
     onestop-provision broker / device-file                  single pieces (kept from the first version)
 
 Errors are printed for a person (file, key, problem) with exit code 2, never a traceback.
@@ -307,6 +308,8 @@ def _register_device_commands() -> None:
 
     for command in (doctor, fleet, void, erase, languages, test_print):
         cli.add_command(command)
+    from console.staff_cli import staff
+    cli.add_command(staff)
 
 
 _register_device_commands()
