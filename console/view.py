@@ -1,10 +1,11 @@
 """What the supervisor's console shows, from the hub's retained state alone (pure: no network, no clock).
 
 The console reads, as a read-only monitor, what the hub and the devices keep retained on the broker:
-``state/service/<id>`` (waiting counts, the estimate, and where the hub says so the service's state,
-the longest wait and the oldest ticket's issue time), ``state/counter/<id>`` (status, the ticket at
-the desk and since when), ``presence/<device>`` and ``health/<device>`` (online, printer, scanner),
-and the hub's retained figures of the day when it publishes them (``state/figures``).  ``Board``
+``state/service/<id>`` (waiting counts, the estimate, the service's status for the day and why,
+since when the longest-waiting ticket queues, and ``today``, the service's figures of the day so
+far), ``state/counter/<id>`` (status, the ticket at the desk and since when), ``state/zone/<id>``
+(only its ``ticker``: the supervisor's message on that zone's walls), ``presence/<device>`` and
+``health/<device>`` (online, printer, scanner).  ``Board``
 keeps the last message of each topic; ``console_view(board, site, now, ...)`` makes the plain
 dataclasses the page shows.  Nothing here words anything: ``console.texts`` does, in the staff's
 language, so the view is tested once and shown in any language.
@@ -29,19 +30,14 @@ from siteconf.schema import Site
 from typeset.i18n import pick
 
 #: the topics the board follows (``<base>/<kind>/<id>``), each under the console's monitor identity
-KINDS = ("state/service", "state/counter", "presence", "health")
-#: the hub's retained figures of the day (a single topic, no id)
-FIGURES_TOPIC = "state/figures"
-#: the retained ticker of the day (a single topic)
-TICKER_TOPIC = "state/ticker"
+KINDS = ("state/service", "state/counter", "state/zone", "presence", "health")
 #: a service's state for the day (issue 17: a supervisor opens, pauses or closes it)
 SERVICE_STATES = ("open", "paused", "closed")
 #: printer states that need a person (hardware.health): paper, cover, the printer gone
 PRINTER_PROBLEMS = {"paper_near_end", "paper_out", "cover_open", "offline", "no_answer", "io_error"}
 SCANNER_PROBLEMS = {"disconnected"}
-#: the figures the page lists, in order, when the hub publishes them (unknown keys are ignored)
-FIGURE_KEYS = ("issued", "served", "waiting", "called", "no_show", "cancelled", "voided",
-               "mean_wait_min", "p90_wait_min", "within_target_pct")
+#: a service's figures of the day (``contract.payloads.day_figures``): counts summed over the services
+COUNT_KEYS = ("issued", "served", "no_shows", "calls")
 
 
 class StateError(ValueError):
@@ -53,8 +49,10 @@ class QueueRow:
     service: str
     prefix: str
     name: str
-    #: "open", "paused" or "closed" (the hub's service state; "open" until the hub says otherwise)
+    #: "open", "paused" or "closed" (the hub's service status for the day; "open" until it says otherwise)
     state: str
+    #: the supervisor's reason for a pause or a closure
+    state_reason: str | None
     waiting: int | None
     waiting_priority: int | None
     open_counters: int | None
@@ -62,6 +60,8 @@ class QueueRow:
     longest_wait_min: int | None
     estimate: tuple[int, int] | None
     last_called: str | None
+    #: the service's figures of the day so far (``day_figures``), or an empty dict
+    today: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,11 @@ class ConsoleView:
     queues: tuple[QueueRow, ...]
     counters: tuple[CounterRow, ...]
     devices: tuple[DeviceRow, ...]
-    #: the hub's figures of the day so far, in FIGURE_KEYS order ((key, value) pairs)
-    figures: tuple[tuple[str, float], ...]
-    #: the ticker message the displays show now, if the hub publishes one
-    ticker: str | None
+    #: the day's figures so far, every service together: issued, served, no_shows, calls (counts),
+    #: mean_wait_min (weighted by calls), longest_wait_min; a figure no service reported is absent
+    figures: Mapping[str, float]
+    #: the supervisor's ticker message on each zone's walls now ((zone id, text) pairs, walls without one left out)
+    tickers: tuple[tuple[str, str], ...]
     #: derived totals the page shows even without the hub's figures
     waiting_total: int
     problems: int
@@ -161,17 +162,28 @@ def check(kind: str, payload: Any) -> dict:
     if not isinstance(payload, dict):
         raise StateError("not a JSON object")
     if kind == "state/service":
-        state = payload.get("state", "open")
+        state = payload.get("status") or "open"
         if state not in SERVICE_STATES:
-            raise StateError(f"state: {state!r} is not one of {', '.join(SERVICE_STATES)}")
+            raise StateError(f"status: {state!r} is not one of {', '.join(SERVICE_STATES)}")
         low, high = _opt_int(payload, "estimated_wait_low_min"), _opt_int(payload, "estimated_wait_high_min")
+        today = payload.get("today") or {}
+        if not isinstance(today, dict):
+            raise StateError("today: not an object")
+        figures = {key: _opt_int(today, key) for key in COUNT_KEYS}
+        figures |= {key: _opt_num(today, key) for key in ("mean_wait_min", "longest_wait_min")}
         return {"waiting": _opt_int(payload, "waiting"), "waiting_priority": _opt_int(payload, "waiting_priority"),
                 "open_counters": _opt_int(payload, "open_counters"), "state": state,
+                "state_reason": _opt_str(payload, "status_reason", 200),
                 "estimate": (low, high) if low is not None and high is not None and low < high else None,
-                "longest_wait_min": _opt_int(payload, "longest_wait_min"),
-                "oldest_issued_at": _opt_time(payload, "oldest_issued_at"),
+                "oldest_queued_at": _opt_time(payload, "oldest_queued_at"),
                 "last_called": _opt_str(payload, "last_called", 8),
-                "service_day": _opt_str(payload, "service_day", 10)}
+                "service_day": _opt_str(payload, "service_day", 10),
+                "today": {k: v for k, v in figures.items() if v is not None}}
+    if kind == "state/zone":
+        ticker = payload.get("ticker")
+        if ticker is not None and not isinstance(ticker, dict):
+            raise StateError("ticker: not an object")
+        return {"ticker": _opt_str(ticker, "text", 400) if ticker else None}
     if kind == "state/counter":
         status = _opt_str(payload, "status") or "unknown"
         current = payload.get("current")
@@ -190,23 +202,6 @@ def check(kind: str, payload: Any) -> dict:
     if kind == "health":
         return {"at": _opt_num(payload, "at"), "printer": _opt_str(payload, "printer"),
                 "scanner": _opt_str(payload, "scanner")}
-    if kind == FIGURES_TOPIC:
-        figures = {}
-        source = payload.get("figures", payload)
-        if not isinstance(source, dict):
-            raise StateError("figures: not an object")
-        for key in FIGURE_KEYS:
-            value = _opt_num(source, key)
-            if value is not None:
-                figures[key] = value
-        return figures
-    if kind == TICKER_TOPIC:
-        message = payload.get("message")
-        if isinstance(message, dict):  # one text per language: kept whole, picked at view time
-            if not all(isinstance(k, str) and isinstance(v, str) and len(v) <= 400 for k, v in message.items()):
-                raise StateError("message: not texts per language")
-            return {"message": message}
-        return {"message": _opt_str(payload, "message", 400)}
     raise StateError(f"{kind}: not a topic the console follows")
 
 
@@ -234,8 +229,6 @@ class Board:
         if not topic.startswith(self.base):
             return None
         rest = topic[len(self.base):]
-        if rest in (FIGURES_TOPIC, TICKER_TOPIC):
-            return rest, ""
         kind, _, ident = rest.rpartition("/")
         return (kind, ident) if kind in KINDS and ident else None
 
@@ -299,12 +292,11 @@ def console_view(board: Board, site: Site, now: float, language: str = "pt",
     for service in site.services:
         state = board.get("state/service", service.id) or {}
         day = day or state.get("service_day")
-        longest = state.get("longest_wait_min")
-        if longest is None and state.get("oldest_issued_at") is not None:
-            longest = _minutes(state["oldest_issued_at"], now)
+        longest = _minutes(state.get("oldest_queued_at"), now) if state.get("waiting") else None
         queues.append(QueueRow(service.id, service.prefix, pick(service.name, language, default),
-                               state.get("state", "open"), state.get("waiting"), state.get("waiting_priority"),
-                               state.get("open_counters"), longest, state.get("estimate"), state.get("last_called")))
+                               state.get("state", "open"), state.get("state_reason"), state.get("waiting"),
+                               state.get("waiting_priority"), state.get("open_counters"), longest,
+                               state.get("estimate"), state.get("last_called"), state.get("today", {})))
     counters = []
     for counter in site.counters:
         state = board.get("state/counter", counter.id) or {"status": "unknown"}
@@ -317,11 +309,25 @@ def console_view(board: Board, site: Site, now: float, language: str = "pt",
                                    state.get("recalls", 0) if code else 0, state.get("waiting"), tuple(spoken)))
     devices = tuple(_device_row(board, device, now) for device in site.devices)
     hub = board.get("presence", HUB_ID)
-    figures = board.get(FIGURES_TOPIC) or {}
-    ticker = (board.get(TICKER_TOPIC) or {}).get("message")
-    if isinstance(ticker, dict):
-        ticker = pick(ticker, language, default) or None
-    return ConsoleView(
-        site.site.name, day, bool(hub and hub["online"]), tuple(queues), tuple(counters), devices,
-        tuple((key, figures[key]) for key in FIGURE_KEYS if key in figures), ticker,
-        sum(q.waiting or 0 for q in queues), sum(1 for d in devices if d.problems))
+    tickers = tuple((zone.id, (board.get("state/zone", zone.id) or {}).get("ticker")) for zone in site.zones)
+    return ConsoleView(site.site.name, day, bool(hub and hub["online"]), tuple(queues), tuple(counters), devices,
+                       day_figures([q.today for q in queues]), tuple((z, t) for z, t in tickers if t),
+                       sum(q.waiting or 0 for q in queues), sum(1 for d in devices if d.problems))
+
+
+def day_figures(per_service: list[Mapping[str, Any]]) -> dict:
+    """The services' figures of the day added up: counts summed, the mean wait weighted by each
+    service's calls, the longest the longest."""
+    total: dict = {}
+    for key in COUNT_KEYS:
+        values = [f[key] for f in per_service if key in f]
+        if values:
+            total[key] = sum(values)
+    weighted = [(f["mean_wait_min"], f.get("calls", 0)) for f in per_service if f.get("mean_wait_min") is not None]
+    calls = sum(c for _, c in weighted)
+    if calls:
+        total["mean_wait_min"] = round(sum(m * c for m, c in weighted) / calls, 1)
+    longest = [f["longest_wait_min"] for f in per_service if f.get("longest_wait_min") is not None]
+    if longest:
+        total["longest_wait_min"] = max(longest)
+    return total
