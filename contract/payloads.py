@@ -127,6 +127,18 @@ def void_result(voided: int, codes: list[str], not_live: int) -> dict:
     return {"voided": voided, "codes": codes, "not_live": not_live}
 
 
+def service_state_result(service: str, status: str, before: str, waiting: int) -> dict:
+    """The result of ``service_state``: the service's status now and before, and how many tickets
+    still wait in it (they are called as before)."""
+    return {"service": service, "status": status, "before": before, "waiting": waiting}
+
+
+def ticker_result(zone: str | None, text: str | None, zones: list[str]) -> dict:
+    """The result of ``ticker_message``: the message (None: cleared), the zone it was for (None:
+    every zone) and the zones whose walls changed."""
+    return {"zone": zone, "text": text, "zones": zones}
+
+
 def survey_result(service: str, answered: int) -> dict:
     """The result of ``answer_survey``: the service the answers count for and how many questions
     were answered (the rest were skipped)."""
@@ -234,14 +246,37 @@ def voided_data(codes: list[str], services: list[str]) -> dict:
 def service_state(rev: int, service: str, service_day: str | None, waiting: int, waiting_priority: int,
                   open_counters: int, mean_service_min: float, estimated_wait_min: int,
                   last_called: str | None, estimated_wait_low_min: int | None = None,
-                  estimated_wait_high_min: int | None = None) -> dict:
+                  estimated_wait_high_min: int | None = None, *, status: str = "open",
+                  status_reason: str | None = None, status_since: str | None = None,
+                  oldest_queued_at: str | None = None, today: dict | None = None) -> dict:
     """``state/service/<id>``: waiting counts and the estimated wait of a ticket taken now (kiosks,
-    displays): the range ``estimated_wait_low_min``..``estimated_wait_high_min`` and its point."""
+    displays): the range ``estimated_wait_low_min``..``estimated_wait_high_min`` and its point.
+    Issue 17: ``status`` (``contract.messages.ServiceStatus``: a paused or closed service issues no
+    ticket; kiosks show it as not available), the supervisor's ``status_reason`` and since when
+    (null while open all day); when the longest-waiting ticket joined the queue (the console counts
+    the longest wait from it); ``today``, the day's figures so far (``day_figures``)."""
     return {"v": SCHEMA_VERSION, "type": "state.service", "rev": rev, "service": service,
             "service_day": service_day, "waiting": waiting, "waiting_priority": waiting_priority,
             "open_counters": open_counters, "mean_service_min": mean_service_min,
             "estimated_wait_min": estimated_wait_min, "estimated_wait_low_min": estimated_wait_low_min,
-            "estimated_wait_high_min": estimated_wait_high_min, "last_called": last_called}
+            "estimated_wait_high_min": estimated_wait_high_min, "last_called": last_called,
+            "status": status, "status_reason": status_reason, "status_since": status_since,
+            "oldest_queued_at": oldest_queued_at, "today": today}
+
+
+def day_figures(issued: int, served: int, no_shows: int, calls: int, mean_wait_min: float | None,
+                longest_wait_min: float | None) -> dict:
+    """A service's figures of the service day so far (``state.service``'s ``today``): tickets
+    issued in it (voided ones not counted), visits served and no-shows at its counters, calls and
+    their mean and longest wait in minutes (null before the first call)."""
+    return {"issued": issued, "served": served, "no_shows": no_shows, "calls": calls,
+            "mean_wait_min": mean_wait_min, "longest_wait_min": longest_wait_min}
+
+
+def ticker(text: str, since: str | None) -> dict:
+    """A supervisor's ticker message (``state.zone``'s ``ticker``): plain text, shown beside the
+    site file's ticker until the day ends or it is cleared."""
+    return {"text": text, "since": since}
 
 
 def counter_state(rev: int, counter: str, number: int, zone: str, status: str, current: dict | None,
@@ -252,11 +287,13 @@ def counter_state(rev: int, counter: str, number: int, zone: str, status: str, c
 
 
 def zone_state(rev: int, seq: int, zone: str, service_day: str | None, calls: list[dict], counters: list[dict],
-               services: list[dict]) -> dict:
+               services: list[dict], ticker: dict | None = None) -> dict:
     """``state/zone/<id>``: a wall display's whole picture (calls newest first, ``zone_counter`` and
-    ``zone_service`` entries); ``seq`` is the zone's event sequence it includes."""
+    ``zone_service`` entries); ``seq`` is the zone's event sequence it includes; ``ticker``, the
+    supervisor's message its walls show today (the zone's own, else the site-wide one; null: none)."""
     return {"v": SCHEMA_VERSION, "type": "state.zone", "rev": rev, "seq": seq, "zone": zone,
-            "service_day": service_day, "calls": calls, "counters": counters, "services": services}
+            "service_day": service_day, "calls": calls, "counters": counters, "services": services,
+            "ticker": ticker}
 
 
 def zone_counter(counter: str, number: int, status: str, current: str | None) -> dict:
@@ -272,9 +309,11 @@ def wait_range(view: Mapping) -> tuple[int, int] | None:
 
 
 def zone_service(service: str, waiting: int, estimated_wait_min: int, estimated_wait_low_min: int | None = None,
-                 estimated_wait_high_min: int | None = None) -> dict:
+                 estimated_wait_high_min: int | None = None, status: str = "open") -> dict:
+    """A service on a wall; ``status`` as in ``state.service`` (issue 17)."""
     return {"service": service, "waiting": waiting, "estimated_wait_min": estimated_wait_min,
-            "estimated_wait_low_min": estimated_wait_low_min, "estimated_wait_high_min": estimated_wait_high_min}
+            "estimated_wait_low_min": estimated_wait_low_min, "estimated_wait_high_min": estimated_wait_high_min,
+            "status": status}
 
 
 def calls_state(rev: int, calls: list[dict]) -> dict:

@@ -22,7 +22,7 @@ from contract import messages as msg
 from contract import payloads
 from contract.acl import OPERATOR_ROLES, tool_of
 from contract.errors import ContractError, Reason
-from contract.messages import LIVE, CounterStatus, TicketStatus, safe_text
+from contract.messages import LIVE, CounterStatus, ServiceStatus, TicketStatus, safe_text
 from contract.qr import TicketQR, guest_url, new_ref
 from contract.topics import Topics
 from siteconf.content import ContentPacks
@@ -34,7 +34,7 @@ from .clock import Clock, SiteTime
 from .content import content_messages
 from .limits import device_limits
 from .queues import Changes, QueueModel, Ticket
-from .retention import fold
+from .retention import AUDIT_RETENTION_DAYS, fold
 from .snapshots import Snapshots
 from .store import Store
 
@@ -160,6 +160,8 @@ class Engine:
         #: requests dropped unanswered, by why (a device the site file does not know...)
         self.dropped: Counter[str] = Counter()
         self.answered = 0
+        #: what the request being applied did, for its audit entry (``_audit``)
+        self._audit_detail: dict = {}
         #: exceptions of poison requests (refused ``internal``), by type name
         self.poisoned: Counter[str] = Counter()
         now = self.clock.now()
@@ -261,6 +263,8 @@ class Engine:
                                     " bytes")
             request = msg.parse_request(action, incoming.payload)
         except ContractError as err:
+            if action in msg.REQUEST_TYPES and self._audited(device, action):
+                self._audit(incoming, None, now, outcome=str(err.reason))
             return self._refuse(incoming, err, now)
         stored = self.store.stored_reply(incoming.device, request.request_id)
         if stored is not None and stored[0] == action:
@@ -276,20 +280,32 @@ class Engine:
             mode = KIOSK_MODE_OF.get(action)
             if device.role == "kiosk" and mode is not None and mode not in device.kiosk_modes:
                 raise ContractError(Reason.FORBIDDEN, f"{device.id} is not set up for {mode} (kiosk_modes)")
+            staff = getattr(request, "staff", None)
+            if device.role == "supervisor" and staff is None:
+                raise ContractError(Reason.INVALID_FIELDS, "staff: a supervisor's request names the staff account "
+                                                           "that acts (the console's login)")
+            if staff is not None and device.role not in OPERATOR_ROLES:
+                raise ContractError(Reason.INVALID_FIELDS, f"staff: only an operator names a staff account, not a "
+                                                           f"{device.role}")
             counter_id = device.counter
             asked = getattr(request, "counter", None)
             if device.role in OPERATOR_ROLES:
                 counter_id = asked  # an operator acts for the counter it names
             elif asked is not None and asked != counter_id:
                 raise ContractError(Reason.FORBIDDEN, f"{device.id} acts for counter {counter_id}, not {asked}")
+            self._audit_detail = {}
             result, changes = self._apply(request, device.id, counter_id, now)
         except ContractError as err:
+            if self._audited(device, action):
+                self._audit(incoming, request, now, outcome=str(err.reason))
             if stored is not None:  # the id's answer is the earlier one; this refusal is not remembered
                 self.refused[(incoming.device, str(err.reason))] += 1
                 return self._reply_error(incoming, err, request.request_id)
             return self._refuse(incoming, err, now, request.request_id)
         if changes is not None:
             self._record(changes, now, dirty, events)
+        if self._audited(device, action):
+            self._audit(incoming, request, now, detail=self._audit_detail)
         reply = payloads.encode(payloads.reply(action, request.request_id, self.rev, result))
         if action not in READ_ONLY:
             self.store.save_reply(incoming.device, request.request_id, action, reply, now)
@@ -307,6 +323,22 @@ class Engine:
             self.store.save_reply(incoming.device, request_id, incoming.action, reply, now)
         return reply
 
+    @staticmethod
+    def _audited(device, action: str) -> bool:
+        """Whether a request goes into the audit table: the audited actions whoever sends them (a
+        counter's own languages too), and every request of an operator (a supervisor's call)."""
+        return action in msg.AUDITED_ACTIONS or device.role in OPERATOR_ROLES
+
+    def _audit(self, incoming: Incoming, request: msg.Request | None, now: float, *, outcome: str = "ok",
+               detail: dict | None = None) -> None:
+        """One audit entry in the request's transaction: who, the staff account, the action, its
+        arguments (None: the request could not be read), the outcome and what it did."""
+        args = {} if request is None else request.model_dump(
+            mode="json", exclude={"v", "request_id", "deadline_ms", "staff", "reason"}, exclude_none=True)
+        staff = getattr(request, "staff", None) if operator_of(incoming.device) else None  # a device has none
+        self.store.audit(now, incoming.device, incoming.action, getattr(request, "reason", None) or "",
+                         detail or {}, staff=staff, args=args, outcome=outcome)
+
     def _reply_error(self, incoming: Incoming, err: ContractError, request_id: str | None) -> bytes:
         return error_reply(incoming.action, request_id, self.rev, err.reason, err.message)
 
@@ -317,6 +349,8 @@ class Engine:
             case msg.IssueTicket():
                 if self.site.policies.issue_only_when_open and not self.is_open(now):
                     raise ContractError(Reason.SITE_CLOSED, "the centre is closed; tickets are issued in opening hours")
+                if self.site.service(request.service) is not None:
+                    m.require_issuing(request.service)
                 self._within_quota(device_id)
                 ticket, changes = m.issue(service_id=request.service, language=request.language,
                                           priority=request.priority, source=device_id, ref=self._new_ref(), now=now,
@@ -349,7 +383,10 @@ class Engine:
                 ticket, finished, changes = m.call_next(counter_id, now)
                 return self._call_result(ticket, finished, counter_id), changes
             case msg.CallTicket():
+                if counter_id is None:
+                    raise ContractError(Reason.INVALID_FIELDS, "counter: name the counter to call the ticket to")
                 ticket, finished, changes = m.call_ticket(counter_id, request.code, now)
+                self._audit_detail = {"service_day": m.service_day, "finished": finished.code if finished else None}
                 return self._call_result(ticket, finished, counter_id), changes
             case msg.Recall():
                 ticket, changes = m.recall(counter_id, now)
@@ -365,6 +402,16 @@ class Engine:
                 return payloads.ticket_result(self.ticket_view(ticket)), changes
             case msg.SetCounterLanguages():
                 return self._set_languages(request, device_id, counter_id, now)
+            case msg.SetServiceState():
+                before = m.service_status(request.service)
+                changes = m.set_service_state(request.service, ServiceStatus(request.status), request.reason, now)
+                self._audit_detail = {"service_day": m.service_day, "before": before}
+                return payloads.service_state_result(request.service, request.status, before,
+                                                     m.waiting_count(request.service)), changes
+            case msg.TickerMessage():
+                changes = m.set_ticker(request.zone, request.text, now)
+                self._audit_detail = {"service_day": m.service_day, "zones": sorted(changes.zones)}
+                return payloads.ticker_result(request.zone, request.text, sorted(changes.zones)), changes
             case msg.SetCounterStatus():
                 changes = m.set_counter_status(counter_id, CounterStatus(request.status), now)
                 state = m.counters[counter_id]
@@ -426,7 +473,8 @@ class Engine:
                 purged += self.store.delete_day(day)
             if len(days) < days_per_call:  # caught up: what is kept by time, then the figures
                 stats_from = self.time.days_before(today, 365 * info.aggregate_retention_years)
-                self.store.delete_before(self.time.day_start(keep_from), stats_from, self.time.day_start(stats_from))
+                audit_from = self.time.days_before(today, AUDIT_RETENTION_DAYS)
+                self.store.delete_before(self.time.day_start(keep_from), stats_from, self.time.day_start(audit_from))
                 self.store.set_meta("purged_before", keep_from)
             self.store.commit()
         except Exception:
@@ -487,8 +535,8 @@ class Engine:
         for cs in self.site.counter(counter_id).services:
             changes.services.add(cs.service)
         now_speaks = list(m.languages_of(counter_id))
-        self.store.audit(now, who, "counter_languages", request.reason or "", {
-            "service_day": m.service_day, "counter": counter_id, "before": before, "languages": now_speaks})
+        self._audit_detail = {"service_day": m.service_day, "counter": counter_id, "before": before,
+                              "languages": now_speaks}
         return payloads.counter_languages_result(counter_id, now_speaks, request.languages is None), changes
 
     def _new_pin(self) -> str:
@@ -567,10 +615,9 @@ class Engine:
             chosen = [t for t in chosen if t.source == request.source]
         live = [t for t in chosen if t.status in LIVE]
         changes = m.void(live, now) if live else None
-        self.store.audit(now, who, "void_tickets", request.reason, {
-            "service_day": m.service_day, "source": request.source, "issued_from_ms": request.issued_from_ms,
-            "issued_to_ms": request.issued_to_ms, "asked": len(request.codes or ()) or None,
-            "voided": [t.code for t in live]})
+        self._audit_detail = {"service_day": m.service_day, "source": request.source,
+                              "issued_from_ms": request.issued_from_ms, "issued_to_ms": request.issued_to_ms,
+                              "asked": len(request.codes or ()) or None, "voided": [t.code for t in live]}
         return payloads.void_result(len(live), [t.code for t in live][:50], len(chosen) - len(live)), changes
 
     def _erase(self, request: msg.EraseTicket, who: str, now: float) -> tuple[dict, Changes | None]:
@@ -592,8 +639,7 @@ class Engine:
                                 self.time.day_start(self.time.days_before(ticket.service_day, -1)))
         if ticket.service_day == self.model.service_day:
             self.model.forget(ticket)
-        self.store.audit(now, who, "erase_ticket", request.reason,
-                         {"service_day": ticket.service_day, "code": ticket.code})
+        self._audit_detail = {"service_day": ticket.service_day, "code": ticket.code}
         return payloads.erase_result(ticket.service_day, ticket.code), None
 
     def _within_quota(self, device_id: str) -> None:
@@ -634,6 +680,7 @@ class Engine:
         self.store.save_changes(changes)
         dirty.services |= changes.services
         dirty.counters |= set(changes.counters)
+        dirty.zones |= changes.zones
         for event in changes.events:
             self.rev += 1
             self.zone_seq[event.zone] = seq = self.zone_seq.get(event.zone, 0) + 1

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from contract import payloads
 from contract.errors import ContractError, Reason
-from contract.messages import LIVE, CounterStatus, TicketStatus
+from contract.messages import LIVE, CounterStatus, ServiceStatus, TicketStatus
 from siteconf.limits import MAX_TICKET_NUMBER
 from siteconf.schema import Counter, Site
 
@@ -105,6 +105,37 @@ class Leg:
     ahead: int | None = None
 
 
+@dataclass(frozen=True)
+class ServiceSetting:
+    """A supervisor's ``service_state`` of one service for the rest of the day (issue 17)."""
+
+    status: ServiceStatus
+    reason: str
+    since: float
+
+
+@dataclass(frozen=True)
+class TickerSetting:
+    """A supervisor's ``ticker_message`` for the rest of the day: site-wide (zone None) or one zone's."""
+
+    text: str
+    since: float
+
+
+@dataclass
+class DayFigures:
+    """One service's figures of the day so far (the console's "today"): tickets issued in it (their
+    first service; voided ones not counted), visits served and not shown up for at its counters,
+    and the waits of its calls (from joining its queue to the call, transfers' stays included)."""
+
+    issued: int = 0
+    served: int = 0
+    no_shows: int = 0
+    calls: int = 0
+    wait_sum_s: float = 0.0
+    longest_wait_s: float = 0.0
+
+
 @dataclass
 class EventRecord:
     type: str
@@ -120,6 +151,10 @@ class Changes:
     sequences: dict[tuple[str, str], int] = field(default_factory=dict)
     events: list[EventRecord] = field(default_factory=list)
     services: set[str] = field(default_factory=set)
+    #: zones whose retained picture changed without an event (the ticker)
+    zones: set[str] = field(default_factory=set)
+    #: the day's settings to save (``QueueModel.day_settings``) when a supervisor changed them
+    settings: dict | None = None
 
     def touch_leg(self, leg: Leg) -> None:
         self.legs[(leg.ticket_id, leg.seq)] = leg
@@ -163,6 +198,11 @@ class QueueModel:
         self.next_ticket_id = 1
         #: tickets of this service day by the device that issued them (the daily quotas)
         self.issued_by: CounterOf[str] = CounterOf()
+        #: the supervisor's settings of this service day (issue 17): services not open, the ticker
+        self.service_settings: dict[str, ServiceSetting] = {}
+        self.tickers: dict[str | None, TickerSetting] = {}
+        #: each service's figures of the day so far
+        self.figures: dict[str, DayFigures] = {s.id: DayFigures() for s in site.services}
 
     # ------------------------------------------------------------------ loading
     def load_leg(self, leg: Leg) -> None:
@@ -177,6 +217,8 @@ class QueueModel:
         self.by_code[ticket.code] = ticket
         if ticket.status != TicketStatus.VOIDED:
             self.issued_by[ticket.source] += 1
+            if ticket.first_service in self.figures:
+                self.figures[ticket.first_service].issued += 1
         if ticket.status == TicketStatus.WAITING and ticket.service in self.waiting:
             self._add_waiting(ticket)
         self.next_ticket_id = max(self.next_ticket_id, ticket.id + 1)
@@ -281,6 +323,10 @@ class QueueModel:
 
     # ---------------------------------------------------- what the estimates read (hub/estimate.py)
     def _note_end(self, leg: Leg, now: float, outcome: str, target: str | None = None) -> None:
+        figures = self.figures.get(leg.service)
+        if figures is not None and leg.called_at is not None:
+            figures.served += outcome == TicketStatus.FINISHED
+            figures.no_shows += outcome == TicketStatus.NO_SHOW
         if leg.called_at is not None and leg.counter is not None and outcome in AT_COUNTER:
             self.last_end_at[leg.counter] = now
             if outcome != "transferred":
@@ -292,6 +338,11 @@ class QueueModel:
                    priority: bool) -> None:
         if waited is not None:
             self.delays[service].append((waited, ahead, priority))
+            figures = self.figures.get(service)
+            if figures is not None:
+                figures.calls += 1
+                figures.wait_sum_s += max(0.0, waited)
+                figures.longest_wait_s = max(figures.longest_wait_s, waited)
         previous = self.last_call_at.get(counter_id)
         if previous is not None and now - self.last_end_at.get(counter_id, -math.inf) <= BUSY_GAP_S:
             self.counter_times[counter_id].append(now - previous)
@@ -677,6 +728,7 @@ class QueueModel:
         self.open_legs.pop(ticket.id, None)
         if ticket.status != TicketStatus.VOIDED:
             self.issued_by[ticket.source] -= 1
+            self._not_issued(ticket)
 
     def void(self, tickets: list[Ticket], now: float) -> Changes:
         """Fake tickets out of the queues (a called one off its counter): status ``voided``, kept in
@@ -700,6 +752,7 @@ class QueueModel:
             ticket.status = TicketStatus.VOIDED
             ticket.finished_at = now
             self.issued_by[ticket.source] -= 1
+            self._not_issued(ticket)
             self._end_leg(ticket, now, TicketStatus.VOIDED, changes)
             changes.touch_ticket(ticket)
             entry = by_zone.setdefault(zone, payloads.voided_data([], []))
@@ -724,6 +777,75 @@ class QueueModel:
         for cs in self.counter_config(counter_id).services:
             changes.services.add(cs.service)  # open counters change estimated waits
         return changes
+
+    def _not_issued(self, ticket: Ticket) -> None:
+        """A voided (fake) or erased ticket no longer counts among the day's issued ones."""
+        figures = self.figures.get(ticket.first_service)
+        if figures is not None and figures.issued > 0:
+            figures.issued -= 1
+
+    # ------------------------------------------------- the supervisor's settings of the day (issue 17)
+    def service_status(self, service_id: str) -> ServiceStatus:
+        setting = self.service_settings.get(service_id)
+        return ServiceStatus.OPEN if setting is None else setting.status
+
+    def require_issuing(self, service_id: str) -> None:
+        """Refuse a new ticket of a paused or closed service (its waiting tickets are still called)."""
+        setting = self.service_settings.get(service_id)
+        if setting is None or setting.status == ServiceStatus.OPEN:
+            return
+        if setting.status == ServiceStatus.PAUSED:
+            raise ContractError(Reason.SERVICE_PAUSED, f"{service_id!r} is paused for now: no new tickets "
+                                                       "(those waiting are still called)")
+        raise ContractError(Reason.SERVICE_CLOSED, f"{service_id!r} is closed for the rest of the day: no new "
+                                                   "tickets (those waiting are still called)")
+
+    def set_service_state(self, service_id: str, status: ServiceStatus, reason: str, now: float) -> Changes:
+        """Open, pause or close a service until the day ends; the queue itself is left as it is."""
+        service = self.site.service(service_id)
+        if service is None:
+            raise ContractError(Reason.UNKNOWN_SERVICE, f"no service {service_id!r} in the site file")
+        self.service_settings[service_id] = ServiceSetting(status, reason, now)
+        changes = Changes(settings=self.day_settings())
+        changes.services.add(service_id)
+        return changes
+
+    def ticker_of(self, zone_id: str) -> TickerSetting | None:
+        """The supervisor's message a zone's walls show: the zone's own, else the site-wide one."""
+        return self.tickers.get(zone_id) or self.tickers.get(None)
+
+    def set_ticker(self, zone_id: str | None, text: str | None, now: float) -> Changes:
+        """The message of a zone (or of every zone: None) for the rest of the day; None clears it."""
+        zones = [z.id for z in self.site.zones]
+        if zone_id is not None and zone_id not in zones:
+            raise ContractError(Reason.INVALID_FIELDS, f"zone: no zone {zone_id!r} in the site file")
+        if text is None:
+            self.tickers.pop(zone_id, None)
+        else:
+            self.tickers[zone_id] = TickerSetting(text, now)
+        changes = Changes(settings=self.day_settings())
+        changes.zones |= set(zones) if zone_id is None else {zone_id}
+        return changes
+
+    def day_settings(self) -> dict:
+        """The day's settings as the store keeps them (JSON), with the service day they are of."""
+        return {"service_day": self.service_day,
+                "services": {sid: {"status": str(st.status), "reason": st.reason, "since": st.since}
+                             for sid, st in self.service_settings.items()},
+                "tickers": [{"zone": zone, "text": t.text, "since": t.since} for zone, t in self.tickers.items()]}
+
+    def load_settings(self, saved: dict) -> None:
+        """The day's settings from the store; another day's (or a service or zone no longer in the
+        site file) are left out: every service is open and the ticker the site file's again."""
+        if saved.get("service_day") != self.service_day:
+            return
+        for sid, st in saved.get("services", {}).items():
+            if self.site.service(sid) is not None:
+                self.service_settings[sid] = ServiceSetting(ServiceStatus(st["status"]), st["reason"], st["since"])
+        zones = {z.id for z in self.site.zones}
+        for t in saved.get("tickers", ()):
+            if t["zone"] is None or t["zone"] in zones:
+                self.tickers[t["zone"]] = TickerSetting(t["text"], t["since"])
 
     def set_languages(self, counter_id: str, languages: list[str] | None) -> Changes:
         """The languages a counter's staff speak for the rest of the day (None: the site file's)."""
@@ -763,4 +885,12 @@ class QueueModel:
             self.appointments_waiting[service] = 0
         self.service_day = new_day
         changes.services |= set(self.waiting)
+        # the supervisor's settings and the figures end with the day: every service open again
+        had_settings = bool(self.service_settings or self.tickers)
+        self.service_settings.clear()
+        self.tickers.clear()
+        self.figures = {s: DayFigures() for s in self.figures}
+        if had_settings:
+            changes.settings = self.day_settings()
+            changes.zones |= {z.id for z in self.site.zones}
         return changes

@@ -8,6 +8,10 @@ and events, the check-ins and the stored replies of that day.  The figures are k
 ``aggregate_retention_years``.  One ticket's record can also be erased on request (folded first,
 so the day's figures stay right), which is audited.
 
+The audit table (what operators did: void, erase, a counter's languages, a service's state, the
+ticker, a call to a named counter) names the staff account that acted (issue 17), so it is personal
+data of the staff with a retention of its own, ``AUDIT_RETENTION_DAYS``, not the figures' years.
+
 ``fold`` is pure: legs in, per-key figures out; ``Store`` does the SQL.
 """
 
@@ -19,6 +23,9 @@ from datetime import datetime
 
 #: upper edges of the histogram buckets, in minutes; the last bucket is everything longer
 BUCKET_EDGES_MIN = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240)
+#: days an audit entry is kept (docs/privacy.md): a year, so a complaint, a dispute over a voided or
+#: erased ticket or the yearly review of who changed what can still be answered; then it is deleted
+AUDIT_RETENTION_DAYS = 365
 OUTCOMES = ("finished", "no_show", "cancelled", "transferred", "expired", "voided", "open")
 
 

@@ -90,9 +90,21 @@ class Snapshots:
         m = self.model
         queue = m.waiting.get(service_id, [])
         wait, low, high = estimate.for_newcomer(m, service_id, self.clock.now())
+        setting = m.service_settings.get(service_id)
+        oldest = min((t.queued_at for _, t in queue), default=None)  # appointments are not in walk-in order
         return payloads.service_state(rev, service_id, m.service_day, len(queue), m.priority_waiting.get(service_id, 0),
                                       m.open_counters(service_id), round(m.mean_service_minutes(service_id), 1),
-                                      wait, self.last_called.get(service_id), low, high)
+                                      wait, self.last_called.get(service_id), low, high,
+                                      status=str(m.service_status(service_id)),
+                                      status_reason=setting.reason if setting else None,
+                                      status_since=self.time.iso(setting.since) if setting else None,
+                                      oldest_queued_at=self.time.iso(oldest), today=self._today(service_id))
+
+    def _today(self, service_id: str) -> dict:
+        f = self.model.figures[service_id]
+        mean = round(f.wait_sum_s / f.calls / 60, 1) if f.calls else None
+        longest = round(f.longest_wait_s / 60, 1) if f.calls else None
+        return payloads.day_figures(f.issued, f.served, f.no_shows, f.calls, mean, longest)
 
     def counter(self, counter_id: str, rev: int) -> dict:
         m = self.model
@@ -112,9 +124,12 @@ class Snapshots:
                                                   current.code if current else None))
         services = []
         for sid in self.index.services_by_zone[zone_id]:
-            services.append(payloads.zone_service(sid, m.waiting_count(sid), *estimate.for_newcomer(m, sid, now)))
+            services.append(payloads.zone_service(sid, m.waiting_count(sid), *estimate.for_newcomer(m, sid, now),
+                                                  status=str(m.service_status(sid))))
+        ticker = m.ticker_of(zone_id)
         return payloads.zone_state(rev, seq, zone_id, m.service_day, list(reversed(self.calls_by_zone[zone_id])),
-                                   counters, services)
+                                   counters, services,
+                                   payloads.ticker(ticker.text, self.time.iso(ticker.since)) if ticker else None)
 
     def recent_calls(self, rev: int) -> dict:
         return payloads.calls_state(rev, list(reversed(self.calls)))

@@ -85,6 +85,9 @@ CREATE TABLE IF NOT EXISTS daily_stats (
     tickets INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (service_day, service, hour, language, priority)
 );
+-- what operators did (void, erase, a counter's languages, a service's state, the ticker, a call to a
+-- counter; issue 17): who is the broker identity (supervisor.console, technician.hub, a counter),
+-- staff the person logged in to the console; args the request's fields, outcome ok or the refusal
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at REAL NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
     reason TEXT NOT NULL, detail TEXT NOT NULL
@@ -112,7 +115,11 @@ ADDED_COLUMNS = (("daily_stats", "tickets", "INTEGER NOT NULL DEFAULT 0"),
                  ("tickets", "head_at", "REAL"), ("tickets", "appointment_at", "REAL"),
                  ("tickets", "passed_over_s", "REAL"), ("tickets", "own_language", "INTEGER"),
                  ("counters", "languages", "TEXT"),
-                 ("tickets", "survey_pin", "TEXT"), ("tickets", "survey_answered", "INTEGER NOT NULL DEFAULT 0"))
+                 ("tickets", "survey_pin", "TEXT"), ("tickets", "survey_answered", "INTEGER NOT NULL DEFAULT 0"),
+                 ("audit", "staff", "TEXT"), ("audit", "args", "TEXT NOT NULL DEFAULT '{}'"),
+                 ("audit", "outcome", "TEXT NOT NULL DEFAULT 'ok'"))
+#: the audit table's columns, as ``Store.audit_entries`` gives them
+AUDIT_COLUMNS = ("id", "at", "who", "staff", "action", "args", "reason", "outcome", "detail")
 
 
 class Store:
@@ -179,6 +186,8 @@ class Store:
                            [(c.id, c.status, c.current, c.cycle_pos,
                              None if c.languages is None else json.dumps(list(c.languages)))
                             for c in changes.counters.values()])
+        if changes.settings is not None:
+            self.set_meta("day_settings", json.dumps(changes.settings, separators=(",", ":")))
 
     def save_event(self, rev: int, seq: int, zone: str, type_: str, at: float, data: dict) -> None:
         self.db.execute("INSERT INTO events (rev, seq, zone, type, at, data) VALUES (?, ?, ?, ?, ?, ?)",
@@ -302,6 +311,7 @@ class Store:
                     else None
                 model.counters[cid] = CounterState(cid, CounterStatus(status), live, cycle_pos,
                                                    None if languages is None else tuple(json.loads(languages)))
+        model.load_settings(json.loads(self.meta("day_settings") or "{}"))
         window = model.site.policies.estimate_window
         for service in model.service_times:
             rows = self.db.execute("SELECT ended_at - called_at FROM legs WHERE service = ? AND outcome = "
@@ -397,9 +407,24 @@ class Store:
         self.db.execute("INSERT INTO survey_answers (rowid, service_day, service, hours, space, kindness, mediator)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?)", (rowid, service_day, service, *answers))
 
-    def audit(self, at: float, who: str, action: str, reason: str, detail: dict) -> None:
-        self.db.execute("INSERT INTO audit (at, who, action, reason, detail) VALUES (?, ?, ?, ?, ?)",
-                        (at, who, action, reason, json.dumps(detail, separators=(",", ":"))))
+    def audit(self, at: float, who: str, action: str, reason: str, detail: dict, *, staff: str | None = None,
+              args: dict | None = None, outcome: str = "ok") -> None:
+        """One operator action: who sent it (the broker identity) and for whom (the staff account), its
+        arguments, and its outcome (``ok`` or the refusal's reason code) with what it did (``detail``)."""
+        self.db.execute("INSERT INTO audit (at, who, staff, action, args, reason, outcome, detail) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (at, who, staff, action, json.dumps(args or {}, separators=(",", ":"), ensure_ascii=False),
+                         reason, outcome, json.dumps(detail, separators=(",", ":"), ensure_ascii=False)))
+
+    def audit_entries(self, since: float = 0.0, limit: int = 1000) -> list[dict]:
+        """The audit's entries from ``since``, oldest first (``args`` and ``detail`` parsed)."""
+        rows = self.db.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit WHERE at >= ? ORDER BY id LIMIT ?",
+                               (since, limit)).fetchall()
+        entries = [dict(zip(AUDIT_COLUMNS, row)) for row in rows]
+        for entry in entries:
+            entry["args"] = json.loads(entry["args"])
+            entry["detail"] = json.loads(entry["detail"])
+        return entries
 
 
 def _ticket(row) -> Ticket:

@@ -275,11 +275,15 @@ def test_counter_languages_own_counter_any_for_an_operator_refused_otherwise_and
                            ({"counter": "c1", "languages": ["en", "en"]}, "invalid_fields"),
                            ({"counter": "c1", "languages": ["english"]}, "invalid_fields"),
                            ({"counter": "c1"}, "invalid_fields")]:
-        assert _send(engine, "supervisor.console", "counter_languages", **fields)["error"]["code"] == reason
+        assert _send(engine, "supervisor.console", "counter_languages", staff="ana.lopes",
+                     **fields)["error"]["code"] == reason
     assert (engine.model.languages_of("c1"), engine.model.languages_of("c2")) == before
     assert engine.refused[("supervisor.console", "invalid_fields")] == 4
-    audit = engine.store.db.execute("SELECT who, detail FROM audit WHERE action = 'counter_languages'").fetchall()
+    audit = engine.store.db.execute("SELECT who, detail FROM audit WHERE action = 'counter_languages' "
+                                    "AND outcome = 'ok'").fetchall()
     assert [who for who, _ in audit] == ["counter-1", "technician.hub"]
+    refused = engine.store.db.execute("SELECT who, staff, outcome FROM audit WHERE outcome != 'ok'").fetchall()
+    assert ("supervisor.console", "ana.lopes", "unknown_counter") in refused, "refusals are audited too"
     assert '"before":["pt"],"languages":["pt","uk"]' in audit[0][1]
     engine.store.close()
     restarted = _engine(tmp_path, FakeClock(T0 + 5))

@@ -248,6 +248,17 @@ def example_run() -> ExampleRun:
            reason="printed by a tampered kiosk")
         at("erase", "technician.hub", "erase_ticket", minute, ref=gone.reply["result"]["ticket"]["ref"],
            reason="the visitor asked at the welcoming desk")
+        # the supervisor's console (issue 17): every request names the staff account that acts
+        waiting = at("issue_4", "kiosk-1", "issue_ticket", minute, service="reception", language="pt")
+        at("supervisor_call", "supervisor.console", "call_ticket", minute, counter="c1",
+           code=waiting.reply["result"]["ticket"]["code"], staff="maria.silva")
+        at("service_pause", "supervisor.console", "service_state", minute, service="reception", status="paused",
+           reason="the counters are full until the break", staff="maria.silva")
+        at("err_paused", "kiosk-1", "issue_ticket", 1.0, service="reception", language="en")
+        at("service_open", "supervisor.console", "service_state", minute, service="reception", status="open",
+           reason="the queue is short again", staff="maria.silva")
+        at("ticker", "supervisor.console", "ticker_message", minute, zone="ground",
+           text="Residence permits: bring your passport and a copy of it", staff="maria.silva")
         served = later.reply["result"]["ticket"]
         at("survey", "kiosk-survey", "answer_survey", minute, code=served["code"], survey_pin=served["survey_pin"],
            hours=2, space=1, kindness=1, mediator=None)
