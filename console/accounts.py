@@ -1,6 +1,6 @@
 """Staff accounts of the supervisor's console: a small SQLite file on the hub, passwords hashed with argon2.
 
-    accounts = Accounts("/var/lib/onestop/console/accounts.sqlite3")
+    accounts = Accounts("/var/lib/onestop-console/accounts.sqlite3")
     once = accounts.add("maria.silva")          # the technician's tool: a one-time password to hand over
     accounts.login("maria.silva", once)         # -> Login(ok=True, must_change=True)
     accounts.change_password("maria.silva", once, "a long phrase of her own")
@@ -42,7 +42,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 #: where the console keeps its accounts on the hub (its unit's StateDirectory)
-DEFAULT_ACCOUNTS = "/var/lib/onestop/console/accounts.sqlite3"
+DEFAULT_ACCOUNTS = "/var/lib/onestop-console/accounts.sqlite3"
 #: what a staff account's name may be: the contract's ``staff`` field (contract/fields.py STAFF)
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 MIN_PASSWORD, MAX_PASSWORD = 12, 200

@@ -18,7 +18,7 @@ import time
 import click
 
 ACCOUNTS_OPTION = click.option("--accounts", "path", default=None, type=click.Path(dir_okay=False),
-                               help="the console's accounts file (default: /var/lib/onestop/console/accounts.sqlite3)")
+                               help="the console's accounts file (default: /var/lib/onestop-console/accounts.sqlite3)")
 
 
 def _open(path: str | None):

@@ -126,6 +126,9 @@ class Network(_Model):
     #: the page server machine's interface on the guest network: the shipped nftables rules let it reach
     #: the page port (80) and nothing else (provisioning/guestnet.py)
     guest_interface: str = Field(default="eth1", pattern=r"^[A-Za-z0-9_.-]{1,15}$")
+    #: the hub's address on the staff network: the supervisor's console (``onestop-console``, issue 17)
+    #: listens there and nowhere else (``https://<console_host>/``); unset, the console does not start
+    console_host: Host | None = None
 
 
 class Policies(_Model):
