@@ -165,6 +165,9 @@ class KioskApp(App):
             conn.on_config = lambda site, device: Clock.schedule_once(lambda _dt: self._apply_config(site, device))
             conn.on_content = lambda *_: Clock.schedule_once(lambda _dt: self._content_changed())
             conn.on_availability = lambda ok, why: Clock.schedule_once(lambda _dt: self._set_available(ok, why))
+            # a service paused or closed by a supervisor (issue 17): its card shows it is not available
+            conn.on_service_state = lambda service, state: Clock.schedule_once(
+                lambda _dt: self.flow.set_service_status(service, state.get("status")))
             if conn.site_config:  # from the disk cache: the menus work before the broker answers
                 self._apply_config(conn.site_config, conn.device)
             conn.start()

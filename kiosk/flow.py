@@ -108,6 +108,9 @@ class KioskFlow:
         self.unavailable_reason = ""
         #: set by the app when a survey screen exists (a later issue)
         self.survey_ready = False
+        #: services a supervisor paused or closed for the day (issue 17; ``state.service``'s ``status``):
+        #: service id -> "paused" or "closed"; an open service is not in it
+        self.service_status: dict[str, str] = {}
         self._last_touch = clock()
         self._ticket_until = 0.0
 
@@ -370,6 +373,31 @@ class KioskFlow:
         self.state.busy = False
         self.set_tickets_available(False, reason)
 
+    def set_service_status(self, service: str, status: str | None) -> None:
+        """A service's retained state said its status: a paused or closed one is shown as not
+        available and takes no tap; anything else (open, a status this firmware does not know, a
+        cleared state) makes it available, and the hub still decides at the issue."""
+        before = self.service_status.get(service)
+        if status in ("paused", "closed"):
+            self.service_status[service] = status
+        else:
+            self.service_status.pop(service, None)
+        if self.service_status.get(service) != before:
+            self._changed()
+
+    def service_unavailable(self, service: str | None) -> str | None:
+        """"paused" or "closed" when no ticket of ``service`` may be taken now, else None."""
+        return self.service_status.get(service) if service else None
+
+    def entry_unavailable(self, entry: dict) -> str | None:
+        """Whether a menu entry leads to no ticket now: its service paused or closed, or, for a
+        branch, every service under it ("closed" if any of them is closed for the day, else "paused")."""
+        services = list(_services_under(entry))
+        found = [self.service_status.get(s) for s in services]
+        if not services or None in found:
+            return None
+        return "closed" if "closed" in found else "paused"
+
     def set_tickets_available(self, available: bool, reason: str = "") -> None:
         changed = available != self.tickets_available or reason != self.unavailable_reason
         self.tickets_available, self.unavailable_reason = available, ("" if available else reason)
@@ -416,6 +444,11 @@ class KioskFlow:
             s.screen = "unavailable"
             self._changed()
             return None
+        status = self.service_unavailable(service)
+        if status is not None:  # its card takes no tap; "I don't know" or an information page may still ask
+            s.notice = f"service_{status}"
+            self._changed()
+            return None
         s.busy, s.notice = True, None
         priority = s.priority is not None and service in self.config.priority_services
         self._changed()
@@ -424,3 +457,11 @@ class KioskFlow:
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change(self)
+
+
+def _services_under(entry: dict):
+    """The services a menu entry leads to: its own, or those of every entry under it."""
+    if entry.get("service"):
+        yield entry["service"]
+    for child in entry.get("children") or ():
+        yield from _services_under(child)

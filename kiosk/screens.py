@@ -27,7 +27,7 @@ def card_factory(card: views.Card, on_release, hints: bool = False) -> partial:
     """A MenuCard (made or reused by ``Recycler``) showing ``card``; ``hints``: the grid has room for them."""
     return partial(MenuCard, action=card.action, value=card.value, icon=card.icon, label=card.label,
                    hint=card.hint, kind=card.kind, selected=card.selected, label_language=card.language,
-                   show_hint=hints and card.hint_line, on_release=on_release)
+                   show_hint=(hints or card.kind == "off") and card.hint_line, on_release=on_release)
 
 
 def language_factory(card: views.Card, fit_chars: int, on_release) -> partial:
@@ -172,6 +172,8 @@ class MenuScreen(KioskScreen):
     def on_card(self, card) -> None:
         """Entries and "I don't know" ask the app for a ticket; the compact priority cards stay here."""
         app = App.get_running_app()
+        if card.kind == "off":  # a paused or closed service: shown with why, takes no tap (issue 17)
+            return
         if card.action not in ("priority", "priority_open", "priority_done"):
             app.on_menu_card(card)
             return

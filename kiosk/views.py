@@ -34,6 +34,11 @@ DEFAULT_HELPLINE = "808 257 257"
 NOTICES = {
     "site_closed": _("The centre is closed now. Please come back during opening hours."),
     "not_priority_eligible": _("This office has no priority tickets. Please take a normal ticket."),
+    # issue 17: a supervisor paused or closed the service (its card is shown as not available)
+    "service_paused": _("This office gives no tickets for now. Please try again later. If you have a "
+                        "ticket, you will still be called."),
+    "service_closed": _("This office gives no more tickets today. If you have a ticket, you will still be "
+                        "called."),
     None: _("Something went wrong. Please ask at the welcoming desk."),
 }
 
@@ -63,6 +68,12 @@ APPOINTMENT_NOTES = {
               "like visitors without an appointment."),
 }
 
+#: the short line a paused or closed service's card shows instead of its hint (issue 17)
+UNAVAILABLE_HINTS = {
+    "paused": _("No tickets for now"),
+    "closed": _("Closed for today"),
+}
+
 #: the ticket screen's note on the printer, by ``VisitorState.print_state``
 PRINT_NOTES = {
     "fault": _("The printer is not working. Please take a photo of your number and of this code."),
@@ -89,7 +100,7 @@ class Card:
     icon: str = ""
     label: str = ""
     hint: str = ""
-    #: "card", "primary" or "quiet" (see kiosk/kv/widgets.kv)
+    #: "card", "primary", "quiet" or "off" (not available: shown, takes no tap; see kiosk/kv/widgets.kv)
     kind: str = "card"
     selected: bool = False
     #: the label's language when it is not the visitor's (a language's own name, a content pack's topic)
@@ -288,10 +299,14 @@ def menu_view(flow: KioskFlow, compact: bool = False, choosing_priority: bool = 
         tail: tuple[Card, ...] = (Card("priority_done", icon=back_icon(lang), label=tr(lang, "Back"),
                                        kind="quiet"),)
     else:
-        cards = tuple(Card("entry", value=e["id"], icon=e.get("icon", ""), label=pick(e["label"], lang, default),
-                           hint=pick(e.get("hint"), lang, default), hint_line=True) for e in flow.entries())
-        tail = (Card("unsure", icon="unsure", kind="primary", label=tr(lang, "I don't know"),
-                     hint=tr(lang, "We will help you find the right office"), hint_line=True),)
+        cards = tuple(_unless_unavailable(flow, flow.entry_unavailable(e),
+                                          Card("entry", value=e["id"], icon=e.get("icon", ""),
+                                               label=pick(e["label"], lang, default),
+                                               hint=pick(e.get("hint"), lang, default), hint_line=True))
+                      for e in flow.entries())
+        tail = (_unless_unavailable(flow, flow.service_unavailable(flow.config.unsure_service),
+                                    Card("unsure", icon="unsure", kind="primary", label=tr(lang, "I don't know"),
+                                         hint=tr(lang, "We will help you find the right office"), hint_line=True)),)
         if compact:
             tail = (Card("priority_open", icon="priority", label=tr(lang, "Priority service"),
                          selected=state.priority is not None),) + tail
@@ -300,6 +315,15 @@ def menu_view(flow: KioskFlow, compact: bool = False, choosing_priority: bool = 
     return MenuView(title=pick(branch["label"], lang, default) if branch else tr(lang, "What do you need?"),
                     notice=notice, cards=cards, tail=tail, chips=() if compact else pictograms,
                     choosing_priority=choosing, nav=nav(flow, "menu"))
+
+
+def _unless_unavailable(flow: KioskFlow, status: str | None, card: Card) -> Card:
+    """A menu card as it is, or, when its service is paused or closed (``status``), shown as not
+    available: the quiet "off" look, the short reason instead of its hint, no tap (issue 17)."""
+    if status is None:
+        return card
+    return Card(card.action, card.value, card.icon, card.label, tr(flow.language, UNAVAILABLE_HINTS[status]),
+                kind="off", language=card.language, hint_line=True)
 
 
 def waiting_lines(ticket: Mapping, service: Mapping, lang: str, default: str) -> tuple[str, str, str]:
@@ -448,7 +472,10 @@ def info_item_view(flow: KioskFlow, site: Mapping | None, content: Mapping[str, 
             if info.get("documents"):
                 rows.append(InfoRow("bring", tr(lang, "What to bring:"), bold=True, language=lang))
                 rows += [InfoRow("", "• " + doc, language=content_lang) for doc in info["documents"]]
-            if flow.offers_tickets and flow.tickets_available:
+            status = flow.service_unavailable(item_id)
+            if status is not None and flow.offers_tickets:
+                rows.append(InfoRow("unavailable", tr(lang, UNAVAILABLE_HINTS[status]), bold=True, language=lang))
+            elif flow.offers_tickets and flow.tickets_available:
                 issue = Card("issue", value=item_id, icon="tickets", kind="primary",
                              label=tr(lang, "Take a ticket for this service"))
     elif kind == "topic":

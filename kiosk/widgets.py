@@ -173,6 +173,12 @@ class Tap(ButtonBehavior, MirrorBox):
     #: what a factory sets; the rest (kind of a nav button, narrow...) comes from the kv rules
     settable: tuple[str, ...] = ("selected", "value", "action")
 
+    def _unavailable(self) -> bool:
+        return self.kind == "off"
+
+    #: a service a supervisor paused or closed (issue 17): drawn quiet, never darkened by a press
+    unavailable = AliasProperty(_unavailable, None, bind=("kind",))
+
     def on_release(self):
         if self.handler is not None:
             self.handler(self)
