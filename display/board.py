@@ -145,6 +145,8 @@ class BoardModel:
         self.ignored_events = 0
         #: calls listed without being announced because they were too old when they came
         self.late_calls = 0
+        #: the supervisor's message of the day for this zone (``state.zone``'s ``ticker``; issue 17)
+        self.supervisor_message: str | None = None
 
     # ------------------------------------------------------------ inputs
     def on_site_config(self, payload: dict | None) -> None:
@@ -193,6 +195,9 @@ class BoardModel:
         self.calls = list(payload.get("calls", []))[: self.KEEP_CALLS]
         self.services = list(payload.get("services", []))
         self.service_day = payload.get("service_day")
+        ticker = payload.get("ticker")
+        text = ticker.get("text") if isinstance(ticker, dict) else None
+        self.supervisor_message = text.strip() if isinstance(text, str) and text.strip() else None
         self.last_seq = int(payload.get("seq", 0))
         self.gap = False
         self.has_state = True
@@ -266,8 +271,32 @@ class BoardModel:
             site_name=config.site_name, zone_name=config.zone_names.get(self.zone or "", {}),
             default_language=config.default_language, languages=config.languages, timezone=config.timezone,
             newest=lines[0] if lines else None, previous=tuple(lines[1:]), services=tuple(services),
-            highlighted=self.highlight_remaining(now) > 0, offline=self.offline, ticker=config.ticker,
+            highlighted=self.highlight_remaining(now) > 0, offline=self.offline, ticker=self._ticker(),
             ticker_speed_px_s=config.ticker_speed_px_s, has_state=self.has_state)
+
+    def _ticker(self) -> tuple[tuple[str, str], ...]:
+        """The site file's messages, with the supervisor's message of the day (issue 17) before each
+        of them (every language of a message in a row), so it comes round once per message rather
+        than once per whole strip of forty; alone when the site file has none.  It is shown as the
+        supervisor typed it (plain text, any script: typeset picks the fonts), in the site's default
+        language's letter forms."""
+        lines, message = self.config.ticker, self.supervisor_message
+        if message is None:
+            return lines
+        own = (self.config.default_language, message)
+        merged: list[tuple[str, str]] = []
+        for index, line in enumerate(lines):
+            if index == 0 or self._starts_message(index):
+                merged.append(own)
+            merged.append(line)
+        return tuple(merged) or (own,)
+
+    def _starts_message(self, index: int) -> bool:
+        """Whether ticker line ``index`` is the first language of a site message (the languages of a
+        message come in the site's order, so a language not after the one before starts another)."""
+        order = {lang: i for i, lang in enumerate(self.config.languages)}
+        before, this = self.config.ticker[index - 1][0], self.config.ticker[index][0]
+        return order.get(this, 0) <= order.get(before, 0)
 
     def counter_names(self, counter_id: str) -> dict[str, str]:
         return dict(self.config.counters.get(counter_id, {}).get("name", {}))
