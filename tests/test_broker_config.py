@@ -122,8 +122,10 @@ def test_credentials_ensure_keeps_adds_and_drops(tmp_path, site):
     creds = SiteCredentials()
     changes = creds.ensure(site)
     devices = [d.id for d in site.devices]
-    # every device, fleet's monitor, a doctor per device (the hub's included) and the site's operators
-    assert sorted(changes.added) == sorted(devices + ["monitor.fleet"] + [f"doctor.{d}" for d in devices]
+    # every device, fleet's and the console's monitors, a doctor per device (the hub's included) and the
+    # site's operators
+    assert sorted(changes.added) == sorted(devices + ["monitor.fleet", "monitor.console"]
+                                           + [f"doctor.{d}" for d in devices]
                                            + ["technician.hub", "supervisor.console", GUESTPAGE_ID])
     assert not changes.removed
     assert site.hub_device.id in creds.passwords
@@ -196,7 +198,8 @@ def test_generated_files(tmp_path, site, credentials):
 
     passwd = dict(line.split(":", 1) for line in files.passwd.read_text().splitlines())
     devices = [d.id for d in site.devices]
-    assert set(passwd) == {*devices, "monitor.fleet", *(f"doctor.{d}" for d in devices), *SITE_OPERATORS,
+    assert set(passwd) == {*devices, "monitor.fleet", "monitor.console", *(f"doctor.{d}" for d in devices),
+                           *SITE_OPERATORS,
                            GUESTPAGE_ID}
     assert all(verify_password(credentials.password_for(d), h) for d, h in passwd.items())
 
