@@ -176,14 +176,19 @@ def build(site_file: str, secrets_dir: str | None, out: str | None, hub_address:
 @click.option("--out", default="build/wheelhouse", show_default=True, type=click.Path(file_okay=False))
 @click.option("--only", multiple=True, help="download only these requirements (tests, small bundles)")
 def wheelhouse(out: str, only: tuple[str, ...]) -> None:
-    """The firmware and its dependencies as aarch64 wheels (pip download --platform)."""
-    from .wheelhouse import build_wheelhouse
+    """The firmware and its dependencies as aarch64 wheels (pip download --platform), one folder per
+    role (OUT/hub, OUT/kiosk, ...): sd-card takes the device's role's."""
+    from .wheelhouse import ROLES, build_wheelhouse
 
-    bar, step = _steps("wheelhouse", 2)
+    bar, step = _steps("wheelhouse", 2 if only else len(ROLES) + 1)
     with bar:
         wheels = build_wheelhouse(Path(out), list(only) if only else None, step=step)
-    size = sum(w.stat().st_size for w in wheels) / 1e6
-    click.echo(f"{out}: {len(wheels)} wheels, {size:.1f} MB")
+    folders: dict[Path, list[Path]] = {}
+    for wheel in wheels:
+        folders.setdefault(wheel.parent, []).append(wheel)
+    for folder, found in folders.items():
+        size = sum(w.stat().st_size for w in found) / 1e6
+        click.echo(f"{folder}: {len(found)} wheels, {size:.1f} MB")
 
 
 @cli.command()

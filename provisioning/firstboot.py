@@ -29,6 +29,7 @@ import yaml
 from siteconf.schema import Site
 
 from .bundle import host_name, needs_i2c
+from .wheelhouse import role_wheels
 from .workspace import ProvisioningError, Wifi
 
 BOOT_MOUNT = "/boot/firmware"
@@ -99,10 +100,11 @@ def write_boot_bundle(site: Site, device_id: str, bundle: Path, wheelhouse: Path
         raise ProvisioningError(f"devices: no device {device_id!r} in the site file")
     if not (bundle / "manifest.env").exists():
         raise ProvisioningError(f"{bundle}: no bundle for {device_id} here; run `onestop-provision build` first")
-    wheels = sorted(wheelhouse.glob("*.whl")) if wheelhouse.is_dir() else []
+    role = site.device(device_id).role
+    wheels = role_wheels(wheelhouse, role)
     if not any(w.name.startswith("onestop_firmware-") for w in wheels) or not any(
             w.name.startswith("pip-") for w in wheels):
-        raise ProvisioningError(f"{wheelhouse}: not a wheelhouse with the firmware and pip; "
+        raise ProvisioningError(f"{wheelhouse}: not a wheelhouse with the firmware and pip for a {role}; "
                                 "run `onestop-provision wheelhouse` first")
     target.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

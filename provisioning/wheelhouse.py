@@ -12,6 +12,12 @@ skips what it already has, so a second run fetches only what changed.  The
 wheelhouse itself gets exactly the wheels pip chose this time (one version of
 each project), and ``install.sh`` installs all of them with ``--no-deps``.
 
+One wheelhouse per role (``build/wheelhouse/<role>/``), from the role's extra in
+pyproject.toml (``hub``, ``kiosk``, ``display``, ``counter``) beside the dependencies every role
+shares: the hub carries no Kivy and the counter no matplotlib.  In the rehearsal's first boots
+(docs/performance.md) the one wheelhouse for every role had grown to 399 MB of venv on each device
+once the reports and the phone page came; pip's install under emulation is most of a first boot.
+
 A dependency with no binary wheel on PyPI (python-evdev publishes only
 sources) cannot be built for aarch64 here; it comes from Debian instead
 (``FROM_DEBIAN``: installed by install.sh's packages step, seen by the
@@ -50,13 +56,61 @@ def project_dir() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def project_dependencies(root: Path | None = None) -> list[str]:
-    """The firmware's requirements, as pyproject.toml states them."""
+#: the roles a Pi can have, each an extra of pyproject.toml
+ROLES = ("hub", "kiosk", "display", "counter")
+#: what each role runs (its units' programs, and the technician's tool on every device): each imports
+#: with its role's wheels alone (tests/test_role_requirements.py here, the rehearsal on aarch64)
+ROLE_MODULES = {
+    "hub": ("hub.main", "guest.main", "guest.server", "report.main", "report.charts", "provisioning.cli",
+            "provisioning.doctor"),
+    "kiosk": ("kiosk.main", "kiosk.launch", "kiosk.app", "hardware.printer", "hardware.scanner", "typeset.pillow",
+              "provisioning.cli", "provisioning.doctor"),
+    "display": ("display.main", "display.app", "typeset.pillow", "provisioning.cli", "provisioning.doctor"),
+    "counter": ("counter.main", "counter.device", "hardware.printer", "hardware.counter_display",
+                "provisioning.cli", "provisioning.doctor"),
+}
+
+
+def _project(root: Path | None = None) -> dict:
     pyproject = (root or project_dir()) / "pyproject.toml"
     try:
-        return list(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"])
+        return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
     except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
         raise ProvisioningError(f"{pyproject}: cannot read the firmware's dependencies: {exc}") from None
+
+
+def project_dependencies(root: Path | None = None, extra: str | None = "all") -> list[str]:
+    """The firmware's requirements, as pyproject.toml states them: those of every role plus the
+    ``extra``'s (a role, ``all``, or None for the shared ones only), the extras' references to the
+    firmware itself (``onestop-firmware[text]``) expanded, each requirement once."""
+    from packaging.requirements import Requirement
+    project = _project(root)
+    extras = project.get("optional-dependencies", {})
+    own = project["name"].lower().replace("_", "-")
+    found: list[str] = []
+    seen_extras: set[str] = set()
+
+    def add(requirements: list[str]) -> None:
+        for text in requirements:
+            requirement = Requirement(text)
+            if requirement.name.lower().replace("_", "-") == own:
+                for name in sorted(requirement.extras):
+                    add_extra(name)
+            elif text not in found:
+                found.append(text)
+
+    def add_extra(name: str) -> None:
+        if name in seen_extras:
+            return
+        if name not in extras:
+            raise ProvisioningError(f"pyproject.toml: no extra {name!r} (the roles: {', '.join(ROLES)})")
+        seen_extras.add(name)
+        add(list(extras[name]))
+
+    add(list(project.get("dependencies", [])))
+    if extra is not None:
+        add_extra(extra)
+    return found
 
 
 def download_command(out: Path, requirements: list[str]) -> list[str]:
@@ -129,21 +183,48 @@ def for_the_pi(requirements: list[str]) -> list[str]:
 
 
 def build_wheelhouse(out: Path, requirements: list[str] | None = None, cache: Path | None = None,
-                     step=lambda _label: None) -> list[Path]:
+                     step=lambda _label: None, roles: tuple[str, ...] = ROLES) -> list[Path]:
     """Everything a Pi needs to install the firmware offline, exactly one version of each; returns
-    the wheels.  ``requirements`` defaults to the firmware's dependencies."""
+    the wheels.  By default one folder per role (``out/<role>/``, the firmware's wheel, pip and the
+    role's dependencies); with ``requirements`` (tests, ``--only``) one flat folder of those."""
     cache = cache or out.parent / "wheel-cache"
-    wanted = for_the_pi(project_dependencies() if requirements is None else requirements)
-    wanted = [r for r in wanted if requirement_name(r) not in FROM_DEBIAN]
-    step("dependencies (aarch64)")
-    chosen = download_wheels(cache, list(BOOTSTRAP) + wanted)
+    if requirements is not None:
+        step("dependencies (aarch64)")
+        chosen = download_wheels(cache, list(BOOTSTRAP) + _wanted(requirements))
+        step("firmware wheel")
+        if out.exists():
+            shutil.rmtree(out)
+        own = build_project_wheel(out)
+        for wheel in chosen:
+            _link_or_copy(wheel, out / wheel.name)
+        return sorted([own] + [out / w.name for w in chosen])
+    per_role = {}
+    for role in roles:
+        step(f"{role}: dependencies (aarch64)")
+        per_role[role] = download_wheels(cache, list(BOOTSTRAP) + _wanted(project_dependencies(extra=role)))
     step("firmware wheel")
     if out.exists():
         shutil.rmtree(out)
-    own = build_project_wheel(out)
-    for wheel in chosen:
-        _link_or_copy(wheel, out / wheel.name)
-    return sorted([own] + [out / w.name for w in chosen])
+    own = build_project_wheel(out / "firmware")
+    made = []
+    for role, chosen in per_role.items():
+        (out / role).mkdir()
+        for wheel in [own, *chosen]:
+            _link_or_copy(wheel, out / role / wheel.name)
+            made.append(out / role / wheel.name)
+    shutil.rmtree(out / "firmware")
+    return sorted(made)
+
+
+def role_wheels(wheelhouse: Path, role: str) -> list[Path]:
+    """The wheels a device of ``role`` installs: its role's folder of the wheelhouse, or a flat
+    wheelhouse's every wheel (``--only``)."""
+    folder = wheelhouse / role if (wheelhouse / role).is_dir() else wheelhouse
+    return sorted(folder.glob("*.whl")) if folder.is_dir() else []
+
+
+def _wanted(requirements: list[str]) -> list[str]:
+    return [r for r in for_the_pi(requirements) if requirement_name(r) not in FROM_DEBIAN]
 
 
 def _no_wheel_for(output: str) -> list[str]:
