@@ -280,10 +280,13 @@ def ticker(text: str, since: str | None) -> dict:
 
 
 def counter_state(rev: int, counter: str, number: int, zone: str, status: str, current: dict | None,
-                  waiting: int) -> dict:
-    """``state/counter/<id>``: one counter's status and current ticket (a ``ticket_brief``)."""
+                  waiting: int, *, languages: list[str] | None = None, languages_of_day: bool = False) -> dict:
+    """``state/counter/<id>``: one counter's status and current ticket (a ``ticket_brief``: since when
+    it serves whom is its ``called_at``); issue 17: the languages it calls by now, and whether they
+    were set for the day (``counter_languages``) rather than the site file's."""
     return {"v": SCHEMA_VERSION, "type": "state.counter", "rev": rev, "counter": counter, "number": number,
-            "zone": zone, "status": status, "current": current, "waiting": waiting}
+            "zone": zone, "status": status, "current": current, "waiting": waiting,
+            "languages": list(languages or ()), "languages_of_day": languages_of_day}
 
 
 def zone_state(rev: int, seq: int, zone: str, service_day: str | None, calls: list[dict], counters: list[dict],

@@ -112,7 +112,8 @@ class Snapshots:
         config = self.site.counter(counter_id)
         return payloads.counter_state(rev, counter_id, config.number, config.zone, state.status,
                                       self._ticket_brief(m.current_ticket(counter_id)),
-                                      m.waiting_for_counter(counter_id))
+                                      m.waiting_for_counter(counter_id), languages=list(m.languages_of(counter_id)),
+                                      languages_of_day=state.languages is not None)
 
     def zone(self, zone_id: str, rev: int, seq: int) -> dict:
         m = self.model

@@ -166,7 +166,10 @@ def test_the_staff_account_is_required_of_a_supervisor_and_only_an_operator_name
 def test_void_erase_and_languages_carry_the_staff_account_into_the_one_audit_table(hub):
     fake = hub.issue("reception")["code"]
     assert sup(hub, "void_tickets", codes=[fake], reason="a tampered kiosk")[0]["ok"]
-    assert sup(hub, "counter_languages", counter="c1", languages=["pt", "uk"])[0]["ok"]
+    reply, out = sup(hub, "counter_languages", counter="c1", languages=["pt", "uk"])
+    assert reply["ok"]
+    counter = state_of(out, "counter", "c1")
+    assert (counter["languages"], counter["languages_of_day"]) == (["pt", "uk"], True), "the console shows them"
     entries = audit(hub)
     assert [(e["action"], e["staff"], e["reason"]) for e in entries] == [
         ("void_tickets", STAFF, "a tampered kiosk"), ("counter_languages", STAFF, "")]
