@@ -16,7 +16,7 @@ from pathlib import Path
 
 #: the firmware's top-level packages (pyproject.toml's ``packages.find`` includes exactly these)
 FIRMWARE_PACKAGES = ("contract", "siteconf", "hub", "mqttlink", "broker_config", "kiosk", "display", "counter",
-                     "hardware", "provisioning", "simulator", "typeset", "guest", "report")
+                     "hardware", "provisioning", "simulator", "typeset", "guest", "report", "console")
 
 
 def foreign(packages: tuple[str, ...] = FIRMWARE_PACKAGES) -> dict[str, str]:
