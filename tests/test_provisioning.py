@@ -186,7 +186,8 @@ def test_the_hubs_broker_and_time_server(built):
     crl = x509.load_pem_x509_crl(local(tls["crlfile"]).read_bytes())
     assert len(list(crl)) == 0 and crl.next_update_utc.year >= 2040
     assert plain["use_username_as_clientid"] == tls["use_username_as_clientid"] == "true"  # both listeners
-    identities = ({d.id for d in site.devices} | {"monitor.fleet"} | {f"doctor.{d.id}" for d in site.devices}
+    identities = ({d.id for d in site.devices} | {"monitor.fleet", "monitor.console"}
+                  | {f"doctor.{d.id}" for d in site.devices}
                   | {"technician.hub", "supervisor.console", "guestpage.web"})
     passwd = dict(line.split(":", 1) for line in local(conf["password_file"]).read_text().splitlines())
     assert set(passwd) == identities
