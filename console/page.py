@@ -103,8 +103,12 @@ def _state(value: str, w) -> str:
 
 
 def _table(caption: str, heads: Iterable[str], rows: Iterable[Iterable[str]], ident: str) -> str:
+    """A table with its caption and scoped headers; each cell also carries its column's name
+    (``data-label``), which a phone's narrow layout shows before the value, row by row."""
+    heads = list(heads)
     head = "".join(f'<th scope="col">{e(h)}</th>' for h in heads)
-    body = "".join("<tr>" + "".join(f'<th scope="row">{cells[0]}</th>' if i == 0 else f"<td>{c}</td>"
+    body = "".join("<tr>" + "".join(f'<th scope="row">{cells[0]}</th>' if i == 0
+                                    else f'<td data-label="{e(heads[i])}">{c}</td>'
                                     for i, c in enumerate(cells)) + "</tr>"
                    for cells in (list(r) for r in rows))
     return (f'<section aria-labelledby="{ident}-h"><h2 id="{ident}-h">{e(caption)}</h2><div class="scroll">'
@@ -131,7 +135,8 @@ def live_html(view: ConsoleView, lang: str, site: Site, now: float) -> str:
     parts.append(_table(w["queues"], (w["service"], w["state"], w["waiting"], w["longest"], w["estimate"],
                                       w["counters_open"]),
                         ([f'{e(q.prefix)} · {e(q.name)}',
-                          _state(q.state, w) + (f'<br><small>{e(q.state_reason)}</small>' if q.state_reason else ""),
+                          _state(q.state, w) + (f'<br><small>{e(q.state_reason)}</small>'
+                                                if q.state_reason and q.state != "open" else ""),
                           e(w["none"] if q.waiting is None else q.waiting)
                           + (f' <small>({e(q.waiting_priority)} {e(w["priority"])})</small>' if q.waiting_priority else ""),
                           e(_minutes(q.longest_wait_min, w)),
@@ -147,11 +152,11 @@ def live_html(view: ConsoleView, lang: str, site: Site, now: float) -> str:
                          for c in view.counters), "counters"))
     parts.append(_table(w["devices"], (w["device"], w["kind"], w["online"], w["printer"], w["scanner"], w["last_seen"]),
                         ([e(d.device), e(w.get(f"role_{d.role}", d.role)),
-                          _state("ok" if d.online else "offline" if d.online is False else "never_seen", w),
+                          _state("online" if d.online else "offline" if d.online is False else "never_seen", w),
                           _state(d.printer, w) if d.printer else e(w["none"]),
                           _state(d.scanner, w) if d.scanner else e(w["none"]),
                           e(_clock(d.last_seen, zone, now, w))]
-                         for d in view.devices), "devices"))
+                         for d in sorted(view.devices, key=lambda d: not d.problems)), "devices"))
     return "".join(parts)
 
 

@@ -234,6 +234,11 @@ class ConsoleServer:
     def _cookie(response: web.StreamResponse, name: str, value: str, max_age: int | None = None) -> None:
         response.set_cookie(name, value, path="/", secure=True, httponly=True, samesite="Strict", max_age=max_age)
 
+    @staticmethod
+    def _uncookie(response: web.StreamResponse, name: str) -> None:
+        """A browser drops a ``__Host-`` cookie only when told with the same flags it was set with."""
+        response.del_cookie(name, path="/", secure=True, httponly=True, samesite="Strict")
+
     def _refuse(self, why: str, status: int, text: str) -> web.Response:
         self.counts[why] += 1
         return web.Response(status=status, text=text)
@@ -305,7 +310,7 @@ class ConsoleServer:
         log.info("console login: %s from %s", name, address)
         response = self._redirect("/password" if result.must_change else "/")
         self._cookie(response, SESSION_COOKIE, session.token)
-        response.del_cookie(LOGIN_COOKIE, path="/")
+        self._uncookie(response, LOGIN_COOKIE)
         return response
 
     async def password_page(self, request: web.Request) -> web.Response:
@@ -352,7 +357,7 @@ class ConsoleServer:
             return self._refuse("csrf" if session else "no_session", 403, "not logged out: reload the page")
         self.sessions.end(session.token, "logout")
         response = self._redirect("/login")
-        response.del_cookie(SESSION_COOKIE, path="/")
+        self._uncookie(response, SESSION_COOKIE)
         return response
 
     def _remember_lang(self, request: web.Request, response: web.Response) -> None:

@@ -21,8 +21,9 @@ CNAI = REPO / "siteconf" / "examples" / "cnai-lisboa.toml"
 WAIT_S = 8.0
 
 
-def chromium_driver():
-    """Headless Chromium at a phone's size, or None when Debian's chromium-driver is not installed."""
+def chromium_driver(extra: list[str] | None = None):
+    """Headless Chromium at a phone's size (``extra``: more arguments, a later size wins), or None when
+    Debian's chromium-driver is not installed."""
     browser, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
     if not browser or not driver_path:
         message = "Debian's chromium and chromium-driver are needed (./onestop setup installs them)"
@@ -34,7 +35,7 @@ def chromium_driver():
     options = webdriver.ChromeOptions()
     options.binary_location = browser
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=412,915",
-                     "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"):
+                     "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required", *(extra or ())):
         options.add_argument(argument)
     return webdriver.Chrome(service=Service(driver_path), options=options)
 
