@@ -68,6 +68,8 @@ class ServiceLine:
     waiting: int
     #: the hub's range for a ticket taken now, (low, high) whole minutes (an older hub's point as both ends)
     wait: tuple[int | None, int | None]
+    #: "open", or "paused" / "closed" by a supervisor for the day (issue 17): no new tickets
+    status: str = "open"
 
 
 @dataclass(frozen=True)
@@ -266,7 +268,9 @@ class BoardModel:
                                         names=dict(info.get("name", {})) or {config.default_language:
                                                                             entry.get("service", "")},
                                         waiting=int(entry.get("waiting", 0)),
-                                        wait=wait_range(entry) or (entry.get("estimated_wait_min"),) * 2))
+                                        wait=wait_range(entry) or (entry.get("estimated_wait_min"),) * 2,
+                                        status=entry.get("status") if entry.get("status") in ("paused", "closed")
+                                        else "open"))
         return BoardView(
             site_name=config.site_name, zone_name=config.zone_names.get(self.zone or "", {}),
             default_language=config.default_language, languages=config.languages, timezone=config.timezone,

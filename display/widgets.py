@@ -23,7 +23,7 @@ from kivy.uix.widget import Widget
 from display import theme
 from display.board import BoardView, CallLine, ServiceLine
 from display.layout import Content, LayoutPlan, plan_layout
-from display.wording import heading, wait_text, word
+from display.wording import estimate_text, heading, wait_text, word
 from typeset.fit import fit_text
 from typeset.i18n import pick
 from typeset.kivy import image_texture
@@ -409,7 +409,7 @@ class DisplayRoot(BoxLayout):
             row.name = pick(line.names, language, language) if line else ""
             row.language = language
             row.waiting = str(line.waiting) if line else ""
-            row.estimate = wait_text(*line.wait, language) if line and line.waiting else ""
+            row.estimate = estimate_text(line, language) if line else ""
             row.opacity = 1 if line else 0
 
     def _run_pages(self, needed: bool) -> None:
@@ -457,7 +457,7 @@ def _widest_estimate(services, language: str) -> str:
     ("88–88 min"): the columns are what the estimates need (a fixed "888–999 min" left a 1920x1080
     panel one column of services), and they change only when an estimate gains a digit, not with
     every minute it moves."""
-    shapes = {_shape(wait_text(*line.wait, language)) for line in services}
+    shapes = {_shape(estimate_text(line, language)) for line in services}
     shapes.add(_shape(wait_text(88, 88, language)))
     return max(shapes, key=lambda text: natural_width(text, theme.FONT_PX["minutes"]))
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 WORDS = {
     "pt": {"ticket": "Senha", "counter": "Balcão", "previous": "Chamadas anteriores", "new_call": "Nova chamada",
            "recall": "Chamada repetida", "waiting": "Em espera", "estimate": "Espera prevista",
-           "offline": "Sem ligação", "minutes": "min", "no_calls": "Aguarde a sua vez", "service": "Serviço"},
+           "offline": "Sem ligação", "minutes": "min", "no_calls": "Aguarde a sua vez", "service": "Serviço",
+           "paused": "Sem senhas", "closed": "Encerrado"},
     "en": {"ticket": "Ticket", "counter": "Counter", "previous": "Previous calls", "new_call": "New call",
            "recall": "Called again", "waiting": "Waiting", "estimate": "Expected wait",
-           "offline": "Offline", "minutes": "min", "no_calls": "Please wait for your turn", "service": "Service"},
+           "offline": "Offline", "minutes": "min", "no_calls": "Please wait for your turn", "service": "Service",
+           "paused": "No tickets", "closed": "Closed"},
 }
 
 
@@ -26,6 +28,15 @@ def heading(key: str, language: str) -> str:
     first = word(key, language)
     second = WORDS["en"][key]
     return first if first == second else f"{first} · {second}"
+
+
+def estimate_text(line, language: str) -> str:
+    """The waiting list's last column for a ``ServiceLine``: a service a supervisor paused or closed
+    says so ("Sem senhas", "Encerrado": no new tickets, those waiting are still called; issue 17),
+    an open one its estimate while anybody waits."""
+    if line.status in ("paused", "closed"):
+        return word(line.status, language)
+    return wait_text(*line.wait, language) if line.waiting else ""
 
 
 def wait_text(low: int | None, high: int | None, language: str) -> str:

@@ -1,6 +1,6 @@
 """Issue 17 on the wall: the supervisor's ticker message of the day (``ticker_message`` →
 ``state.zone``'s ``ticker``) is shown beside the site file's messages, before each of them, and
-goes when it is cleared.  The board model without a screen, then a real offscreen display against
+goes when it is cleared; a paused or closed service says so in the waiting list.  The board model without a screen, then a real offscreen display against
 the real broker and hub, the message sent as ``supervisor.console``; its screenshot is saved as
 build/display/ticker-supervisor.png."""
 
@@ -73,6 +73,9 @@ def ticker_follows(args: dict) -> dict:
 @pytest.mark.broker
 def test_the_wall_shows_the_supervisors_message_sent_through_the_broker(centre, tmp_path):
     supervisor = centre.operator("supervisor.console")
+    centre.link("kiosk-1").request("issue_ticket", service="reception", language="pt")
+    supervisor.request("service_state", service="reception", status="paused", reason="counter 1 at lunch",
+                       staff="maria.silva")
     result = supervisor.request("ticker_message", zone="ground", text=MESSAGE, staff="maria.silva")
     assert result["zones"] == ["ground"]
     shown = run_scenario("test_display_ticker:ticker_follows",
@@ -80,6 +83,27 @@ def test_the_wall_shows_the_supervisors_message_sent_through_the_broker(centre, 
                          tmp_path=tmp_path, width=1280, height=720)
     assert shown["items"][0] == ["pt", MESSAGE]
     assert shown["screen"]["ticker_items"] == len(shown["items"])
+    assert shown["screen"]["services"][0][2:] == ["1", "Sem senhas"], "paused, its one visitor still waits"
     with sqlite3.connect(centre.database) as db:
         entry = db.execute("SELECT who, staff, action, outcome FROM audit").fetchall()
-    assert entry == [("supervisor.console", "maria.silva", "ticker_message", "ok")]
+    assert entry == [("supervisor.console", "maria.silva", "service_state", "ok"),
+                     ("supervisor.console", "maria.silva", "ticker_message", "ok")]
+
+
+def test_a_paused_or_closed_service_says_so_in_the_waiting_list_instead_of_its_wait():
+    from display.wording import estimate_text
+    model, _ = board()
+    payload = state(1, [])
+    payload["services"] = [{"service": "triage", "waiting": 4, "estimated_wait_min": 15,
+                            "estimated_wait_low_min": 10, "estimated_wait_high_min": 20, "status": "paused"}]
+    model.on_zone_state(payload)
+    line = model.view().services[0]
+    assert (line.status, line.waiting) == ("paused", 4), "its visitors still wait and are still called"
+    assert estimate_text(line, "pt") == "Sem senhas" and estimate_text(line, "en") == "No tickets"
+    payload["services"][0]["status"] = "closed"
+    model.on_zone_state(payload)
+    assert estimate_text(model.view().services[0], "pt") == "Encerrado"
+    for other in ("open", None, "weird", 3):
+        payload["services"][0]["status"] = other
+        model.on_zone_state(payload)
+        assert estimate_text(model.view().services[0], "en") == "10–20 min"
