@@ -226,6 +226,10 @@ class Engine:
                 if index in poisoned:
                     reply = self._refuse(incoming, ContractError(Reason.INTERNAL, "the hub could not apply this "
                                          f"request ({type(poisoned[index]).__name__}); nothing was applied"), now)
+                    sender = self.site.device(incoming.device) or operator_of(incoming.device)
+                    if sender is not None and incoming.action in msg.REQUEST_TYPES \
+                            and self._audited(sender, incoming.action):
+                        self._audit(incoming, None, now, outcome=str(Reason.INTERNAL))  # tried, failed, audited
                 else:
                     try:
                         reply = self._handle(incoming, now, dirty, events)

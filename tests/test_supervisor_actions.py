@@ -272,3 +272,14 @@ def test_the_privacy_doc_states_the_audits_own_retention():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "privacy.md").read_text(encoding="utf-8")
     row = next(line for line in doc.splitlines() if line.startswith("| `audit` |"))
     assert f"{AUDIT_RETENTION_DAYS} days (`AUDIT_RETENTION_DAYS`" in row and "staff" in row
+
+
+def test_a_supervisor_request_that_breaks_the_engine_is_still_audited_as_internal(hub, monkeypatch):
+    from hub.queues import QueueModel
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(QueueModel, "set_ticker", broken)
+    reply, out = sup(hub, "ticker_message", text="never shown")
+    assert reply["error"]["code"] == "internal" and not [o for o in out if o.retain]
+    assert [(e["staff"], e["action"], e["outcome"]) for e in audit(hub)] == [(None, "ticker_message", "internal")]
