@@ -77,6 +77,18 @@ ROLE_UNITS: dict[str, RoleUnit] = {
                       # port 80, so the link printed on the ticket needs no port; that one capability only
                       resources=("CPUQuota=25%", "MemoryMax=150M", "AmbientCapabilities=CAP_NET_BIND_SERVICE",
                                  "CapabilityBoundingSet=CAP_NET_BIND_SERVICE")),
+    # the supervisor's console (issue 17) on the hub: HTTPS on the staff network's address only
+    # (console.toml, network.console_host).  Its own user too: it reads console.toml, its certificate
+    # and its copy of the site file, writes only its accounts (its own StateDirectory), and reads the
+    # daily reports as a member of the onestop group (onestop-report writes them 0640)
+    "console": RoleUnit("console", "One-Stop-Shop supervisor's console (HTTPS, staff network)", "onestop-console", (),
+                        after=("network-online.target", "mosquitto.service", "onestop-hub.service"),
+                        user="onestop-console", arguments="--config /etc/onestop-console/console.toml",
+                        # argon2 takes 64 MiB per login being checked; port 443 needs its one capability
+                        resources=("CPUQuota=25%", "MemoryMax=250M", "SupplementaryGroups=onestop",
+                                   "StateDirectory=onestop-console", "StateDirectoryMode=0700",
+                                   "AmbientCapabilities=CAP_NET_BIND_SERVICE",
+                                   "CapabilityBoundingSet=CAP_NET_BIND_SERVICE")),
 }
 
 #: every group a unit names; the installer creates missing ones (systemd refuses unknown groups)

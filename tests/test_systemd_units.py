@@ -69,7 +69,7 @@ def test_repository_copies_are_current():
     assert (REPO / "systemd" / "udev" / STATIC_RULES_FILE).read_text() == static_rules_text()
 
 
-@pytest.mark.parametrize("role", [role for role in ROLE_UNITS if role != "guest"])
+@pytest.mark.parametrize("role", [role for role in ROLE_UNITS if role not in ("guest", "console")])
 def test_unit_settings(role):
     unit = parse_unit(unit_text(role))
     service = {k: v[-1] for k, v in unit["Service"].items()}
@@ -106,6 +106,22 @@ def test_guest_page_server_unit_has_its_own_user_and_limits():
     assert service["MemoryMax"].endswith("M") and "StateDirectory" not in service
     assert service["ConfigurationDirectory"] == "onestop-guest"
     assert service["NoNewPrivileges"] == "yes" and service["ProtectSystem"] == "strict"
+
+
+def test_console_unit_has_its_own_user_state_and_limits():
+    """The supervisor's console (issue 17): its own user and config folder, its accounts in its own
+    state folder (0700), the reports readable through the onestop group, port 443 and nothing else."""
+    unit = parse_unit(unit_text("console"))
+    service = {k: v[-1] for k, v in unit["Service"].items()}
+    assert service["ExecStart"].split() == ["/opt/onestop/venv/bin/onestop-console", "--config",
+                                            "/etc/onestop-console/console.toml"]
+    assert service["User"] == service["Group"] == "onestop-console"
+    assert service["StateDirectory"] == "onestop-console" and service["StateDirectoryMode"] == "0700"
+    assert service["SupplementaryGroups"] == "onestop" and service["ConfigurationDirectory"] == "onestop-console"
+    assert service["AmbientCapabilities"] == service["CapabilityBoundingSet"] == "CAP_NET_BIND_SERVICE"
+    assert service["CPUQuota"].endswith("%") and service["MemoryMax"].endswith("M")
+    assert service["Type"] == "notify" and service["NoNewPrivileges"] == "yes" and service["ProtectSystem"] == "strict"
+    assert "onestop-hub.service" in unit["Unit"]["After"][-1]
 
 
 def test_systemd_analyze_verifies_every_unit(tmp_path):

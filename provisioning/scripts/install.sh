@@ -61,6 +61,7 @@ configure() {
     real_system && chown -R root:onestop "$ROOT/etc/onestop"
     protect_broker_files
     guest_page_server
+    supervisor_console
 
     log "host name $HOST_NAME, time zone $TIMEZONE"
     echo "$HOST_NAME" > "$ROOT/etc/hostname"
@@ -180,6 +181,22 @@ packages() {
 enable_hub_services() {
     if [ "$ROLE" = "hub" ]; then run_systemctl enable chrony.service mosquitto.service onestop-report.timer; fi
     return 0
+}
+
+# the supervisor's console on the hub (issue 17): a user of its own that reads console.toml, its
+# certificate and its copy of the site file in /etc/onestop-console, writes its staff accounts in
+# /var/lib/onestop-console (its unit's StateDirectory) and reads the daily reports through the onestop group
+supervisor_console() {
+    [ -f "$ROOT/etc/onestop-console/console.toml" ] || return 0
+    if real_system; then
+        getent group onestop-console >/dev/null || groupadd --system onestop-console
+        id onestop-console >/dev/null 2>&1 || useradd --system --gid onestop-console --groups onestop \
+            --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin onestop-console
+        chown -R root:onestop-console "$ROOT/etc/onestop-console"
+    fi
+    chmod 0750 "$ROOT/etc/onestop-console"
+    chmod 0640 "$ROOT"/etc/onestop-console/*
+    run_systemctl enable onestop-console.service
 }
 
 forget_secrets() {
