@@ -169,8 +169,12 @@ def _select(ident: str, name: str, options: Iterable[tuple[str, str]], required:
     return f'<select id="{ident}" name="{name}"{" required" if required else ""}>{opts}</select>'
 
 
-def _reason(ident: str, w) -> str:
-    return _field(ident, w["reason"], f'<input id="{ident}" name="reason" required minlength="3" maxlength="200">')
+def _reason(ident: str, w, public: bool = False) -> str:
+    """A reason field; ``public``: the hub shows it to the public, and the field says so."""
+    hint = f'<small id="{ident}-hint">{e(w["public"])}</small>' if public else ""
+    described = f' aria-describedby="{ident}-hint"' if public else ""
+    return _field(ident, w["reason"], f'<input id="{ident}" name="reason" required minlength="3" maxlength="200"'
+                                      f'{described}>{hint}')
 
 
 def _form(action: str, csrf: str, title: str, body: str, button: str) -> str:
@@ -189,9 +193,10 @@ def actions_html(site: Site, lang: str, csrf: str, reports: list[tuple[str, list
         _form("service_state", csrf, w["a_service_state"],
               _field("ss-service", w["service"], _select("ss-service", "service", services))
               + _field("ss-status", w["new_state"], _select("ss-status", "status", ((s, w[s]) for s in SERVICE_STATES)))
-              + _reason("ss-reason", w), w["do_service_state"]),
+              + _reason("ss-reason", w, public=True), w["do_service_state"]),
         _form("ticker_message", csrf, w["a_ticker"],
-              _field("tk-text", w["ticker_text"], '<input id="tk-text" name="text" maxlength="200">')
+              _field("tk-text", w["ticker_text"], '<input id="tk-text" name="text" maxlength="200" '
+                     f'aria-describedby="tk-hint"><small id="tk-hint">{e(w["public"])}</small>')
               + _field("tk-zone", w["zone"], _select("tk-zone", "zone", zones, required=False)), w["do_ticker"]),
         _form("call_ticket", csrf, w["a_call"],
               _field("ct-code", w["code"], '<input id="ct-code" name="code" required maxlength="7" '
