@@ -35,7 +35,7 @@ def test_a_counter_calls_the_visitor_it_speaks_to_and_the_wall_and_desk_are_told
         desk_1.request("counter_languages", counter="c3", languages=["uk"])
     assert refused.value.code == "forbidden", "a counter sets only its own languages"
     assert supervisor.request("counter_languages", counter="c3", languages=["en"],
-                              reason="the English-speaking mediator is in")["languages"] == ["en"]
+                              reason="the English-speaking mediator is in", staff="ana.lopes")["languages"] == ["en"]
     for counter in (desk_1, desk_3):
         counter.request("counter_status", status="open")
     english = kiosk.request("issue_ticket", service="reception", language="en", priority=False)["ticket"]
