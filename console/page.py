@@ -150,7 +150,7 @@ def live_html(view: ConsoleView, lang: str, site: Site, now: float) -> str:
                           e(_minutes(c.serving_min, w) if c.serving else w["none"]),
                           e(w["none"] if c.waiting is None else c.waiting), e(", ".join(c.languages) or w["none"])]
                          for c in view.counters), "counters"))
-    parts.append(_table(w["devices"], (w["device"], w["kind"], w["online"], w["printer"], w["scanner"], w["last_seen"]),
+    parts.append(_table(w["devices"], (w["device"], w["kind"], w["connection"], w["printer"], w["scanner"], w["last_seen"]),
                         ([e(d.device), e(w.get(f"role_{d.role}", d.role)),
                           _state("online" if d.online else "offline" if d.online is False else "never_seen", w),
                           _state(d.printer, w) if d.printer else e(w["none"]),

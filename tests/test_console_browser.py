@@ -280,10 +280,13 @@ def test_each_action_reaches_the_kiosks_and_displays_and_is_audited(browser, cen
         link.get_attribute("href"))
     assert answer[0] == 200 and "o dia" in answer[1] and answer[2].startswith("attachment")
 
-    # the pictures: the console with a busy morning, in Portuguese at a desk's and a phone's width
-    fill(browser, {"ss-service": "immigration", "ss-status": "open", "ss-reason": "system back"})
-    assert submit(browser, "service_state").startswith("Done")
+    # the pictures: the console with a busy morning (a paused service, a ticker message, desks at work,
+    # a kiosk low on paper), in Portuguese at a desk's and a phone's width
+    for device in ("counter-01", "counter-04", "counter-06", "display-first"):
+        centre_.link(device)
+    kiosk.publish_health(printer="paper_near_end", scanner="ok")
     browser.get(f"{service.url}/?lang=pt")
+    wait_until(browser, lambda: "papel a acabar" in browser.find_element("id", "devices").text, "the kiosk's paper")
     wait_until(browser, lambda: "à espera" in browser.find_element("id", "summary").text, "the console in Portuguese")
     shoot(browser, "desktop", DESKTOP)
     shoot(browser, "phone", PHONE)
