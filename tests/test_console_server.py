@@ -412,3 +412,49 @@ def test_fuzz_every_endpoint_never_a_500_and_only_checked_requests_reach_the_hub
         assert fields["staff"] == "ana"
     if SESSION_COOKIE not in browser.cookies:  # the fuzz logged out: log in again for the next example
         server.fuzz_browser = None
+
+
+# ------------------------------------------------------------------------- sessions and start-up
+def test_an_account_holds_a_few_sessions_and_the_address_table_stays_small():
+    from console.sessions import MAX_ADDRESSES, MAX_PER_ACCOUNT, LoginLimit, Sessions
+    clock = Clock()
+    sessions = Sessions(clock)
+    made = [sessions.new("ana", False) for _ in range(MAX_PER_ACCOUNT + 2)]
+    assert [sessions.get(s.token) is not None for s in made] == [False, False] + [True] * MAX_PER_ACCOUNT
+    assert sessions.ended["replaced"] == 2 and len({s.csrf for s in made}) == len(made)
+    assert sessions.get("x" * 200) is None and sessions.get(None) is None
+    limit = LoginLimit(clock)
+    for n in range(MAX_ADDRESSES + 100):
+        limit.allow(f"10.0.{n // 256}.{n % 256}")
+    assert len(limit.buckets) == MAX_ADDRESSES
+
+
+def test_the_console_will_not_start_without_its_staff_address_or_its_certificate(tmp_path, test_pki):
+    import tomli_w
+    from console.main import ConfigError, build_service, config_data, load_config
+    from sites import small_site_dict
+    cert, key = test_pki.ca.server_paths
+    site_file = tmp_path / "site.toml"
+    site_file.write_text(tomli_w.dumps(small_site_dict()))
+    path = tmp_path / "console.toml"
+    data = config_data(str(site_file), "127.0.0.1", 1883, "m-secret", "s-secret", str(cert), str(key),
+                       accounts=str(tmp_path / "accounts.sqlite3"), reports=str(tmp_path), port=0)
+    path.write_text(tomli_w.dumps(data))
+    config = load_config(path)
+    assert (config.monitor_password, config.supervisor_password, config.port) == ("m-secret", "s-secret", 0)
+    with pytest.raises(ConfigError, match="console_host is not set"):
+        build_service(config)
+    with_host = small_site_dict()
+    with_host["network"] = {"console_host": "127.0.0.1"}
+    site_file.write_text(tomli_w.dumps(with_host))
+    service = build_service(config)
+    assert service.listen == "127.0.0.1" and service.tls is not None
+    path.write_text(tomli_w.dumps(data | {"tls": {"cert": str(tmp_path / "none.crt"), "key": str(key)}}))
+    with pytest.raises(ConfigError, match="certificate"):
+        build_service(load_config(path))
+    for broken in (data | {"monitor": {"identity": "monitor.fleet", "password": "x"}}, {"site_file": 3}):
+        path.write_text(tomli_w.dumps(broken))
+        with pytest.raises(ConfigError):
+            load_config(path)
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "missing.toml")
