@@ -458,3 +458,23 @@ def test_the_console_will_not_start_without_its_staff_address_or_its_certificate
             load_config(path)
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "missing.toml")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(messages=st.lists(st.one_of(st.text(max_size=80), st.binary(max_size=80)), min_size=1, max_size=4))
+def test_fuzz_the_websocket_messages_close_it_and_change_nothing(console, messages):
+    server, new, hub, accounts, clock, loop, once = console
+    browser = getattr(server, "ws_browser", None) or logged_in(console)
+    server.ws_browser = browser
+    headers = {"Cookie": f"{SESSION_COOKIE}={browser.cookies[SESSION_COOKIE]}", "Origin": browser.origin}
+
+    async def go():
+        socket = await browser.client.ws_connect("/ws", headers=headers)
+        assert "live" in json.loads((await socket.receive(timeout=2)).data)
+        for message in messages:
+            if socket.closed:
+                break
+            await (socket.send_bytes(message) if isinstance(message, bytes) else socket.send_str(message))
+        await socket.close()
+    loop.run_until_complete(go())
+    assert hub.asked == [] and server.board.entries == {}
