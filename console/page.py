@@ -148,7 +148,9 @@ def live_html(view: ConsoleView, lang: str, site: Site, now: float) -> str:
                           e(c.serving or w["none"]) + (f' <small lang="{e(c.serving_language)}">{e(c.serving_language)}</small>'
                                                        if c.serving_language else ""),
                           e(_minutes(c.serving_min, w) if c.serving else w["none"]),
-                          e(w["none"] if c.waiting is None else c.waiting), e(", ".join(c.languages) or w["none"])]
+                          e(w["none"] if c.waiting is None else c.waiting),
+                          e(", ".join(c.languages) or w["none"]) + (f' <small>({e(w["today"])})</small>'
+                                                                    if c.languages_of_day else "")]
                          for c in view.counters), "counters"))
     parts.append(_table(w["devices"], (w["device"], w["kind"], w["connection"], w["printer"], w["scanner"], w["last_seen"]),
                         ([e(d.device), e(w.get(f"role_{d.role}", d.role)),

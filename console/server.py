@@ -155,8 +155,6 @@ class ConsoleServer:
     sockets: set = field(default_factory=set)
     #: what the console refused or did, by kind (the log's and the tests' figures)
     counts: Counter = field(default_factory=Counter)
-    #: languages a counter was given today through this console ({counter: (service day, languages)})
-    languages_today: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.board = self.board or Board(self.site.site.id)
@@ -173,9 +171,7 @@ class ConsoleServer:
             asyncio.get_running_loop().call_later(PUSH_DELAY_S, self.push_all)
 
     def view(self, lang: str):
-        day = self.board.get("state/service", self.site.services[0].id) or {}
-        today = {c: langs for c, (d, langs) in self.languages_today.items() if d == day.get("service_day")}
-        return console_view(self.board, self.site, self.clock(), lang, today)
+        return console_view(self.board, self.site, self.clock(), lang)
 
     def live(self, lang: str) -> str:
         return live_html(self.view(lang), lang, self.site, self.clock())
@@ -440,14 +436,6 @@ class ConsoleServer:
                                 409)
         self.counts[f"done_{name}"] += 1
         log.info("console: %s by %s: %s", name, session.account, describe(name, reply.get("result") or {}, fields))
-        if name == "counter_languages":
-            result = reply.get("result") or {}
-            day = (self.board.get("state/service", self.site.services[0].id) or {}).get("service_day")
-            if result.get("from_site_file"):
-                self.languages_today.pop(fields["counter"], None)
-            else:
-                self.languages_today[fields["counter"]] = (day, tuple(result.get("languages") or ()))
-            self.push_all()
         return self._answer(session, wants_json, True,
                             w["done"].format(what=describe(name, reply.get("result") or {}, fields)), 200)
 

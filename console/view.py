@@ -79,7 +79,10 @@ class CounterRow:
     serving_min: int | None
     recalls: int
     waiting: int | None
+    #: the languages it calls by now (the hub's; before the hub said: the site file's)
     languages: tuple[str, ...]
+    #: they were set for the day (``counter_languages``), not the site file's
+    languages_of_day: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,13 @@ def check(kind: str, payload: Any) -> dict:
         if current is not None and not isinstance(current, dict):
             raise StateError("current: not an object")
         current = current or {}
+        languages = payload.get("languages")
+        if languages is not None and (not isinstance(languages, list) or len(languages) > 40
+                                      or not all(isinstance(x, str) and 0 < len(x) <= 16 for x in languages)):
+            raise StateError(f"languages: {languages!r} is not a list of language codes")
         return {"status": status, "waiting": _opt_int(payload, "waiting"),
+                "languages": tuple(languages) if languages is not None else None,
+                "languages_of_day": payload.get("languages_of_day") is True,
                 "code": _opt_str(current, "code", 8), "service": _opt_str(current, "service"),
                 "language": _opt_str(current, "language", 16), "called_at": _opt_time(current, "called_at"),
                 "recalls": _opt_int(current, "recalls") or 0}
@@ -282,11 +291,8 @@ def _device_row(board: Board, device, now: float) -> DeviceRow:
     return DeviceRow(device.id, device.role, device.zone, online, printer, scanner, last_seen, tuple(problems))
 
 
-def console_view(board: Board, site: Site, now: float, language: str = "pt",
-                 languages_today: Mapping[str, tuple[str, ...]] | None = None) -> ConsoleView:
-    """The console's picture at ``now`` (Unix seconds) with the site's names in ``language``.
-    ``languages_today``: a counter's languages set for the day (the console's own record of what it
-    asked; otherwise the site file's)."""
+def console_view(board: Board, site: Site, now: float, language: str = "pt") -> ConsoleView:
+    """The console's picture at ``now`` (Unix seconds) with the site's names in ``language``."""
     default = site.site.default_language
     queues, day = [], None
     for service in site.services:
@@ -301,12 +307,14 @@ def console_view(board: Board, site: Site, now: float, language: str = "pt",
     for counter in site.counters:
         state = board.get("state/counter", counter.id) or {"status": "unknown"}
         code = state.get("code")
-        spoken = (languages_today or {}).get(counter.id, tuple(counter.languages))
+        spoken = state.get("languages")
+        spoken = tuple(counter.languages) if spoken is None else spoken
         counters.append(CounterRow(counter.id, counter.number, pick(counter.name, language, default), counter.zone,
                                    state["status"], code, state.get("service") if code else None,
                                    state.get("language") if code else None,
                                    _minutes(state.get("called_at"), now) if code else None,
-                                   state.get("recalls", 0) if code else 0, state.get("waiting"), tuple(spoken)))
+                                   state.get("recalls", 0) if code else 0, state.get("waiting"), spoken,
+                                   state.get("languages_of_day", False)))
     devices = tuple(_device_row(board, device, now) for device in site.devices)
     hub = board.get("presence", HUB_ID)
     tickers = tuple((zone.id, (board.get("state/zone", zone.id) or {}).get("ticker")) for zone in site.zones)

@@ -69,10 +69,17 @@ def test_queues_counters_devices_and_figures_of_a_morning():
     assert console_view(board_with_a_morning(), site, NOW, "pt").queues[0].name == "Acolhimento e triagem"
 
 
-def test_a_counter_s_languages_for_the_day_replace_the_site_file_s():
-    view = console_view(Board(SITE_ID), small_site(), NOW, "en", {"c2": ("uk", "ru")})
-    assert view.counters[1].languages == ("uk", "ru") and view.counters[0].status == "unknown"
+def test_a_counter_s_languages_are_the_hub_s_and_before_it_said_the_site_file_s():
+    site = small_site()
+    board = Board(SITE_ID)
+    view = console_view(board, site, NOW, "en")
+    assert view.counters[1].languages == tuple(site.counters[1].languages) and view.counters[0].status == "unknown"
     assert not view.hub_online and view.queues[0].waiting is None and view.figures == {}
+    board.update(T.counter_state("c2"), {**payloads.counter_state(7, "c2", 2, "first", "open", None, 0),
+                                         "languages": ["uk", "ru"], "languages_of_day": True})
+    c2 = console_view(board, site, NOW, "en").counters[1]
+    assert (c2.languages, c2.languages_of_day) == (("uk", "ru"), True)
+    assert board.update(T.counter_state("c2"), {"status": "open", "languages": "uk"}) is False
 
 
 def test_a_cleared_topic_forgets_and_a_repeat_changes_nothing():
