@@ -129,13 +129,18 @@ class SiteCA:
     def server_paths(self) -> tuple[Path, Path]:
         return self.folder / "server.crt", self.folder / "server.key"
 
+    def named_server_paths(self, name: str) -> tuple[Path, Path]:
+        """Another server of the site than the broker (``console``: the supervisor's HTTPS console)."""
+        return self.folder / "servers" / f"{name}.crt", self.folder / "servers" / f"{name}.key"
+
     def device_paths(self, device_id: str) -> tuple[Path, Path]:
         return self.folder / "devices" / f"{device_id}.crt", self.folder / "devices" / f"{device_id}.key"
 
     # --- issuing -------------------------------------------------------------------
-    def ensure_server(self, hosts: list[str]) -> tuple[Path, Path]:
-        """The broker's certificate for ``hosts`` (names and addresses); remade when the list changed."""
-        cert_path, key_path = self.server_paths
+    def ensure_server(self, hosts: list[str], name: str = "server") -> tuple[Path, Path]:
+        """The broker's certificate for ``hosts`` (names and addresses), or another server's by ``name``
+        (its own key: the console's user never holds the broker's); remade when the list changed."""
+        cert_path, key_path = self.server_paths if name == "server" else self.named_server_paths(name)
         wanted = sorted(set(hosts))
         if cert_path.exists() and key_path.exists():
             current = x509.load_pem_x509_certificate(cert_path.read_bytes())

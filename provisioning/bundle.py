@@ -54,7 +54,8 @@ STATE_DIR = "/var/lib/onestop"
 
 #: Debian packages each role needs beyond Raspberry Pi OS Lite (install.sh installs them)
 ROLE_PACKAGES: dict[str, tuple[str, ...]] = {
-    "hub": ("mosquitto", "chrony", "sqlite3"),
+    # nftables: the guest network's firewall (provisioning/guestnet.py), loaded at boot by its service
+    "hub": ("mosquitto", "chrony", "sqlite3", "nftables"),
     "kiosk": ("libgl1", "libegl1", "libgles2", "libgbm1", "libmtdev1", "libraqm0", "fonts-noto-core",
               "fonts-dejavu-core", "python3-evdev"),
     "display": ("libgl1", "libegl1", "libgles2", "libgbm1", "libmtdev1", "libraqm0", "fonts-noto-core",
@@ -118,6 +119,8 @@ def build_site(ws: Workspace, hub_addresses: list[str] = (), only: list[str] | N
     ca = ws.ca(site)
     clients = {d.id for d in site.devices} | {doctor_id(d.id) for d in site.devices}
     report.retired = sorted(set(report.retired) | set(ca.revoke_devices_not_in(clients)))
+    if site.network.console_host:  # the console's HTTPS, whether or not the broker uses TLS
+        ca.ensure_server([site.network.console_host], name="console")
     if uses_tls(site):
         ca.ensure_server(server_hosts(site, list(hub_addresses)))
         for device in site.devices:
@@ -206,8 +209,10 @@ def write_device_bundle(ws: Workspace, site: Site, device: Device, creds: SiteCr
         write_secret(etc / "onestop" / GUEST_FILE, guest)
         write_secret(etc / "onestop-guest" / GUEST_FILE, guest)
         write_public(etc / guestnet.RULES_FILE, guestnet.rules_text(site.network.guest_interface).encode())
-    units.write_units(etc / "systemd" / "system", roles=[device.role] + (["guest"] if device.role == "hub" else []),
-                      with_mosquitto=device.role == "hub")
+        if site.network.console_host:
+            _console_files(ws, site, creds, ca, etc)
+    extra = (["guest"] + (["console"] if site.network.console_host else [])) if device.role == "hub" else []
+    units.write_units(etc / "systemd" / "system", roles=[device.role] + extra, with_mosquitto=device.role == "hub")
     write_public(etc / "systemd" / "system" / "onestop-packages.service", units.packages_unit_text().encode())
     if needs_i2c(device):  # the LCD's bus: /dev/i2c-1 (the boot partition's config.txt turns the bus on)
         write_public(etc / "modules-load.d" / "onestop-i2c.conf", b"i2c-dev\n")
@@ -226,6 +231,28 @@ def write_device_bundle(ws: Workspace, site: Site, device: Device, creds: SiteCr
         write_secret(root / "wifi.nmconnection", wifi_nmconnection(wifi).encode())
     write_public(root / "manifest.env", manifest_text(site, device).encode())
     return root
+
+
+#: the supervisor's console's own folder on the hub (install.sh gives it to its user, onestop-console)
+CONSOLE_ETC = "/etc/onestop-console"
+
+
+def _console_files(ws: Workspace, site: Site, creds: SiteCredentials, ca: SiteCA, etc: Path) -> None:
+    """The supervisor's console beside the hub (issue 17): console.toml with its two broker logins
+    (monitor.console reads, supervisor.console acts) over the hub's loopback, a copy of the site file,
+    and a certificate of its own for ``network.console_host`` from the site CA (staff PCs trust that
+    CA: docs/technician.md), in a folder only its user reads."""
+    from console.main import MONITOR_ID, SUPERVISOR_ID, config_data
+
+    folder = etc / Path(CONSOLE_ETC).name
+    cert, key = ca.named_server_paths("console")
+    write_public(folder / "console.crt", cert.read_bytes())
+    write_secret(folder / "console.key", key.read_bytes())
+    write_public(folder / "site.toml", ws.site_file.read_bytes())
+    data = config_data(f"{CONSOLE_ETC}/site.toml", "127.0.0.1", site.network.broker_port,
+                       creds.password_for(MONITOR_ID), creds.password_for(SUPERVISOR_ID),
+                       f"{CONSOLE_ETC}/console.crt", f"{CONSOLE_ETC}/console.key")
+    write_secret(folder / "console.toml", tomli_w.dumps(data).encode())
 
 
 def time_server(site: Site) -> str:

@@ -61,8 +61,8 @@ ROLES = ("hub", "kiosk", "display", "counter")
 #: what each role runs (its units' programs, and the technician's tool on every device): each imports
 #: with its role's wheels alone (tests/test_role_requirements.py here, the rehearsal on aarch64)
 ROLE_MODULES = {
-    "hub": ("hub.main", "guest.main", "guest.server", "report.main", "report.charts", "provisioning.cli",
-            "provisioning.doctor"),
+    "hub": ("hub.main", "guest.main", "guest.server", "report.main", "report.charts", "console.main",
+            "console.server", "console.accounts", "provisioning.cli", "provisioning.doctor"),
     "kiosk": ("kiosk.main", "kiosk.launch", "kiosk.app", "hardware.printer", "hardware.scanner", "typeset.pillow",
               "provisioning.cli", "provisioning.doctor"),
     "display": ("display.main", "display.app", "typeset.pillow", "provisioning.cli", "provisioning.doctor"),

@@ -33,7 +33,8 @@ def issue_one_ticket(args: dict) -> dict:
         ui.wait_until(lambda: app.flow.state.ticket is not None, timeout=120, what="the ticket screen")
         ui.wait_until(lambda: app.flow.state.print_state != "printing", timeout=120, what="the printer")
         ticket = ui.call(lambda: dict(app.flow.state.ticket))
-        return {"code": ticket["code"], "service": ticket["service"], "print": app.flow.state.print_state,
+        return {"code": ticket["code"], "service": ticket["service"], "ref": ticket.get("ref"),
+                "print": app.flow.state.print_state,
                 "import_and_build_s": round(built - started, 1), "first_frame_s": round(first_frame - started, 1),
                 "ready_s": round(ready - started, 1), "ticket_s": round(time.monotonic() - started, 1)}
 

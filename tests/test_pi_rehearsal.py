@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -142,6 +143,26 @@ def roles_work(site, trees: dict, logs_dir: Path, figures: dict, mark, stack) ->
     Log(logs_dir / "hub.log").wait_for("hub ready", 300, "the hub ready", procs[-1])
     mark("hub ready")
 
+    # the visitors' page server beside the hub, as its unit says (its own user; port 80 with
+    # AmbientCapabilities=CAP_NET_BIND_SERVICE, which this chroot cannot give: the hub's namespace
+    # lets every user bind port 80 instead)
+    subprocess.run(["ip", "netns", "exec", spaces["hub"][0], "sysctl", "-qw", "net.ipv4.ip_unprivileged_port_start=80"],
+                   check=True)
+    guest_unit = R.read_unit(hub.root, "onestop-guest.service")
+    assert guest_unit.user == "onestop-guest"
+    guest_proc = R.start_unit(hub, guest_unit, spaces["hub"][0], logs_dir / "guest.log")
+    procs.append(guest_proc)
+    # the supervisor's console too (its own user, HTTPS on the staff address only: here that address is
+    # on the hub's loopback, reached from inside its namespace)
+    console_proc = None
+    if site.network.console_host:
+        subprocess.run(["ip", "-n", spaces["hub"][0], "addr", "add", f"{site.network.console_host}/32", "dev", "lo"],
+                       check=True)
+        console_unit = R.read_unit(hub.root, "onestop-console.service")
+        assert console_unit.user == "onestop-console"
+        console_proc = R.start_unit(hub, console_unit, spaces["hub"][0], logs_dir / "console.log")
+        procs.append(console_proc)
+
     display = trees["display"]
     display_unit = R.read_unit(display.root, "onestop-display.service")
     procs.append(R.start_unit(display, display_unit, spaces["display"][0], logs_dir / "display.log",
@@ -177,6 +198,28 @@ def roles_work(site, trees: dict, logs_dir: Path, figures: dict, mark, stack) ->
     assert result["service"] == site.kiosk.unsure_service and result["print"] == "printed"
     printed = (kiosk.root / PRINTER_FILE.lstrip("/")).read_bytes()
     assert result["code"].encode() in printed and b"\x1dV" in printed, "the ticket and its cut, on paper"
+
+    # the visitor's phone: the ticket's page from the page server on the hub (its /state, the view the
+    # page's socket pushes), over the link a phone's Wi-Fi would use
+    Log(logs_dir / "guest.log").wait_for("serving on", 300, "the page server", guest_proc)
+    with urllib.request.urlopen(f"http://{hub_address}/t/{result['ref']}/state?lang=pt", timeout=60) as answer:
+        page = json.loads(answer.read())
+        assert answer.headers["Referrer-Policy"] == "no-referrer" and answer.headers["Cache-Control"] == "no-store"
+    assert result["code"] in json.dumps(page, ensure_ascii=False), page
+    mark("phone page")
+    if console_proc is not None:
+        Log(logs_dir / "console.log").wait_for("serving on", 300, "the supervisor's console", console_proc)
+        own = hub.root / "etc/onestop-console/console.crt"  # its own, from the site CA, which staff PCs trust
+        site_ca = hub.root / "etc/mosquitto/onestop/tls/ca.crt"
+        fetch = ("import ssl, urllib.request; context = ssl.create_default_context(cafile=%r); "
+                 "answer = urllib.request.urlopen('https://%s/login', context=context, timeout=60); "
+                 "print(answer.status, answer.headers['Strict-Transport-Security'] is not None)"
+                 % (str(site_ca), site.network.console_host))
+        done = subprocess.run(["ip", "netns", "exec", spaces["hub"][0], sys.executable, "-c", fetch],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and done.stdout.split() == ["200", "True"], done.stderr[-2000:]
+        assert own.exists()
+        mark("console")
 
     counter_proc.stdin.write(b"n\n")
     counter_proc.stdin.flush()
@@ -265,7 +308,17 @@ def test_every_role_first_boots_offline_in_an_arm64_tree_and_a_ticket_goes_the_w
             assert i2c.exists() == needs_i2c(device)
             figures["devices"][device.id] = R.tree_figures(tree)
 
-        # ---- what the bundle forgot: I2C for a desk with an LCD, udev for the named printer
+        # ---- what the bundle forgot: the guest network's firewall on the hub, I2C for a desk with an LCD,
+        # udev for the named printer
+        hub_root = trees["hub"].root
+        assert 'include "/etc/nftables.d/onestop-guest.nft"' in (hub_root / "etc/nftables.conf").read_text()
+        assert list((hub_root / "etc/systemd/system").glob("*.wants/nftables.service")), "nftables not enabled"
+        assert (hub_root / "etc/systemd/system/multi-user.target.wants/onestop-guest.service").is_symlink()
+        assert "\nonestop-guest:" in "\n" + (hub_root / "etc/passwd").read_text(), "the page server's own user"
+        assert oct((hub_root / "etc/onestop-guest").stat().st_mode & 0o777) == "0o750"
+        if site.network.console_host:
+            assert (hub_root / "etc/systemd/system/multi-user.target.wants/onestop-console.service").is_symlink()
+            assert "\nonestop-console:" in "\n" + (hub_root / "etc/passwd").read_text()
         counter = site.device(chosen["counter"])
         counter_root = trees["counter"].root
         if needs_i2c(counter):

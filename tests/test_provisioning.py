@@ -133,6 +133,23 @@ def test_every_device_bundle_of_the_example(built):
             assert (etc / "onestop-guest" / "guest.toml").read_text() == (etc / "onestop" / "guest.toml").read_text()
             assert 'iifname "eth1" tcp dport 80' in (etc / "nftables.d" / "onestop-guest.nft").read_text()
             assert "User=onestop-guest" in (etc / "systemd" / "system" / "onestop-guest.service").read_text()
+            # the supervisor's console (issue 17): its two logins over the loopback, its own certificate for
+            # the staff address from the site CA, its copy of the site file, its unit
+            console = etc / "onestop-console"
+            data = tomllib.loads((console / "console.toml").read_text())
+            assert data["monitor"] == {"identity": "monitor.console", "password": creds.password_for("monitor.console")}
+            assert data["supervisor"] == {"identity": "supervisor.console",
+                                          "password": creds.password_for("supervisor.console")}
+            assert data["broker"] == {"host": "127.0.0.1", "port": 1883}
+            assert data["tls"] == {"cert": "/etc/onestop-console/console.crt", "key": "/etc/onestop-console/console.key"}
+            assert mode(console / "console.toml") == mode(console / "console.key") == 0o600
+            cert = x509.load_pem_x509_certificate((console / "console.crt").read_bytes())
+            sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            assert [str(a) for a in sans.get_values_for_type(x509.IPAddress)] == [site.network.console_host]
+            broker_key = (etc / "mosquitto" / "onestop" / "tls" / "server.key").read_bytes()
+            assert (console / "console.key").read_bytes() != broker_key  # never the broker's key
+            assert (console / "site.toml").read_text() == (etc / "onestop" / "site.toml").read_text()
+            assert "User=onestop-console" in (etc / "systemd" / "system" / "onestop-console.service").read_text()
             continue
         assert manifest["HOST_NAME"] == device.id
         broker = device_file.broker

@@ -33,6 +33,7 @@ ELSEWHERE = {
     ("typeset.fonts", "kivy"): "register_kivy_fonts: called by the kiosk and the display only",
     ("provisioning.testprint", "hardware.printer"): "`onestop-provision test-print`: a device with a printer",
     ("console.staff_cli", "console.accounts"): "`onestop-provision staff`: on the hub, where the accounts are",
+    ("provisioning.bundle", "console.main"): "`onestop-provision build`: on the technician's laptop",
     ("provisioning.doctor", "escpos"): "_serial_printer: a device whose site file names a serial printer",
 }
 

@@ -25,7 +25,8 @@ MARK="$ROOT/etc/onestop/installed"
 # shellcheck source=/dev/null
 . "$HERE/manifest.env"
 
-log() { echo "onestop-install [$DEVICE_ID]: $*"; }
+# each line with the time (UTC): a technician reading the first boot's log sees what took long
+log() { echo "onestop-install [$DEVICE_ID] $(date -u +%H:%M:%S): $*"; }
 real_system() { [ -z "$ROOT" ]; }
 run_systemctl() {
     if real_system; then systemctl "$@"; else echo "systemctl $*" >> "$SETUP/systemctl.log"; fi
@@ -82,6 +83,7 @@ configure() {
 
     log "the firmware, from the wheelhouse (no internet needed)"
     firmware
+    log "the firmware installed"
 
     log "services: $SERVICE"
     run_systemctl enable "$SERVICE"
@@ -108,16 +110,22 @@ guest_page_server() {
     chmod 0750 "$ROOT/etc/onestop-guest"
     chmod 0640 "$ROOT/etc/onestop-guest/guest.toml" "$ROOT/etc/onestop/guest.toml"
     run_systemctl enable onestop-guest.service
-    # the guest network's firewall (provisioning/guestnet.py), loaded at every boot by Debian's nftables.service
-    if [ -f "$ROOT/etc/nftables.d/onestop-guest.nft" ] && [ -f "$ROOT/etc/nftables.conf" ] \
-            && ! grep -q 'onestop-guest.nft' "$ROOT/etc/nftables.conf"; then
-        echo 'include "/etc/nftables.d/onestop-guest.nft"' >> "$ROOT/etc/nftables.conf"
-    fi
+    guest_firewall
+}
+
+# the guest network's firewall (provisioning/guestnet.py), loaded at every boot by Debian's nftables.service;
+# nftables is one of the hub's packages, so on a fresh card this runs again after the packages step
+guest_firewall() {
+    [ -f "$ROOT/etc/nftables.d/onestop-guest.nft" ] || return 0
     if [ -f "$ROOT/lib/systemd/system/nftables.service" ] || [ -f "$ROOT/usr/lib/systemd/system/nftables.service" ]; then
+        if [ -f "$ROOT/etc/nftables.conf" ] && ! grep -q 'onestop-guest.nft' "$ROOT/etc/nftables.conf"; then
+            echo 'include "/etc/nftables.d/onestop-guest.nft"' >> "$ROOT/etc/nftables.conf"
+        fi
         run_systemctl enable nftables.service
     else
-        log "nftables is not installed: the guest network's firewall is not loaded (apt install nftables)"
+        log "nftables is not installed yet: the guest network's firewall is loaded once it is"
     fi
+    return 0
 }
 
 firmware() {
@@ -165,6 +173,7 @@ packages() {
     if [ -d "$SETUP/debs" ] && ls "$SETUP"/debs/*.deb >/dev/null 2>&1; then
         log "Debian packages from the bundle: ${missing[*]}"
         apt-get install -y --no-install-recommends "$SETUP"/debs/*.deb
+        log "Debian packages installed"
     elif apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
         log "Debian packages installed: ${missing[*]}"
     else
@@ -179,7 +188,10 @@ packages() {
 }
 
 enable_hub_services() {
-    if [ "$ROLE" = "hub" ]; then run_systemctl enable chrony.service mosquitto.service onestop-report.timer; fi
+    if [ "$ROLE" = "hub" ]; then
+        run_systemctl enable chrony.service mosquitto.service onestop-report.timer
+        guest_firewall
+    fi
     return 0
 }
 
