@@ -455,6 +455,21 @@ class ConsoleServer:
         path = (self.reports_dir / period / name)
         if not path.is_file() or path.resolve().parent != (self.reports_dir / period).resolve():
             return self._refuse("bad_report", 404, "not found")
+        # the hub audits the download (report_downloaded) before the file leaves: no answer, no file
+        w = words(self._lang(request))
+        try:
+            reply = await asyncio.wait_for(self.send("report_downloaded",
+                                                     {"period": period, "file": name, "staff": session.account}),
+                                           self.answer_s)
+        except Exception as exc:  # the link is down, the hub does not answer
+            log.warning("console: report %s/%s for %s: not recorded (%s)", period, name, session.account, exc)
+            self.counts["no_answer"] += 1
+            return web.Response(status=503, text=w["report_unrecorded"], content_type="text/plain")
+        if not reply.get("ok"):
+            self.counts["refused"] += 1
+            error = reply.get("error") or {}
+            return web.Response(status=409, content_type="text/plain", text=w["refused"].format(
+                why=reason_text(self._lang(request), error.get("code"), error.get("message"))))
         log.info("console: %s downloaded the report %s/%s", session.account, period, name)
         self.counts["reports"] += 1
         return web.Response(body=path.read_bytes(), content_type=REPORT_TYPES[name.rsplit(".", 1)[1]],

@@ -59,6 +59,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reports": "Relatórios diários", "no_reports": "Ainda não há relatórios.",
         "done": "Feito: {what}", "refused": "Recusado: {why}", "no_answer_hub": "O servidor da fila não respondeu. "
         "Nada foi alterado; tente de novo.",
+        "report_unrecorded": "O servidor da fila não registou a transferência, por isso o relatório não foi "
+        "entregue. Tente de novo dentro de momentos.",
         "bad_form": "Formulário inválido: {why}", "session_over": "A sessão terminou. Entre de novo.",
         "r_forbidden": "sem permissão", "r_unknown_ticket": "não há essa senha hoje",
         "r_unknown_counter": "não há esse balcão", "r_unknown_service": "não há esse serviço",
@@ -114,6 +116,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reports": "Daily reports", "no_reports": "No reports yet.",
         "done": "Done: {what}", "refused": "Refused: {why}", "no_answer_hub": "The queue server did not answer. "
         "Nothing was changed; try again.",
+        "report_unrecorded": "The queue server did not record the download, so the report was not handed "
+        "over. Try again in a moment.",
         "bad_form": "Form not valid: {why}", "session_over": "Your session ended. Log in again.",
         "r_forbidden": "not allowed", "r_unknown_ticket": "no such ticket today",
         "r_unknown_counter": "no such counter", "r_unknown_service": "no such service",

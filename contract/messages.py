@@ -297,6 +297,25 @@ class TickerMessage(Request):
     staff: Staff | None = None
 
 
+#: a report's period as its folder is named (a day, or a month: ``2026-12-03``, ``2026-12``)
+ReportPeriod = Annotated[str, Field(pattern=r"^\d{4}-\d{2}(-\d{2})?$")]
+#: one file of a report (``report.html``, ``waits.csv``, ``arrivals.png``)
+ReportFile = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,80}\.(html|csv|png)$")]
+
+
+class ReportDownloaded(Request):
+    """A staff member downloads a report's file from the supervisor's console (issue 17): the hub
+    only writes it into the audit table, with the staff account, before the console hands the file
+    over.  The reports are files on the hub's disk, not the hub's state; this keeps every console
+    action in the one audit table."""
+
+    action = "report_downloaded"
+    roles = ("supervisor",)
+    period: ReportPeriod
+    file: ReportFile
+    staff: Staff | None = None
+
+
 #: one survey answer: 1 (very satisfied, very adequate) to 4 (not at all); no midpoint (the seed's scale)
 SurveyScore = Annotated[int, Field(ge=1, le=4)]
 #: the seed's four questions, in its order: opening hours, the space, the kindness of the service,
@@ -326,7 +345,7 @@ REQUEST_TYPES: dict[str, type[Request]] = {
     cls.action: cls
     for cls in (IssueTicket, GetTicketStatus, CancelTicket, CheckIn, CallNext, CallTicket, Recall, NoShow,
                 Finish, Transfer, SetCounterStatus, SetCounterLanguages, VoidTickets, EraseTicket, AnswerSurvey,
-                SetServiceState, TickerMessage)
+                SetServiceState, TickerMessage, ReportDownloaded)
 }
 
 #: the requests the hub writes into its audit table (with who, the staff account, the arguments

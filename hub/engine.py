@@ -412,6 +412,8 @@ class Engine:
                 self._audit_detail = {"service_day": m.service_day, "before": before}
                 return payloads.service_state_result(request.service, request.status, before,
                                                      m.waiting_count(request.service)), changes
+            case msg.ReportDownloaded():  # nothing to change: the audit entry is the point
+                return {"recorded": True}, None
             case msg.TickerMessage():
                 changes = m.set_ticker(request.zone, request.text, now)
                 self._audit_detail = {"service_day": m.service_day, "zones": sorted(changes.zones)}

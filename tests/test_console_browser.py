@@ -279,6 +279,9 @@ def test_each_action_reaches_the_kiosks_and_displays_and_is_audited(browser, cen
         "function (t) { done([r.status, t, r.headers.get('Content-Disposition')]); }); });",
         link.get_attribute("href"))
     assert answer[0] == 200 and "o dia" in answer[1] and answer[2].startswith("attachment")
+    entry = audit(centre_, "report_downloaded")
+    assert entry["staff"] == "maria.silva" and entry["outcome"] == "ok"
+    assert entry["args"] == {"period": "2026-12-02", "file": "report.pt.html"}
 
     # the pictures: the console with a busy morning (a paused service, a ticker message, desks at work,
     # a kiosk low on paper), in Portuguese at a desk's and a phone's width

@@ -302,13 +302,27 @@ def test_the_reports_are_listed_and_only_they_can_be_downloaded(console):
     browser = logged_in(console)
     _, page = browser.get("/")
     assert 'href="/reports/2026-12-02/report.en.html"' in page and "services.csv" in page
+    server, new, hub, accounts, clock, loop, once = console
     response, body = browser.get("/reports/2026-12-02/report.en.html")
     assert response.status == 200 and body == "<p>the day</p>"
     assert response.headers["Content-Disposition"] == 'attachment; filename="2026-12-02-report.en.html"'
+    # the hub audits every download, with the staff account, before the file leaves
+    assert hub.asked[-1] == ("report_downloaded", {"period": "2026-12-02", "file": "report.en.html", "staff": "ana"})
+    asked = len(hub.asked)
+    hub.silent = True  # no record, no file
+    response, body = browser.get("/reports/2026-12-02/services.csv")
+    assert response.status == 503 and "não registou" in body and "service,tickets" not in body
+    hub.silent = False
+    hub.reply = payloads.error_reply("report_downloaded", "x", 1, "rate_limited", "slow down")
+    response, body = browser.get("/reports/2026-12-02/services.csv")
+    assert response.status == 409 and "service,tickets" not in body
+    assert len(hub.asked) == asked + 2
+    hub.reply = None
     for path in ("/reports/2026-12-02/../../secret.txt", "/reports/..%2F..%2Fsecret.txt/x.html",
                  "/reports/2026-12-02/%2e%2e%2fsecret.txt", "/reports/2026-12-02/missing.csv",
                  "/reports/2026-12-02/report.en.HTML", "/reports/20261202/report.en.html"):
         assert browser.get(path)[0].status == 404, path
+    assert len(hub.asked) == asked + 2  # a refused path asks the hub nothing
 
 
 def test_the_websocket_pushes_the_live_view_and_refuses_other_origins(console):

@@ -259,6 +259,8 @@ def example_run() -> ExampleRun:
            reason="the queue is short again", staff="maria.silva")
         at("ticker", "supervisor.console", "ticker_message", minute, zone="ground",
            text="Residence permits: bring your passport and a copy of it", staff="maria.silva")
+        at("report_download", "supervisor.console", "report_downloaded", minute, period="2026-12-02",
+           file="report.pt.html", staff="maria.silva")
         served = later.reply["result"]["ticket"]
         at("survey", "kiosk-survey", "answer_survey", minute, code=served["code"], survey_pin=served["survey_pin"],
            hours=2, space=1, kindness=1, mediator=None)
