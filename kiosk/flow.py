@@ -277,6 +277,10 @@ class KioskFlow:
     def survey_key(self, key: str) -> None:
         """A key of the survey's keypad; the sixth digit of the PIN opens the first question."""
         survey = self.state.survey
+        if self.state.screen == "survey" and survey is not None and key == "done" \
+                and survey.step in ("done", "refused"):
+            self.start_again()
+            return
         if self.state.screen == "survey" and survey is not None:
             survey.key(key, self.config.prefixes)
             if survey.step == "question":

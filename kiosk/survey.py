@@ -74,7 +74,12 @@ class SurveyState:
         return SURVEY_QUESTIONS[self.index]
 
     def key(self, key: str, prefixes: tuple[str, ...]) -> None:
-        """A key of the keypad: a service's prefix letters, a digit, ``erase`` or ``next``."""
+        """A key of the keypad: a service's prefix letters, a digit, ``erase`` or ``next``; on a
+        refusal of the number and PIN, ``again`` (back to the PIN, the number kept)."""
+        if self.step == "refused" and self.reason == "unknown_ticket" and key == "again":
+            self.step, self.pin, self.ref, self.index, self.answers = "identify", "", None, 0, {}
+            self.field = "pin" if self.code else "code"  # a scanned ticket had no number typed
+            return
         if self.step != "identify":
             return
         if key == "erase":

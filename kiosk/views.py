@@ -546,6 +546,10 @@ def survey_view(flow: KioskFlow, scanner: bool = False) -> SurveyView:
         prompt = tr(lang, "Thank you for your answers!")
     else:
         prompt = tr(lang, SURVEY_REFUSALS.get(survey.reason, SURVEY_REFUSALS[None]))
+    if step in ("done", "refused"):  # the end: one way out (the idle time-out also takes it), or a retry
+        done = Card("key", value="done", icon="home_screen", label=tr(lang, "Done"), kind="primary")
+        again = Card("key", value="again", icon=back_icon(lang), label=tr(lang, "Back"), kind="quiet")
+        keys = (again, done) if step == "refused" and survey.reason == "unknown_ticket" else (done,)
     return SurveyView(title=tr(lang, "Your opinion"), prompt=prompt,
                       code_label=tr(lang, "Ticket number") if step == "identify" else "",
                       code=survey.code if survey and step == "identify" else "",

@@ -44,7 +44,45 @@ def test_the_number_and_pin_typed_then_four_answers_one_skipped_make_one_request
     assert request.fields() == {"code": "IN007", "survey_pin": "123456", "hours": 2, "kindness": 1, "mediator": 4}
     assert flow.screen == "survey" and views.survey_view(flow).prompt == tr("pt", "Sending your answers…")
     flow.survey_answered(False, "already_answered")
-    assert views.survey_view(flow).prompt == tr("pt", views.SURVEY_REFUSALS["already_answered"])
+    end = views.survey_view(flow)
+    assert end.prompt == tr("pt", views.SURVEY_REFUSALS["already_answered"])
+    assert [(k.value, k.kind) for k in end.keys] == [("done", "primary")]  # nothing to retry: only the way out
+    flow.survey_key("again")
+    assert flow.screen == "survey" and flow.state.survey.step == "refused"
+    flow.survey_key("done")
+    assert flow.screen == "start" and flow.state.survey is None
+
+
+def test_a_wrong_pin_is_typed_again_without_the_number():
+    """The hub knows no ticket of today by this number and PIN: "Back" returns to the PIN, the number
+    kept, and the answers are asked again; "Done" starts the kiosk over."""
+    flow, _ = survey_flow()
+    type_keys(flow, "A", "0", "1", "2", "next", *"654321")
+    request = None
+    for value in (1, 1, 1, 1):
+        request = flow.survey_answer(value)
+    assert request is not None
+    flow.survey_answered(False, "unknown_ticket")
+    end = views.survey_view(flow)
+    assert [(k.value, k.label) for k in end.keys] == [("again", tr("pt", "Back")), ("done", tr("pt", "Done"))]
+    flow.survey_key("again")
+    again = views.survey_view(flow)
+    assert flow.screen == "survey" and again.field == "pin" and again.code == "A012" and again.pin == "––––––"
+    type_keys(flow, *"123456")
+    assert flow.screen == "survey_question" and views.survey_question_view(flow).progress == \
+        tr("pt", "Question %(n)d of %(total)d", n=1, total=4)
+    for value in (2, 2, 2, 2):
+        request = flow.survey_answer(value)
+    assert request.fields() == {"code": "A012", "survey_pin": "123456", "hours": 2, "space": 2, "kindness": 2,
+                                "mediator": 2}
+    # a scanned ticket the hub does not know: "Back" offers the keypad from the number
+    flow, _ = survey_flow()
+    flow.survey_scanned("abcdefghijklmnopqrstuvwxyz")
+    for value in (3, 3, 3, 3):
+        flow.survey_answer(value)
+    flow.survey_answered(False, "unknown_ticket")
+    flow.survey_key("again")
+    assert views.survey_view(flow).field == "code" and flow.state.survey.ref is None
 
 
 def test_a_scan_sends_the_ref_and_back_walks_the_questions():
