@@ -20,13 +20,15 @@ def state(guest, ref: str, lang: str = "en") -> dict:
         return json.loads(response.read())
 
 
-def wait_state(guest, ref: str, want: str, timeout: float = 5.0) -> dict:
+def wait_state(guest, ref: str, want: str, timeout: float = 5.0, every: float = 0.02) -> dict:
+    """A page's view once it is ``want`` (or at the deadline); a ref not in today's lists is a miss,
+    which the guessing limit counts: wait for a new ticket with a longer ``every``."""
     deadline = time.monotonic() + timeout
     while True:
         view = state(guest, ref)
         if view["state"] == want or time.monotonic() > deadline:
             return view
-        time.sleep(0.02)
+        time.sleep(every)
 
 
 def test_only_the_page_server_reads_the_feed_and_it_holds_no_ref(centre):
@@ -146,3 +148,30 @@ def test_while_the_hub_is_away_the_page_says_so_and_keeps_the_place(centre):
     while state(guest, ticket["ref"])["hub_down"] and time.monotonic() < deadline:
         time.sleep(0.02)
     assert state(guest, ticket["ref"])["hub_down"] == ""
+
+
+def test_at_the_new_service_day_yesterdays_pages_show_nothing(tmp_path):
+    """The day rolls over on the hub's own clock with nobody asking anything (its tick): every
+    service's feed is published for the new day, and a page of yesterday's waiting ticket, still
+    open on a phone, says nothing any more (issue 16: "it shows nothing once the day is over")."""
+    from hub.clock import FakeClock
+    from simulator.centre import LocalCentre
+    from sites import small_site
+
+    clock = FakeClock(time.time() - 86400)  # yesterday, so that "the next day" is not past any deadline
+    centre = LocalCentre(small_site(), tmp_path, clock=clock).start()
+    try:
+        guest = centre.guest_pages()
+        kiosk = centre.link("kiosk-1")
+        ticket = kiosk.request("issue_ticket", service="reception", language="en", priority=False)["ticket"]
+        assert wait_state(guest, ticket["ref"], "waiting")["code"] == ticket["code"]
+        yesterday = centre.hub.engine.model.service_day
+        clock.t = time.time()
+        view = wait_state(guest, ticket["ref"], "none", timeout=10, every=0.25)  # within the page limits
+        assert view["state"] == "none" and centre.hub.engine.model.service_day > yesterday
+        assert guest.server.board.today() > yesterday and guest.server.board.bad == {}
+        # and a ticket of the new day shows as ever
+        today = kiosk.request("issue_ticket", service="reception", language="en", priority=False)["ticket"]
+        assert today["code"] == "A001" and wait_state(guest, today["ref"], "waiting", every=0.5)["code"] == "A001"
+    finally:
+        centre.close()
