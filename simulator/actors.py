@@ -51,9 +51,15 @@ class Actor(threading.Thread):
 class VisitorStream(Actor):
     """Visitors arriving at one kiosk: mean ``gap_s`` simulated seconds apart."""
 
-    def __init__(self, *args, gap_s: float = 40.0, **kwargs):
+    #: every how many tickets the stream prints one's phone page (the first ticket's too)
+    PAGE_EVERY = 10
+
+    def __init__(self, *args, gap_s: float = 40.0, pages: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.gap_s = gap_s
+        #: the visitors' page server (``http://127.0.0.1:<port>``): some tickets' page links are said
+        self.pages = pages
+        self.issued = 0
         self.leaves = menu_leaves(self.site.kiosk.menu)
         self.languages = [lang for lang in LANGUAGE_SHARE if lang in self.site.site.languages] or \
             self.site.site.languages
@@ -74,6 +80,9 @@ class VisitorStream(Actor):
             self.say(self.link.device_id,
                      f"ticket {ticket['code']:<5} {self.text(service.name)} [{language}{mark}] "
                      f"{ticket['people_ahead']} ahead, {wait_words(ticket)}")
+            if self.pages and self.issued % self.PAGE_EVERY == 0:
+                self.say(self.link.device_id, f"ticket {ticket['code']}'s phone page: {self.pages}/t/{ticket['ref']}")
+            self.issued += 1
 
 
 class Clerk(Actor):

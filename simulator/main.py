@@ -50,6 +50,17 @@ def in_demo_time(site: Site, speed: float) -> Site:
     return site.model_copy(update={"limits": site.limits.model_copy(update=limits), "devices": devices})
 
 
+def _page_server(centre: LocalCentre, port: int):
+    """The visitors' page server of the demo centre, on ``port`` or, when that one is taken, any."""
+    import socket
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            port = 0
+    return centre.guest_pages(port=port)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="onestop-demo", description=__doc__.splitlines()[0])
     parser.add_argument("--site", default=str(EXAMPLE_SITE), help="site file (default: the CNAI Lisboa example)")
@@ -60,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--no-screen", action="store_true", help="no wall display window even when a screen is there")
     parser.add_argument("--no-kiosk", action="store_true", help="no Kivy kiosk (window, or offscreen when headless)")
+    parser.add_argument("--guest-port", type=int, default=8080,
+                        help="the visitors' phone pages on 127.0.0.1:PORT (0: any free port)")
     parser.add_argument("--leave", action="append", default=[], metavar="DEVICE",
                         help="do not play this device: its device file is written and you run its role yourself")
     args = parser.parse_args(argv)
@@ -91,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"hub database {centre.database}")
         say("centre", f"{len(site.services)} services, {len(site.counters)} counters, {len(site.devices)} devices; "
                       f"time runs x{args.speed:g} (so do the devices' request limits). Ctrl-C stops.")
+        pages = _page_server(centre, args.guest_port)
+        say("centre", f"visitors' phone pages on {pages.url}/t/<ref> (on the guest Wi-Fi: the tickets' QR codes)")
         actors = []
         common = dict(site=site, say=say, speed=args.speed, stop=stop)
         observer = centre.monitor("observer")  # reads state and events, sends nothing
@@ -120,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if device.id in simulated:
                 actors.append(VisitorStream(centre.link(device.id), rng=random.Random(rng.random()), gap_s=gap,
-                                            **common))
+                                            pages=pages.url, **common))
             elif device.role == "counter" and device.id != desk_id:
                 actors.append(Clerk(centre.link(device.id), rng=random.Random(rng.random()),
                                     counter_id=device.counter, **common))
