@@ -40,9 +40,12 @@ from kivy_harness import BUILD_DIR, ScenarioFailed, run_scenario  # noqa: E402
 from layout_sites import LANGUAGES, SIZES  # noqa: E402
 
 
-def job(app: str, site: str, size: tuple[int, int], languages: list[str], workdir: Path) -> dict:
+def job(app: str, site: str, size: tuple[int, int], languages: list[str], workdir: Path,
+        screens: list[str] | None = None) -> dict:
     width, height = size
     args = {"sizes": [[width, height]], "languages": languages, "site": site, "timeout": 3000}
+    if screens:
+        args["screens"] = screens
     if app == "display":
         args.update(turn=width != height and (height, width) not in SIZES, data_dir=str(workdir / "data"))
     started = time.monotonic()
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--languages", default=",".join(LANGUAGES))
     parser.add_argument("--jobs", type=int, default=max(1, min(2, os.cpu_count() or 1)))
     parser.add_argument("--json", default=str(BUILD_DIR / "layout-matrix.json"))
+    parser.add_argument("--screens", default="",
+                        help="the kiosk's screens to check, by name (survey,survey-question,...; default: all)")
     args = parser.parse_args(argv)
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
     languages = args.languages.split(",")
@@ -88,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             encoding="utf-8")
 
     with ThreadPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(job, app, site, size, languages, work / f"{app}-{site}-{size[0]}x{size[1]}")
+        futures = [pool.submit(job, app, site, size, languages, work / f"{app}-{site}-{size[0]}x{size[1]}",
+                               [n for n in args.screens.split(",") if n])
                    for app, site, size in jobs]
         for future in futures:
             result = future.result()
