@@ -52,6 +52,8 @@ PICKS = [
     ("survey/bn/question-3.png", "bn: survey, kindness"),
     ("survey/answered/pt/end.png", "pt: survey, thanks"),
     ("survey/hi/end.png", "hi: survey, a ticket not known"),
+    # a supervisor paused and closed services (tests/test_kiosk_service_state.py, issue 17)
+    ("ar/menu-service-unavailable.png", "ar: services paused and closed"),
 ]
 THUMB_W = 480
 COLS = 4
