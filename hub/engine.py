@@ -192,7 +192,8 @@ class Engine:
 
     # -------------------------------------------------------------- requests
     def process(self, batch: list[Incoming], delivered: list[int] = ()) -> list[Outgoing]:
-        """Apply a batch in one transaction; return what to publish after the commit.
+        """Apply a batch in one transaction; return what to publish after the commit (the retained
+        state first, then the replies and events).
 
         Every request is judged on its own: one that raises anything but a ``ContractError``
         (a poison payload, a bug) is refused with ``internal``, and the batch is rolled back and
@@ -249,7 +250,10 @@ class Engine:
             log.exception("a batch failed; reloading the queues from the database")
             self._reload()
             raise
-        return out + self._snapshots(dirty)
+        # the retained state before the replies and events: a device that reads the state when its
+        # answer arrives (a kiosk's "people ahead", the console's table after an action) reads the
+        # state that answer came from, never the one before it
+        return self._snapshots(dirty) + out
 
     def _handle(self, incoming: Incoming, now: float, dirty: _Dirty, events: list[Outgoing]) -> bytes | None:
         """The reply to one request (None: dropped unanswered); raises only on a bug."""

@@ -24,7 +24,7 @@ TODAY = [Appointment(code="APT-7KQ2-M9XD", day="2026-11-27", service="immigratio
 def ask(engine, request_id, **fields):
     payload = {"v": 1, "request_id": request_id, "deadline_ms": int(engine.clock.now() * 1000) + 5000, **fields}
     out = engine.process([Incoming("kiosk-1", "check_in", json.dumps(payload).encode())])
-    return json.loads(out[0].payload), out
+    return json.loads(next(o for o in out if o.kind == "reply").payload), out
 
 
 def test_checking_in_issues_the_appointments_ticket_once_and_a_second_scan_gives_it_again(tmp_path):

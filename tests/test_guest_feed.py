@@ -164,10 +164,11 @@ def test_at_the_new_service_day_yesterdays_pages_show_nothing(tmp_path):
         guest = centre.guest_pages()
         kiosk = centre.link("kiosk-1")
         ticket = kiosk.request("issue_ticket", service="reception", language="en", priority=False)["ticket"]
-        assert wait_state(guest, ticket["ref"], "waiting")["code"] == ticket["code"]
+        assert wait_state(guest, ticket["ref"], "waiting", every=0.25)["code"] == ticket["code"]
         yesterday = centre.hub.engine.model.service_day
         clock.t = time.time()
-        view = wait_state(guest, ticket["ref"], "none", timeout=10, every=0.25)  # within the page limits
+        # the hub's tick (every hub.service.TICK_S, 15 s) rolls the day over; polled within the page limits
+        view = wait_state(guest, ticket["ref"], "none", timeout=25, every=1.5)
         assert view["state"] == "none" and centre.hub.engine.model.service_day > yesterday
         assert guest.server.board.today() > yesterday and guest.server.board.bad == {}
         # and a ticket of the new day shows as ever

@@ -22,7 +22,7 @@ def at(text: str) -> float:
 def ask(engine: Engine, device: str, action: str, request_id: str, **fields) -> dict:
     payload = {"v": 1, "request_id": request_id, "deadline_ms": int(engine.clock.now() * 1000) + 5000, **fields}
     out = engine.process([Incoming(device, action, json.dumps(payload).encode())])
-    return json.loads(out[0].payload)
+    return json.loads(next(o for o in out if o.kind == "reply").payload)
 
 
 def test_an_idle_hub_rolls_the_service_day_over_by_itself(tmp_path):
