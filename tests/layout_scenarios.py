@@ -285,6 +285,12 @@ def kiosk_matrix(args: dict) -> dict:
         out = {"cases": 0, "problems": [], "shots": [], "ellipsized": []}
         minimum = kiosk_minimum(app)
         ui.wait_until(lambda: app.site_config is not None, what="the site config")
+        # no time-outs: a panel's cases outlast the kiosk's idle (45 s) and ticket-screen (20 s) times,
+        # and its tick sent the flow back to the start screen under the check, which then looked at the
+        # start screen in the name of the menu, the information pages and the survey (seen in the
+        # pictures of a run: from 45 s into a panel every case was the start screen)
+        if args.get("timeouts_off", True):
+            ui.call(lambda: setattr(app.flow, "tick", lambda: None))
         for width, height in args["sizes"]:
             _resize(ui, width, height)
             diagonal = args.get("diagonal") or KIOSK_DIAGONALS.get((width, height))
