@@ -38,7 +38,7 @@ from .flow import KioskConfig, KioskFlow
 from .i18n import KIOSK_LANGUAGES, tr
 from .screens import (InfoItemScreen, InfoScreen, MenuScreen, ScanScreen, StartScreen, SurveyQuestionScreen,
                       SurveyScreen, TicketScreen, UnavailableScreen, language_factory)
-from .sizing import TEXT_MM, Sizes, card_grid, fit_font, line_fit
+from .sizing import TEXT_MM, Sizes, card_grid, fit_font, line_fit, line_fits
 from .theme import COLOURS, palette
 from .views import language_cards
 
@@ -407,6 +407,10 @@ class KioskApp(App):
         """The largest size up to ``size`` whose line is at most ``room`` high, never under ``least``
         (kv: the ticket's code takes what the words under it leave)."""
         return line_fit(size, least, room, bold)
+
+    def line_fits(self, size: float, room: float, bold: bool = False) -> bool:
+        """Whether a line at ``size`` fits ``room`` pixels (kv: the ticket's code at its least size)."""
+        return size > 0 and line_fits(size, room, bold)
 
     def fit(self, text: str, size: float, width: float, bold: bool = False, language: str = "",
             height: float = 0) -> float:

@@ -188,6 +188,8 @@ class TicketScreen(KioskScreen):
 
     printed_note = StringProperty("")
     fault = BooleanProperty(False)
+    #: the service's name in the site's language is left out for the code's room (kv: ticket.kv)
+    drop_local = BooleanProperty(False)
 
     def view(self, app) -> views.TicketView:
         return views.ticket_view(app.flow, app.site_config)

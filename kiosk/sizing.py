@@ -179,6 +179,13 @@ def fit_font(text: str, size: float, width: float, bold: bool = False, language:
 
 
 @lru_cache(maxsize=1024)
+def line_fits(size: float, room: float, bold: bool = False) -> bool:
+    """Whether one line at ``size`` (ascent + descent, Noto Sans) is at most ``room`` pixels high."""
+    from typeset.pillow import line_metrics
+    ascent, descent = line_metrics("G0", size, bold, "en")
+    return ascent + descent <= room
+
+
 def line_fit(size: float, least: float, room: float, bold: bool = False) -> float:
     """The largest whole size up to ``size`` whose line (ascent + descent, Noto Sans) is at most
     ``room`` pixels high; ``least`` when even that is too high (the ticket's code on a 7" panel)."""
