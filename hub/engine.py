@@ -192,8 +192,8 @@ class Engine:
 
     # -------------------------------------------------------------- requests
     def process(self, batch: list[Incoming], delivered: list[int] = ()) -> list[Outgoing]:
-        """Apply a batch in one transaction; return what to publish after the commit (the retained
-        state first, then the replies and events).
+        """Apply a batch in one transaction; return what to publish after the commit (the replies and
+        events, then the retained state).
 
         Every request is judged on its own: one that raises anything but a ``ContractError``
         (a poison payload, a bug) is refused with ``internal``, and the batch is rolled back and
@@ -250,10 +250,11 @@ class Engine:
             log.exception("a batch failed; reloading the queues from the database")
             self._reload()
             raise
-        # the retained state before the replies and events: a device that reads the state when its
-        # answer arrives (a kiosk's "people ahead", the console's table after an action) reads the
-        # state that answer came from, never the one before it
-        return self._snapshots(dirty) + out
+        # the replies and events before the retained state: the wall announces a call from its event
+        # and takes the zone's state after it as already known (publishing the state first, tried on
+        # 2026-12-03, left the display's call unannounced and unshown in three end-to-end tests).  A
+        # device that reads the state when its answer arrives may still read the one from before it.
+        return out + self._snapshots(dirty)
 
     def _handle(self, incoming: Incoming, now: float, dirty: _Dirty, events: list[Outgoing]) -> bytes | None:
         """The reply to one request (None: dropped unanswered); raises only on a bug."""

@@ -188,10 +188,8 @@ packages() {
 }
 
 enable_hub_services() {
-    if [ "$ROLE" = "hub" ]; then
-        run_systemctl enable chrony.service mosquitto.service onestop-report.timer
-        guest_firewall
-    fi
+    if [ "$ROLE" = "hub" ]; then run_systemctl enable chrony.service mosquitto.service onestop-report.timer; fi
+    if [ "$ROLE" = "hub" ]; then guest_firewall; fi
     return 0
 }
 
