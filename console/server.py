@@ -456,7 +456,8 @@ class ConsoleServer:
         if not path.is_file() or path.resolve().parent != (self.reports_dir / period).resolve():
             return self._refuse("bad_report", 404, "not found")
         # the hub audits the download (report_downloaded) before the file leaves: no answer, no file
-        w = words(self._lang(request))
+        lang = self._lang(request)
+        w = words(lang)
         try:
             reply = await asyncio.wait_for(self.send("report_downloaded",
                                                      {"period": period, "file": name, "staff": session.account}),
@@ -469,7 +470,7 @@ class ConsoleServer:
             self.counts["refused"] += 1
             error = reply.get("error") or {}
             return web.Response(status=409, content_type="text/plain", text=w["refused"].format(
-                why=reason_text(self._lang(request), error.get("code"), error.get("message"))))
+                why=reason_text(lang, error.get("code"), error.get("message"))))
         log.info("console: %s downloaded the report %s/%s", session.account, period, name)
         self.counts["reports"] += 1
         return web.Response(body=path.read_bytes(), content_type=REPORT_TYPES[name.rsplit(".", 1)[1]],

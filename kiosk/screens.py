@@ -15,7 +15,7 @@ from functools import partial
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from . import views
@@ -190,6 +190,8 @@ class TicketScreen(KioskScreen):
     fault = BooleanProperty(False)
     #: the service's name in the site's language is left out for the code's room (kv: ticket.kv)
     drop_local = BooleanProperty(False)
+    #: the words column's height less every line but the code and the site-language name (kv)
+    code_room = NumericProperty(0)
 
     def view(self, app) -> views.TicketView:
         return views.ticket_view(app.flow, app.site_config)
